@@ -1,0 +1,1 @@
+"""zksolvency prover: reference margin engine, witness builder, snarkjs gateway, setup and CLI."""

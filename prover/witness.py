@@ -1,0 +1,206 @@
+"""Witness input for ``Solvency(K, A, S, T, D, DC)`` and the scaled-integer twin of the engine.
+
+:func:`build_input` lays an account and a market out in the circuit's slots; :func:`scaled_verdict`
+recomputes the verdict with the circuit's own integer arithmetic at scale 1e22, so tests can check
+it against the plain :mod:`prover.engine` and against the circuit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prover.config import CircuitConfig
+from zkcore.commitment import (
+    MarketCommitment,
+    account_commitment,
+    asset_field,
+    sorted_holdings,
+    sorted_positions,
+)
+from zkcore.errors import CapacityError
+from zkcore.field import to_field
+from zkcore.models import Account, Market
+
+MONEY = 10**8
+RATE = 10**6
+
+
+def _bigger(cfg: CircuitConfig, param: str, need: int) -> str:
+    return (
+        f"build a circuit that fits with `zksolvency setup --param {param}={need}`"
+        f" (current circuit {cfg.name})"
+    )
+
+
+def check_capacity(account: Account, market: Market, cfg: CircuitConfig, mc: MarketCommitment) -> None:
+    """Refuse portfolios and markets the circuit cannot hold, saying how to build a bigger one."""
+    if len(account.positions) > cfg.K:
+        raise CapacityError(
+            f"the account holds {len(account.positions)} positions, the circuit {cfg.K}: "
+            + _bigger(cfg, "K", len(account.positions))
+        )
+    if len(account.collateral) > cfg.A:
+        raise CapacityError(
+            f"the account holds {len(account.collateral)} collateral assets, the circuit {cfg.A}: "
+            + _bigger(cfg, "A", len(account.collateral))
+        )
+    s = market.n_scenarios
+    if s not in (0, cfg.S):
+        raise CapacityError(f"the market's risk arrays have {s} scenarios, the circuit {cfg.S}: " + _bigger(cfg, "S", s))
+    for p in account.positions:
+        n_t = len(market.instrument(p.instrument).mm_tiers)
+        if n_t > cfg.T:
+            raise CapacityError(f"instrument {p.instrument} has {n_t} margin tiers, the circuit {cfg.T}: " + _bigger(cfg, "T", n_t))
+    if mc.instrument_tree.depth > cfg.D:
+        d = mc.instrument_tree.depth
+        raise CapacityError(
+            f"the market lists {len(market.instruments)} instruments (tree depth {d}), the circuit holds 2^{cfg.D}: "
+            + _bigger(cfg, "D", d)
+        )
+    if mc.collateral_tree.depth > cfg.DC:
+        d = mc.collateral_tree.depth
+        raise CapacityError(
+            f"the market lists {len(market.collateral)} collateral assets (tree depth {d}), the circuit holds 2^{cfg.DC}: "
+            + _bigger(cfg, "DC", d)
+        )
+
+
+def _pad(path: tuple[list[int], list[int]], depth: int) -> tuple[list[int], list[int]]:
+    sib, bits = path
+    return sib + [0] * (depth - len(sib)), bits + [0] * (depth - len(bits))
+
+
+def build_input(account: Account, market: Market, cfg: CircuitConfig, mc: MarketCommitment | None = None) -> dict[str, object]:
+    """The snarkjs input JSON (all values as decimal strings of field elements)."""
+    mc = mc or MarketCommitment(market)
+    check_capacity(account, market, cfg, mc)
+    K, A, S, T, D, DC = cfg.K, cfg.A, cfg.S, cfg.T, cfg.D, cfg.DC
+
+    pos = sorted_positions(account)
+    p_active, p_id, p_size, p_entry, p_mark = [], [], [], [], []
+    t_active, t_floor, t_rate, t_ded, has_scen, scen, p_sib, p_bits = [], [], [], [], [], [], [], []
+    for i in range(K):
+        if i < len(pos):
+            p = pos[i]
+            ins = market.instrument(p.instrument)
+            tiers = list(ins.mm_tiers)
+            sib, bits = _pad(mc.instrument_tree.path(mc.instrument_index(ins.id)), D)
+            p_active.append(1)
+            p_id.append(ins.id)
+            p_size.append(to_field(p.size))
+            p_entry.append(p.entry_price)
+            p_mark.append(ins.mark_price)
+            t_active.append([1] * len(tiers) + [0] * (T - len(tiers)))
+            t_floor.append([t.notional_floor for t in tiers] + [0] * (T - len(tiers)))
+            t_rate.append([t.rate for t in tiers] + [0] * (T - len(tiers)))
+            t_ded.append([t.deduction for t in tiers] + [0] * (T - len(tiers)))
+            has_scen.append(1 if ins.scenario_pnl else 0)
+            scen.append([to_field(v) for v in ins.scenario_pnl] or [0] * S)
+            p_sib.append(sib)
+            p_bits.append(bits)
+        else:
+            for lst in (p_active, p_id, p_size, p_entry, p_mark, has_scen):
+                lst.append(0)
+            for lst2, n in ((t_active, T), (t_floor, T), (t_rate, T), (t_ded, T), (scen, S), (p_sib, D), (p_bits, D)):
+                lst2.append([0] * n)
+
+    holdings = sorted_holdings(account)
+    c_active, c_asset, c_amount, c_price, c_hair, c_sib, c_bits = [], [], [], [], [], [], []
+    for i in range(A):
+        if i < len(holdings):
+            h = holdings[i]
+            c = market.collateral_asset(h.asset)
+            sib, bits = _pad(mc.collateral_tree.path(mc.collateral_index(h.asset)), DC)
+            c_active.append(1)
+            c_asset.append(asset_field(h.asset))
+            c_amount.append(h.amount)
+            c_price.append(c.price)
+            c_hair.append(c.haircut)
+            c_sib.append(sib)
+            c_bits.append(bits)
+        else:
+            for lst in (c_active, c_asset, c_amount, c_price, c_hair):
+                lst.append(0)
+            c_sib.append([0] * DC)
+            c_bits.append([0] * DC)
+
+    signals: dict[str, object] = {
+        "account": int(account.account, 16),
+        "commitment": account_commitment(account),
+        "marketRoot": mc.root,
+        "nonce": account.nonce,
+        "salt": account.salt,
+        "epoch": market.epoch,
+        "timestamp": market.timestamp,
+        "instrDepth": mc.instrument_tree.depth,
+        "instrRoot": mc.instrument_tree.root,
+        "collDepth": mc.collateral_tree.depth,
+        "collRoot": mc.collateral_tree.root,
+        "posActive": p_active,
+        "posId": p_id,
+        "posSize": p_size,
+        "posEntry": p_entry,
+        "posMark": p_mark,
+        "tierActive": t_active,
+        "tierFloor": t_floor,
+        "tierRate": t_rate,
+        "tierDeduction": t_ded,
+        "hasScen": has_scen,
+        "scen": scen,
+        "posSiblings": p_sib,
+        "posPathBits": p_bits,
+        "collActive": c_active,
+        "collAsset": c_asset,
+        "collAmount": c_amount,
+        "collPrice": c_price,
+        "collHaircut": c_hair,
+        "collSiblings": c_sib,
+        "collPathBits": c_bits,
+    }
+    return _stringify(signals)
+
+
+def _stringify(x: object) -> object:
+    if isinstance(x, list):
+        return [_stringify(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _stringify(v) for k, v in x.items()}
+    return str(x)
+
+
+@dataclass(frozen=True)
+class ScaledVerdict:
+    """The circuit's totals at scale 1e22 (integers), and its verdict."""
+
+    collateral: int
+    pnl: int
+    tiered: int
+    scenario: int
+
+    @property
+    def solvent(self) -> bool:
+        """equity - maintenance >= 0."""
+        return self.collateral + self.pnl - self.tiered - self.scenario >= 0
+
+
+def scaled_verdict(account: Account, market: Market) -> ScaledVerdict:
+    """SPEC §2 with the circuit's integer arithmetic (scale 1e22), for cross-checking."""
+    coll = sum(
+        h.amount * market.collateral_asset(h.asset).price * (RATE - market.collateral_asset(h.asset).haircut)
+        for h in account.collateral
+    )
+    pnl = tiered = 0
+    losses = [0] * market.n_scenarios
+    for p in account.positions:
+        ins = market.instrument(p.instrument)
+        pnl += p.size * (ins.mark_price - p.entry_price) * RATE
+        notional = abs(p.size) * ins.mark_price
+        chosen = None
+        for t in ins.mm_tiers:
+            if t.notional_floor * MONEY <= notional:
+                chosen = t
+        if chosen is not None:
+            tiered += max(0, notional * chosen.rate - chosen.deduction * MONEY * RATE)
+        for s, v in enumerate(ins.scenario_pnl):
+            losses[s] -= p.size * v
+    return ScaledVerdict(coll, pnl, tiered, max([0, *losses]) * RATE)

@@ -1,0 +1,183 @@
+"""Market root and account commitment, bit for bit what ``circuits/`` computes.
+
+Market root (one per epoch)::
+
+    root = Poseidon(epoch, timestamp, instrDepth, instrRoot, collDepth, collRoot)
+
+``instrRoot`` is a Poseidon(2) Merkle tree over instrument leaves sorted by id; ``collRoot`` one over
+collateral leaves sorted by asset. A tree of n leaves has depth ceil(log2 n) (0 for n <= 1; the
+root of an empty tree is 0) and is padded with zero leaves, so a proof opens one leaf per position
+and costs grow with the positions held, not with the market. Leaves::
+
+    instrument = Poseidon(id, mark, tierChain, scenarioHash)
+    tierChain  = Poseidon(floor, rate, deduction, <chain of the next tiers>)   (0 when no tiers)
+    collateral = Poseidon(asset, price, haircut)
+
+Account commitment::
+
+    commitment = Poseidon(account, nonce, salt, collChain, posChain)
+    collChain  = Poseidon(asset, amount, <chain of the next holdings>)        (sorted by asset)
+    posChain   = Poseidon(instrument, size, entry_price, <chain of the next>) (sorted by id)
+
+Assets are encoded as the big-endian integer of their ASCII bytes; signed sizes as field elements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Sequence
+
+from zkcore.field import to_field
+from zkcore.models import Account, CollateralPrice, Holding, Instrument, Market, Position, Tier
+from zkcore.poseidon import poseidon
+
+
+def asset_field(asset: str) -> int:
+    """The field encoding of an asset symbol: its ASCII bytes as a big-endian integer."""
+    return int.from_bytes(asset.encode("ascii"), "big")
+
+
+def hex32(x: int) -> str:
+    """0x + 64 hex digits."""
+    return "0x" + x.to_bytes(32, "big").hex()
+
+
+def tier_chain(tiers: Sequence[Tier]) -> int:
+    """Hash chain over an instrument's tier table (0 for no tiers)."""
+    h = 0
+    for t in reversed(tiers):
+        h = poseidon([t.notional_floor, t.rate, t.deduction, h])
+    return h
+
+
+def sponge_hash(values: Sequence[int]) -> int:
+    """Poseidon over a risk array: first 16 values, then the running hash plus 15 per chunk."""
+    vals = [to_field(v) for v in values]
+    h = poseidon(vals[:16])
+    for i in range(16, len(vals), 15):
+        h = poseidon([h, *vals[i : i + 15]])
+    return h
+
+
+def scenario_hash(values: Sequence[int]) -> int:
+    """The risk-array hash of an instrument (0 when it has none)."""
+    return sponge_hash(values) if values else 0
+
+
+def instrument_leaf(ins: Instrument) -> int:
+    """Leaf of an instrument in the market's instrument tree."""
+    return poseidon([ins.id, ins.mark_price, tier_chain(ins.mm_tiers), scenario_hash(ins.scenario_pnl)])
+
+
+def collateral_leaf(c: CollateralPrice) -> int:
+    """Leaf of a collateral asset in the market's collateral tree."""
+    return poseidon([asset_field(c.asset), c.price, c.haircut])
+
+
+def tree_depth(n: int) -> int:
+    """Depth of a tree of n leaves: ceil(log2 n), 0 for n <= 1."""
+    return max(0, (n - 1).bit_length()) if n > 1 else 0
+
+
+@dataclass(frozen=True)
+class MerkleTree:
+    """A zero-padded Poseidon(2) Merkle tree; ``levels[0]`` are the leaves."""
+
+    leaves: tuple[int, ...]
+    levels: list[list[int]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        depth = tree_depth(len(self.leaves))
+        level = list(self.leaves) + [0] * ((1 << depth) - len(self.leaves))
+        levels = [level]
+        for _ in range(depth):
+            level = [poseidon([level[i], level[i + 1]]) for i in range(0, len(level), 2)]
+            levels.append(level)
+        object.__setattr__(self, "levels", levels)
+
+    @property
+    def depth(self) -> int:
+        """Number of hash levels above the leaves."""
+        return len(self.levels) - 1
+
+    @property
+    def root(self) -> int:
+        """Root hash (0 for an empty tree, the leaf itself for one leaf)."""
+        return self.levels[-1][0] if self.leaves else 0
+
+    def path(self, index: int) -> tuple[list[int], list[int]]:
+        """Siblings and path bits (bit k = 1 where the running node is a right child)."""
+        siblings, bits = [], []
+        for level in self.levels[:-1]:
+            siblings.append(level[index ^ 1])
+            bits.append(index & 1)
+            index >>= 1
+        return siblings, bits
+
+
+@dataclass(frozen=True)
+class MarketCommitment:
+    """A market's trees and root, with the sorted records they hold."""
+
+    market: Market
+
+    @cached_property
+    def instruments(self) -> list[Instrument]:
+        """Instruments in tree order (by id)."""
+        return sorted(self.market.instruments, key=lambda i: i.id)
+
+    @cached_property
+    def collateral(self) -> list[CollateralPrice]:
+        """Collateral assets in tree order (by encoded asset)."""
+        return sorted(self.market.collateral, key=lambda c: asset_field(c.asset))
+
+    @cached_property
+    def instrument_tree(self) -> MerkleTree:
+        """Tree of instrument leaves."""
+        return MerkleTree(tuple(instrument_leaf(i) for i in self.instruments))
+
+    @cached_property
+    def collateral_tree(self) -> MerkleTree:
+        """Tree of collateral leaves."""
+        return MerkleTree(tuple(collateral_leaf(c) for c in self.collateral))
+
+    @cached_property
+    def root(self) -> int:
+        """The market root: Poseidon(epoch, timestamp, instrDepth, instrRoot, collDepth, collRoot)."""
+        it, ct = self.instrument_tree, self.collateral_tree
+        return poseidon([self.market.epoch, self.market.timestamp, it.depth, it.root, ct.depth, ct.root])
+
+    def instrument_index(self, instrument_id: int) -> int:
+        """Leaf position of an instrument."""
+        return next(i for i, ins in enumerate(self.instruments) if ins.id == instrument_id)
+
+    def collateral_index(self, asset: str) -> int:
+        """Leaf position of a collateral asset."""
+        return next(i for i, c in enumerate(self.collateral) if c.asset == asset)
+
+
+def market_root(market: Market) -> int:
+    """The market root of SPEC §3 (see module docstring)."""
+    return MarketCommitment(market).root
+
+
+def sorted_holdings(account: Account) -> list[Holding]:
+    """Holdings in commitment order (by encoded asset)."""
+    return sorted(account.collateral, key=lambda h: asset_field(h.asset))
+
+
+def sorted_positions(account: Account) -> list[Position]:
+    """Positions in commitment order (by instrument id)."""
+    return sorted(account.positions, key=lambda p: p.instrument)
+
+
+def account_commitment(account: Account) -> int:
+    """The account commitment of SPEC §3 (see module docstring)."""
+    coll = 0
+    for h in reversed(sorted_holdings(account)):
+        coll = poseidon([asset_field(h.asset), h.amount, coll])
+    pos = 0
+    for p in reversed(sorted_positions(account)):
+        pos = poseidon([p.instrument, to_field(p.size), p.entry_price, pos])
+    return poseidon([int(account.account, 16), account.nonce, account.salt, coll, pos])

@@ -1,0 +1,310 @@
+"""pydantic models of ``market.json`` and ``account.json`` with every rule of SPEC §1.
+
+Decimal fields are parsed into exact scaled integers (see :mod:`zkcore.fixedpoint`): money-like
+values are scaled by 10^8, rates and haircuts by 10^6. Loading never rounds and never accepts a
+float; every violation becomes an :class:`~zkcore.errors.InputError` naming the file and field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Any, Callable
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
+
+from zkcore.errors import InputError
+from zkcore.fixedpoint import MONEY_DECIMALS, RATE_DECIMALS, U32_LIMIT, U64_LIMIT, parse_decimal, parse_uint
+
+
+def _money(v: object) -> int:
+    return parse_decimal(v, MONEY_DECIMALS)
+
+
+def _signed_money(v: object) -> int:
+    return parse_decimal(v, MONEY_DECIMALS, signed=True)
+
+
+def _unit_rate(v: object) -> int:
+    return parse_decimal(v, RATE_DECIMALS, max_value=1)
+
+
+def _u64(v: object) -> int:
+    return parse_uint(v, U64_LIMIT)
+
+
+def _u32(v: object) -> int:
+    return parse_uint(v, U32_LIMIT)
+
+
+_ASSET = re.compile(r"^[A-Za-z0-9._-]{1,31}$")
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_SALT = re.compile(r"^0x[0-9a-fA-F]{1,62}$")
+
+
+def _asset(v: object) -> str:
+    if not isinstance(v, str) or not _ASSET.match(v):
+        raise ValueError(f"must be 1 to 31 characters of A-Z a-z 0-9 . _ -, got {v!r}")
+    return v
+
+
+def _address(v: object) -> str:
+    if not isinstance(v, str) or not _ADDRESS.match(v):
+        raise ValueError(f"must be a 20-byte hex address 0x + 40 hex digits, got {v!r}")
+    body = v[2:]
+    if body != body.lower() and body != body.upper():
+        from eth_utils import is_checksum_address
+
+        if not is_checksum_address(v):
+            raise ValueError(f"mixed-case address fails its EIP-55 checksum: {v!r}")
+    return "0x" + body.lower()
+
+
+def _salt(v: object) -> int:
+    if not isinstance(v, str) or not _SALT.match(v):
+        raise ValueError(f"must be 0x + at most 31 bytes of hex (62 digits), got {v!r}")
+    return int(v, 16)
+
+
+def _symbol(v: object) -> str:
+    if not isinstance(v, str) or not 0 < len(v) <= 64:
+        raise ValueError(f"must be a non-empty string of at most 64 characters, got {v!r}")
+    return v
+
+
+Money = Annotated[int, BeforeValidator(_money)]
+SignedMoney = Annotated[int, BeforeValidator(_signed_money)]
+UnitRate = Annotated[int, BeforeValidator(_unit_rate)]
+U64 = Annotated[int, BeforeValidator(_u64)]
+U32 = Annotated[int, BeforeValidator(_u32)]
+Asset = Annotated[str, BeforeValidator(_asset)]
+Address = Annotated[str, BeforeValidator(_address)]
+Salt = Annotated[int, BeforeValidator(_salt)]
+Symbol = Annotated[str, BeforeValidator(_symbol)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CollateralPrice(_Strict):
+    """A collateral asset the venue accepts: oracle price and haircut."""
+
+    asset: Asset
+    price: Money
+    haircut: UnitRate
+
+
+class Tier(_Strict):
+    """One maintenance-margin bracket: applies from ``notional_floor`` up to the next floor."""
+
+    notional_floor: Money
+    rate: UnitRate
+    deduction: Money
+
+
+class FieldError(ValueError):
+    """A model-level rule broken at a sub-field; ``path`` is relative to the model."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class Instrument(_Strict):
+    """A listed instrument: mark price, tiered maintenance rates, SPAN-style risk array."""
+
+    id: U32
+    symbol: Symbol
+    mark_price: Money
+    mm_tiers: list[Tier]
+    scenario_pnl: list[SignedMoney]
+
+    @model_validator(mode="after")
+    def _tiers_increase(self) -> Instrument:
+        if self.mm_tiers and self.mm_tiers[0].notional_floor != 0:
+            raise FieldError(("mm_tiers", 0, "notional_floor"), 'the first tier must start at "0"')
+        for i in range(1, len(self.mm_tiers)):
+            if self.mm_tiers[i].notional_floor <= self.mm_tiers[i - 1].notional_floor:
+                raise FieldError(("mm_tiers", i, "notional_floor"), "tier floors must strictly increase")
+        return self
+
+
+class Market(_Strict):
+    """One oracle epoch: collateral prices and the instruments with their margin parameters."""
+
+    epoch: U64
+    timestamp: U64
+    collateral: list[CollateralPrice]
+    instruments: list[Instrument]
+
+    @model_validator(mode="after")
+    def _unique_and_uniform(self) -> Market:
+        seen_assets: set[str] = set()
+        for i, c in enumerate(self.collateral):
+            if c.asset in seen_assets:
+                raise FieldError(("collateral", i, "asset"), f"asset {c.asset!r} listed twice")
+            seen_assets.add(c.asset)
+        seen_ids: set[int] = set()
+        first_s: tuple[int, int] | None = None
+        for i, ins in enumerate(self.instruments):
+            if ins.id in seen_ids:
+                raise FieldError(("instruments", i, "id"), f"instrument id {ins.id} listed twice")
+            seen_ids.add(ins.id)
+            if ins.scenario_pnl:
+                if first_s is None:
+                    first_s = (i, len(ins.scenario_pnl))
+                elif len(ins.scenario_pnl) != first_s[1]:
+                    raise FieldError(
+                        ("instruments", i, "scenario_pnl"),
+                        f"has {len(ins.scenario_pnl)} values, but instruments[{first_s[0]}] has {first_s[1]};"
+                        " every risk array of a market has the same length",
+                    )
+        return self
+
+    @property
+    def n_scenarios(self) -> int:
+        """S: the common risk-array length (0 when no instrument has one)."""
+        return next((len(i.scenario_pnl) for i in self.instruments if i.scenario_pnl), 0)
+
+    def instrument(self, instrument_id: int) -> Instrument:
+        """The instrument with this id (KeyError if none)."""
+        for ins in self.instruments:
+            if ins.id == instrument_id:
+                return ins
+        raise KeyError(instrument_id)
+
+    def collateral_asset(self, asset: str) -> CollateralPrice:
+        """The collateral entry of this asset (KeyError if none)."""
+        for c in self.collateral:
+            if c.asset == asset:
+                return c
+        raise KeyError(asset)
+
+
+class Holding(_Strict):
+    """An amount of one collateral asset in the account."""
+
+    asset: Asset
+    amount: Money
+
+
+class Position(_Strict):
+    """A signed position (positive long, negative short) in one instrument."""
+
+    instrument: U32
+    size: SignedMoney
+    entry_price: Money
+
+
+class Account(_Strict):
+    """A private margin account: owner, commitment nonce and salt, collateral and positions."""
+
+    account: Address
+    nonce: U64
+    salt: Salt
+    collateral: list[Holding]
+    positions: list[Position]
+
+    @model_validator(mode="after")
+    def _unique(self) -> Account:
+        assets: set[str] = set()
+        for i, h in enumerate(self.collateral):
+            if h.asset in assets:
+                raise FieldError(("collateral", i, "asset"), f"asset {h.asset!r} held twice")
+            assets.add(h.asset)
+        ids: set[int] = set()
+        for i, p in enumerate(self.positions):
+            if p.instrument in ids:
+                raise FieldError(("positions", i, "instrument"), f"instrument {p.instrument} held twice")
+            ids.add(p.instrument)
+        return self
+
+
+def _field_path(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"duplicate key {k!r}")
+        out[k] = v
+    return out
+
+
+def read_json(path: Path) -> Any:
+    """Read a JSON file; any I/O or syntax problem becomes an InputError naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(str(path), None, "file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(str(path), None, f"cannot read: {e}") from None
+    try:
+        return json.loads(text, object_pairs_hook=_reject_duplicate_keys)
+    except json.JSONDecodeError as e:
+        raise InputError(str(path), None, f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    except ValueError as e:
+        raise InputError(str(path), None, f"not valid JSON: {e}") from None
+
+
+def _load(path: Path, model: Callable[..., Any], name: str) -> Any:
+    data = read_json(path)
+    if not isinstance(data, dict):
+        raise InputError(str(path), None, f"must hold one JSON object ({name})")
+    try:
+        return model(**data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = tuple(err["loc"])
+        ctx_error = (err.get("ctx") or {}).get("error")
+        if isinstance(ctx_error, FieldError):
+            loc = loc + ctx_error.path
+            msg = str(ctx_error)
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        elif err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        else:
+            msg = str(err["msg"]).removeprefix("Value error, ")
+        raise InputError(str(path), _field_path(loc) or None, msg) from None
+    except FieldError as e:  # raised outside pydantic's wrapping (defensive)
+        raise InputError(str(path), _field_path(e.path), str(e)) from None
+
+
+def load_market(path: Path) -> Market:
+    """Load and validate a ``market.json``."""
+    market: Market = _load(path, Market, "market")
+    return market
+
+
+def load_account(path: Path, market: Market | None = None, market_path: Path | None = None) -> Account:
+    """Load and validate an ``account.json``; with ``market``, also check every reference exists."""
+    account: Account = _load(path, Account, "account")
+    if market is not None:
+        check_account_against_market(account, market, path, market_path)
+    return account
+
+
+def check_account_against_market(
+    account: Account, market: Market, path: Path, market_path: Path | None = None
+) -> None:
+    """Every asset and instrument the account names must be listed in the market."""
+    mname = market_path.name if market_path else "the market"
+    assets = {c.asset for c in market.collateral}
+    for i, h in enumerate(account.collateral):
+        if h.asset not in assets:
+            raise InputError(str(path), f"collateral[{i}].asset", f"asset {h.asset!r} is not listed in {mname}")
+    ids = {ins.id for ins in market.instruments}
+    for i, p in enumerate(account.positions):
+        if p.instrument not in ids:
+            raise InputError(str(path), f"positions[{i}].instrument", f"instrument {p.instrument} is not listed in {mname}")
