@@ -1,0 +1,131 @@
+"""The one gateway to the Node.js toolchain (circom2 and snarkjs) pinned in ``package.json``.
+
+Every subprocess goes through :func:`run_node`: an argument list (never a shell), output captured,
+a failure turned into one :class:`~zkcore.errors.ToolError` that carries the tool's stderr, and
+a heartbeat on stderr while a long step runs.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+from prover.config import ROOT
+from zkcore.errors import ToolError
+
+NODE_MODULES = ROOT / "node_modules"
+SNARKJS_CLI = NODE_MODULES / "snarkjs" / "build" / "cli.cjs"
+CIRCOM_CLI = NODE_MODULES / "circom2" / "cli.js"
+#: snarkjs needs more than Node's default heap for 2^16 setups.
+NODE_FLAGS = ("--max-old-space-size=8192",)
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    if node is None:
+        raise ToolError("node is not on PATH: install Node.js 18+ (see README)")
+    return node
+
+
+def _require(path: Path) -> None:
+    if not path.exists():
+        raise ToolError(f"{path.relative_to(ROOT)} is missing: run `npm ci` in {ROOT} (or `make install`)")
+
+
+def run_node(
+    script: Path,
+    args: Sequence[str | Path],
+    label: str,
+    *,
+    progress: bool = False,
+    cwd: Path = ROOT,
+    timeout: float | None = None,
+) -> str:
+    """Run a Node.js CLI; return its stdout, or raise ToolError with its stderr.
+
+    With ``progress``, prints ``label`` and then a heartbeat every 20 s, so a long setup step
+    never looks hung.
+    """
+    _require(script)
+    cmd = [_node(), *NODE_FLAGS, str(script), *[str(a) for a in args]]
+    start = time.monotonic()
+    stop = threading.Event()
+    if progress:
+        print(f"  {label} ...", file=sys.stderr, flush=True)
+
+        def beat() -> None:
+            while not stop.wait(20):
+                print(f"    still {label}: {time.monotonic() - start:.0f}s", file=sys.stderr, flush=True)
+
+        threading.Thread(target=beat, daemon=True).start()
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise ToolError(f"{label}: timed out after {timeout}s") from None
+    finally:
+        stop.set()
+    if proc.returncode != 0 or "[ERROR]" in proc.stdout or "ERROR" in proc.stderr[:200]:
+        detail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+        tail = " | ".join(detail[-6:]) if detail else f"exit code {proc.returncode}"
+        raise ToolError(f"{label} failed: {tail}")
+    if progress:
+        print(f"  {label}: done in {time.monotonic() - start:.1f}s", file=sys.stderr, flush=True)
+    return proc.stdout
+
+
+def snarkjs(*args: str | Path, label: str | None = None, progress: bool = False) -> str:
+    """Run ``snarkjs ARGS``."""
+    return run_node(SNARKJS_CLI, args, label or f"snarkjs {args[0]}", progress=progress)
+
+
+def circom(*args: str | Path, progress: bool = False) -> str:
+    """Run ``circom2 ARGS`` from the checkout root (circom2 only sees files below its cwd)."""
+    return run_node(CIRCOM_CLI, args, "circom compile", progress=progress)
+
+
+@lru_cache(maxsize=None)
+def versions() -> dict[str, str]:
+    """Versions of the pinned tools, from their package.json files (part of every cache key)."""
+    out = {}
+    for pkg in ("circom2", "snarkjs", "circomlib", "solc"):
+        pj = NODE_MODULES / pkg / "package.json"
+        out[pkg] = json.loads(pj.read_text())["version"] if pj.exists() else "missing"
+    return out
+
+
+def groth16_fullprove(input_signals: dict[str, object], wasm: Path, zkey: Path) -> tuple[dict[str, object], list[str]]:
+    """Witness and Groth16 proof in one snarkjs process; returns (proof, public signals)."""
+    with tempfile.TemporaryDirectory(prefix="zks-prove-") as tmp:
+        t = Path(tmp)
+        (t / "input.json").write_text(json.dumps(input_signals))
+        snarkjs("groth16", "fullprove", t / "input.json", wasm, zkey, t / "proof.json", t / "public.json", label="snarkjs groth16 fullprove")
+        proof = json.loads((t / "proof.json").read_text())
+        public = json.loads((t / "public.json").read_text())
+    return proof, public
+
+
+def groth16_verify(vkey: Path, public: list[str], proof: dict[str, object]) -> bool:
+    """``snarkjs groth16 verify``: True iff snarkjs prints OK (the reference verifier)."""
+    with tempfile.TemporaryDirectory(prefix="zks-verify-") as tmp:
+        t = Path(tmp)
+        (t / "public.json").write_text(json.dumps(public))
+        (t / "proof.json").write_text(json.dumps(proof))
+        cmd = [_node(), str(SNARKJS_CLI), "groth16", "verify", str(vkey), str(t / "public.json"), str(t / "proof.json")]
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    return proc.returncode == 0 and "OK" in proc.stdout
+
+
+def wtns_check(r1cs: Path, wtns: Path) -> tuple[bool, str]:
+    """``snarkjs wtns check``: does the witness satisfy every R1CS constraint?"""
+    cmd = [_node(), *NODE_FLAGS, str(SNARKJS_CLI), "wtns", "check", str(r1cs), str(wtns)]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    out = proc.stdout + proc.stderr
+    return proc.returncode == 0 and "WITNESS IS CORRECT" in out.upper() and "ERROR" not in out.upper(), out
