@@ -1,0 +1,68 @@
+"""Python Poseidon equals circomlib's circuit at every arity; constraint counts are pinned."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+from prover import tools
+from prover.config import ROOT, load_config
+from prover.setup import Artifacts, compile_circuit, r1cs_info
+from tests.conftest import TEST_BUILD
+from tests.helpers.witness import WitnessServer
+from zkcore.field import SNARK_FIELD
+from zkcore.poseidon import poseidon
+
+#: Pinned R1CS sizes (circom 2.2.3 --O2, circomlib 2.0.5). A change here is a change in proving
+#: cost: update the pin on purpose and say why in the commit.
+PINNED = {"test": 13656, "default": 60481}
+
+
+@pytest.fixture(scope="module")
+def poseidon_server() -> WitnessServer:
+    out = TEST_BUILD / "poseidon_all"
+    out.mkdir(parents=True, exist_ok=True)
+    src = Path(__file__).with_name("poseidon_all.circom")
+    tools.circom(src.relative_to(ROOT), "--wasm", "--O2", "-l", "node_modules", "-o", os.path.relpath(out, ROOT))
+    ws = WitnessServer(out / "poseidon_all_js" / "poseidon_all.wasm")
+    yield ws
+    ws.close()
+
+
+def test_known_vector() -> None:
+    # circomlibjs test vector
+    assert poseidon([1, 2]) == 0x115CC0F5E7D690413DF64C6B9662E9CF2A3617F2743245519E19607A4417189A
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_every_arity_matches_the_circuit(poseidon_server: WitnessServer, seed: int) -> None:
+    rng = random.Random(seed)
+    vec = [rng.randrange(SNARK_FIELD) for _ in range(16)]
+    if seed == 1:
+        vec = [0] * 16  # zeros, as padding produces
+    ok, out = poseidon_server.compute({"in": [str(v) for v in vec]}, list(range(1, 17)))
+    assert ok, out
+    assert out == [poseidon(vec[: i + 1]) for i in range(16)]
+
+
+def test_out_of_range_arity_is_refused() -> None:
+    with pytest.raises(ValueError):
+        poseidon([])
+    with pytest.raises(ValueError):
+        poseidon(list(range(17)))
+
+
+def test_test_instance_size_is_pinned(artifacts: Artifacts) -> None:
+    assert r1cs_info(artifacts.r1cs)["constraints"] == PINNED["test"]
+
+
+@pytest.mark.slow
+def test_default_instance_size_is_pinned() -> None:
+    cfg = load_config("default")
+    info = compile_circuit(cfg, TEST_BUILD / "compile-only" / cfg.name, progress=False)
+    assert info["constraints"] == PINNED["default"]
+    # the default instance must fit the 2^16 development ptau
+    assert info["constraints"] + info["public_inputs"] + info["public_outputs"] + 1 <= 2**16

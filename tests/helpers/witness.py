@@ -1,0 +1,77 @@
+"""Test helpers: a persistent witness calculator and forged-witness editing by ``.sym`` name."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+
+class WitnessServer:
+    """Talks to ``witness_server.cjs``: the circuit's own wasm, kept warm across examples."""
+
+    def __init__(self, wasm: Path) -> None:
+        node = shutil.which("node")
+        assert node is not None
+        self.proc = subprocess.Popen(
+            [node, str(HERE / "witness_server.cjs"), str(wasm)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def compute(self, signals: dict[str, Any], indices: list[int], wtns: Path | None = None) -> tuple[bool, list[int] | str]:
+        """(True, values at indices) or (False, the calculator's error: a constraint failed)."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        req: dict[str, Any] = {"input": signals, "indices": indices}
+        if wtns is not None:
+            req["wtns"] = str(wtns)
+        self.proc.stdin.write(json.dumps(req) + "\n")
+        self.proc.stdin.flush()
+        reply = json.loads(self.proc.stdout.readline())
+        if reply["ok"]:
+            return True, [int(v) for v in reply["values"]]
+        return False, str(reply["error"])
+
+    def close(self) -> None:
+        """Stop the node process."""
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+def read_sym(path: Path) -> dict[str, int]:
+    """Signal name -> witness index (signals the optimizer removed are left out)."""
+    out = {}
+    for line in path.read_text().splitlines():
+        _label, var, _comp, name = line.split(",", 3)
+        if int(var) >= 0:
+            out[name] = int(var)
+    return out
+
+
+def edit_wtns(src: Path, dst: Path, index: int, value: int) -> int:
+    """Copy a .wtns file with witness[index] replaced by value; returns the old value."""
+    data = bytearray(src.read_bytes())
+    assert data[:4] == b"wtns"
+    pos = 12
+    n8 = None
+    while pos < len(data):
+        stype, size = struct.unpack_from("<IQ", data, pos)
+        pos += 12
+        if stype == 1:
+            (n8,) = struct.unpack_from("<I", data, pos)
+        elif stype == 2:
+            assert n8 is not None
+            off = pos + index * n8
+            old = int.from_bytes(data[off : off + n8], "little")
+            data[off : off + n8] = value.to_bytes(n8, "little")
+            dst.write_bytes(bytes(data))
+            return old
+        pos += size
+    raise AssertionError("no witness section")
