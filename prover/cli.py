@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import traceback
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ class Abort(click.ClickException):
 
     def __init__(self, message: str, code: int) -> None:
         super().__init__(message)
-        self.exit_code = code
+        self.exit_code = code  # type: ignore[misc]  # click reads it per instance
 
     def show(self, file: Any = None) -> None:
         """Print ``error: message`` on stderr, nothing else."""
@@ -41,7 +40,7 @@ class ZkGroup(click.Group):
             raise Abort(str(e), e.exit_code) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
             raise
-        except Exception as e:  # noqa: BLE001 - the last line of defence: never a traceback
+        except Exception as e:
             if os.environ.get("ZKSOLVENCY_DEBUG"):
                 traceback.print_exc()
             raise Abort(f"internal error: {type(e).__name__}: {e} (set ZKSOLVENCY_DEBUG=1 for a traceback)", 1) from None
@@ -55,9 +54,19 @@ def _build(build: Path | None) -> Path:
     return build if build is not None else build_dir()
 
 
-config_option = click.option("--config", "config_name", default="default", show_default=True, help="circuit instance from circuits/circuits.json")
-param_option = click.option("--param", "params", multiple=True, metavar="NAME=N", help="override an instance parameter (K, A, S, T, D, DC); repeatable")
-build_option = click.option("--build-dir", "build", type=click.Path(path_type=Path, file_okay=False), default=None, help="artifact directory (default: build/ or $ZKSOLVENCY_BUILD)")
+config_option = click.option(
+    "--config", "config_name", default="default", show_default=True, help="circuit instance from circuits/circuits.json"
+)
+param_option = click.option(
+    "--param", "params", multiple=True, metavar="NAME=N", help="override an instance parameter (K, A, S, T, D, DC); repeatable"
+)
+build_option = click.option(
+    "--build-dir",
+    "build",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="artifact directory (default: build/ or $ZKSOLVENCY_BUILD)",
+)
 
 
 @click.group(cls=ZkGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -86,7 +95,9 @@ def check(account: Path, market: Path, as_json: bool) -> None:
     click.echo(f"epoch            {m.epoch}")
     for key in ("collateral_value", "pnl", "equity", "tiered_mm", "scenario_mm", "maintenance"):
         click.echo(f"{key:<17}{data[key]:>24}")
-    click.echo(f"verdict          {'SOLVENT' if report.solvent else 'INSOLVENT'} (equity {'>=' if report.solvent else '<'} maintenance)")
+    click.echo(
+        f"verdict          {'SOLVENT' if report.solvent else 'INSOLVENT'} (equity {'>=' if report.solvent else '<'} maintenance)"
+    )
 
 
 @main.command()
@@ -113,7 +124,12 @@ def market_root_cmd(market: Path) -> None:
 @config_option
 @param_option
 @build_option
-@click.option("--ptau", type=click.Path(path_type=Path, dir_okay=False), default=None, help="public ceremony ptau (e.g. powersOfTau28_hez_final_16.ptau)")
+@click.option(
+    "--ptau",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="public ceremony ptau (e.g. powersOfTau28_hez_final_16.ptau)",
+)
 @click.option("--force", is_flag=True, help="redo every step even when cached")
 def setup(config_name: str, params: tuple[str, ...], build: Path | None, ptau: Path | None, force: bool) -> None:
     """Compile the circuit, run the Groth16 setup (phase 2 included), export keys and verifier."""
@@ -152,10 +168,75 @@ def prove(account: Path, market: Path, out: Path, config_name: str, params: tupl
     click.echo(f"proved {verdict} for {claims['account']} at epoch {claims['epoch']} in {result.seconds:.1f}s -> {out}")
 
 
+@main.command()
+@click.argument("bundle", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--market",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="check the proof is for this market (root and epoch)",
+)
+@click.option("--commitment", default=None, metavar="HEX", help="check the proof is for this account commitment")
+@click.option(
+    "--vkey",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="verification key (default: the bundle circuit's key under build/)",
+)
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def verify(bundle: Path, market: Path | None, commitment: str | None, vkey: Path | None, as_json: bool) -> None:
+    """Verify a proof bundle in Python (py_ecc BN254): attest or flag. Exit 0 valid, 1 invalid."""
+    from verifier.groth16 import InvalidProof
+    from verifier.verify import verify_bundle
+
+    try:
+        v = verify_bundle(bundle, vkey=vkey, market=market, commitment=commitment)
+    except InvalidProof as e:
+        if as_json:
+            click.echo(json.dumps({"valid": False, "reason": str(e)}))
+            raise click.exceptions.Exit(1) from None
+        raise Abort(f"INVALID: {e}", 1) from None
+    if as_json:
+        click.echo(json.dumps(v.as_json()))
+        return
+    click.echo(v.headline)
+    epoch_note = "" if v.epoch_checked else " (as claimed; pass --market to check it)"
+    click.echo(f"  account     {v.account}")
+    click.echo(f"  commitment  {v.commitment}")
+    click.echo(f"  market root {v.market_root}")
+    click.echo(f"  epoch       {v.epoch}{epoch_note}")
+
+
+@main.command("verify-batch")
+@click.argument("bundles", type=click.Path(path_type=Path, dir_okay=False), nargs=-1, required=True)
+@click.option(
+    "--market", type=click.Path(path_type=Path, dir_okay=False), default=None, help="check every proof is for this market"
+)
+@click.option("--vkey", type=click.Path(path_type=Path, dir_okay=False), default=None, help="verification key for every bundle")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per bundle, one per line")
+def verify_batch_cmd(bundles: tuple[Path, ...], market: Path | None, vkey: Path | None, as_json: bool) -> None:
+    """Verify many bundles with one batched pairing check; name every bundle that fails."""
+    from verifier.verify import Verdict, verify_batch
+
+    result = verify_batch(list(bundles), vkey=vkey, market=market)
+    for path, r in result.results:
+        if as_json:
+            obj = (
+                {"bundle": str(path), **r.as_json()}
+                if isinstance(r, Verdict)
+                else {"bundle": str(path), "valid": False, "reason": r}
+            )
+            click.echo(json.dumps(obj))
+        else:
+            click.echo(f"{path}: {r.headline}" if isinstance(r, Verdict) else f"{path}: INVALID: {r}")
+    if not result.all_valid:
+        raise click.exceptions.Exit(1)
+
+
 def run() -> None:
     """Console-script entry point."""
     main(prog_name="zksolvency")
 
 
 if __name__ == "__main__":
-    sys.exit(run())
+    run()

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from zkcore.errors import InputError
+from zkcore.paths import ROOT, build_dir
 
-#: The checkout: circuits/, node_modules/ and the default build/ live here.
-ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["CIRCUITS_DIR", "ROOT", "CircuitConfig", "build_dir", "load_config", "parse_param"]
+
 CIRCUITS_DIR = ROOT / "circuits"
-NODE_BIN = ROOT / "node_modules" / ".bin"
-
-
-def build_dir() -> Path:
-    """Where setup artifacts go: ``$ZKSOLVENCY_BUILD`` or ``build/`` in the checkout."""
-    return Path(os.environ.get("ZKSOLVENCY_BUILD", ROOT / "build"))
 
 
 @dataclass(frozen=True)

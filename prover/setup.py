@@ -171,7 +171,17 @@ def make_dev_ptau(power: int, cache: Path) -> Path:
     tmp0, tmp1, tmp2 = (cache / f".dev_{power}.{i}.ptau" for i in range(3))
     _say(f"  making a development powers of tau 2^{power}: prepare phase2 takes minutes (2^12 ~2 min, 2^16 ~45 min)")
     tools.snarkjs("powersoftau", "new", "bn128", str(power), tmp0, label="powersoftau new", progress=True)
-    tools.snarkjs("powersoftau", "beacon", tmp0, tmp1, DEV_BEACON, "10", "-n=zksolvency dev beacon", label="powersoftau beacon", progress=True)
+    tools.snarkjs(
+        "powersoftau",
+        "beacon",
+        tmp0,
+        tmp1,
+        DEV_BEACON,
+        "10",
+        "-n=zksolvency dev beacon",
+        label="powersoftau beacon",
+        progress=True,
+    )
     tools.snarkjs("powersoftau", "prepare", "phase2", tmp1, tmp2, label="powersoftau prepare phase2", progress=True)
     os.replace(tmp2, out)
     tmp0.unlink(missing_ok=True)
@@ -187,7 +197,15 @@ def compile_circuit(cfg: CircuitConfig, out_dir: Path, *, progress: bool = True)
     main.write_text(cfg.main_source())
     out_dir.mkdir(parents=True, exist_ok=True)
     tools.circom(
-        main.relative_to(ROOT), "--r1cs", "--wasm", "--sym", "--O2", "-l", "node_modules", "-o", os.path.relpath(out_dir, ROOT),
+        main.relative_to(ROOT),
+        "--r1cs",
+        "--wasm",
+        "--sym",
+        "--O2",
+        "-l",
+        "node_modules",
+        "-o",
+        os.path.relpath(out_dir, ROOT),
         progress=progress,
     )
     return r1cs_info(out_dir / f"{cfg.name}.r1cs")
@@ -206,8 +224,11 @@ def is_ready(art: Artifacts) -> bool:
     """True when the instance's artifacts exist and were made from the current sources."""
     m = art.read_manifest()
     files = (art.r1cs, art.wasm, art.zkey, art.vkey, art.solidity)
-    return bool(m) and m.get("sources") == circuit_sources_hash() and m.get("tools") == tools.versions() and all(
-        p.exists() for p in files
+    return (
+        bool(m)
+        and m.get("sources") == circuit_sources_hash()
+        and m.get("tools") == tools.versions()
+        and all(p.exists() for p in files)
     )
 
 
@@ -241,7 +262,9 @@ def setup(cfg: CircuitConfig, build: Path, ptau: Path | None = None, *, force: b
     _say("[4/5] phase-2 contribution")
     t = time.monotonic()
     entropy = secrets.token_hex(32)
-    tools.snarkjs("zkey", "contribute", tmp0, tmp1, "-n=zksolvency phase-2", f"-e={entropy}", label="zkey contribute", progress=True)
+    tools.snarkjs(
+        "zkey", "contribute", tmp0, tmp1, "-n=zksolvency phase-2", f"-e={entropy}", label="zkey contribute", progress=True
+    )
     timings["contribute_s"] = round(time.monotonic() - t, 1)
     tmp0.unlink(missing_ok=True)
     _say("[5/5] exporting the verification key and the Solidity verifier")

@@ -14,9 +14,9 @@ import sys
 import tempfile
 import threading
 import time
-from functools import lru_cache
+from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
-from typing import Sequence
 
 from prover.config import ROOT
 from zkcore.errors import ToolError
@@ -72,7 +72,7 @@ def run_node(
         raise ToolError(f"{label}: timed out after {timeout}s") from None
     finally:
         stop.set()
-    if proc.returncode != 0 or "[ERROR]" in proc.stdout or "ERROR" in proc.stderr[:200]:
+    if proc.returncode != 0:
         detail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
         tail = " | ".join(detail[-6:]) if detail else f"exit code {proc.returncode}"
         raise ToolError(f"{label} failed: {tail}")
@@ -91,7 +91,7 @@ def circom(*args: str | Path, progress: bool = False) -> str:
     return run_node(CIRCOM_CLI, args, "circom compile", progress=progress)
 
 
-@lru_cache(maxsize=None)
+@cache
 def versions() -> dict[str, str]:
     """Versions of the pinned tools, from their package.json files (part of every cache key)."""
     out = {}
@@ -106,7 +106,16 @@ def groth16_fullprove(input_signals: dict[str, object], wasm: Path, zkey: Path) 
     with tempfile.TemporaryDirectory(prefix="zks-prove-") as tmp:
         t = Path(tmp)
         (t / "input.json").write_text(json.dumps(input_signals))
-        snarkjs("groth16", "fullprove", t / "input.json", wasm, zkey, t / "proof.json", t / "public.json", label="snarkjs groth16 fullprove")
+        snarkjs(
+            "groth16",
+            "fullprove",
+            t / "input.json",
+            wasm,
+            zkey,
+            t / "proof.json",
+            t / "public.json",
+            label="snarkjs groth16 fullprove",
+        )
         proof = json.loads((t / "proof.json").read_text())
         public = json.loads((t / "public.json").read_text())
     return proof, public

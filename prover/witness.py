@@ -26,10 +26,7 @@ RATE = 10**6
 
 
 def _bigger(cfg: CircuitConfig, param: str, need: int) -> str:
-    return (
-        f"build a circuit that fits with `zksolvency setup --param {param}={need}`"
-        f" (current circuit {cfg.name})"
-    )
+    return f"build a circuit that fits with `zksolvency setup --param {param}={need}` (current circuit {cfg.name})"
 
 
 def check_capacity(account: Account, market: Market, cfg: CircuitConfig, mc: MarketCommitment) -> None:
@@ -50,7 +47,9 @@ def check_capacity(account: Account, market: Market, cfg: CircuitConfig, mc: Mar
     for p in account.positions:
         n_t = len(market.instrument(p.instrument).mm_tiers)
         if n_t > cfg.T:
-            raise CapacityError(f"instrument {p.instrument} has {n_t} margin tiers, the circuit {cfg.T}: " + _bigger(cfg, "T", n_t))
+            raise CapacityError(
+                f"instrument {p.instrument} has {n_t} margin tiers, the circuit {cfg.T}: " + _bigger(cfg, "T", n_t)
+            )
     if mc.instrument_tree.depth > cfg.D:
         d = mc.instrument_tree.depth
         raise CapacityError(
@@ -157,7 +156,9 @@ def build_input(account: Account, market: Market, cfg: CircuitConfig, mc: Market
         "collSiblings": c_sib,
         "collPathBits": c_bits,
     }
-    return _stringify(signals)
+    out = _stringify(signals)
+    assert isinstance(out, dict)
+    return out
 
 
 def _stringify(x: object) -> object:

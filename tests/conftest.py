@@ -49,3 +49,25 @@ def write_json(path: Path, data: Any) -> Path:
     """Write JSON test input."""
     path.write_text(json.dumps(data, indent=1))
     return path
+
+
+@pytest.fixture(scope="session")
+def bundle_dir(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Real proof bundles made by the CLI: solvent, insolvent, and a second account's."""
+    from click.testing import CliRunner
+
+    from prover.cli import main
+    from tests.helpers import data
+
+    d = tmp_path_factory.mktemp("bundles")
+    m = write_json(d / "market.json", data.MARKET)
+    write_json(d / "market43.json", data.market(epoch=43))
+    for name, acc in (
+        ("solvent", data.ACCOUNT),
+        ("insolvent", data.INSOLVENT),
+        ("other", data.account(account=data.OTHER_ADDR, nonce=0, salt="0x0badc0de")),
+    ):
+        a = write_json(d / f"{name}.account.json", acc)
+        r = CliRunner().invoke(main, ["prove", str(a), str(m), "-o", str(d / f"{name}.bundle.json"), "--config", "test"])
+        assert r.exit_code == 0, r.output
+    return d

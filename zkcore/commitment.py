@@ -24,9 +24,9 @@ Assets are encoded as the big-endian integer of their ASCII bytes; signed sizes 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Sequence
 
 from zkcore.field import to_field
 from zkcore.models import Account, CollateralPrice, Holding, Instrument, Market, Position, Tier

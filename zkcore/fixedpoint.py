@@ -31,21 +31,22 @@ def parse_decimal(value: object, decimals: int, *, signed: bool = False, max_val
     """
     if isinstance(value, bool) or not isinstance(value, str):
         kind = "number" if isinstance(value, (int, float)) and not isinstance(value, bool) else type(value).__name__
-        raise ValueError(f"must be a decimal string like \"12.5\", got {kind} {value!r}")
+        raise ValueError(f'must be a decimal string like "12.5", got {kind} {value!r}')
     m = _DECIMAL.match(value)
     if not m:
         raise ValueError(f"not a plain decimal string: {value!r}")
     sign, whole, frac = m.group(1), m.group(2), m.group(3) or ""
     if len(frac) > decimals:
         raise ValueError(f"has {len(frac)} fractional digits, at most {decimals} allowed: {value!r}")
-    scaled = int(whole) * 10**decimals + (int(frac.ljust(decimals, "0")) if frac else 0)
+    unit = int(10**decimals)
+    scaled = int(whole) * unit + (int(frac.ljust(decimals, "0")) if frac else 0)
     if sign:
         scaled = -scaled
     if scaled < 0 and not signed:
         raise ValueError(f"must not be negative: {value!r}")
-    if abs(scaled) >= ABS_LIMIT * 10**decimals:
+    if abs(scaled) >= ABS_LIMIT * unit:
         raise ValueError(f"absolute value must be below 2^40: {value!r}")
-    if max_value is not None and scaled > max_value * 10**decimals:
+    if max_value is not None and scaled > max_value * unit:
         raise ValueError(f"must be at most {max_value}: {value!r}")
     return scaled
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 
@@ -54,7 +55,7 @@ def _address(v: object) -> str:
         raise ValueError(f"must be a 20-byte hex address 0x + 40 hex digits, got {v!r}")
     body = v[2:]
     if body != body.lower() and body != body.upper():
-        from eth_utils import is_checksum_address
+        from eth_utils.address import is_checksum_address
 
         if not is_checksum_address(v):
             raise ValueError(f"mixed-case address fails its EIP-55 checksum: {v!r}")
@@ -295,9 +296,7 @@ def load_account(path: Path, market: Market | None = None, market_path: Path | N
     return account
 
 
-def check_account_against_market(
-    account: Account, market: Market, path: Path, market_path: Path | None = None
-) -> None:
+def check_account_against_market(account: Account, market: Market, path: Path, market_path: Path | None = None) -> None:
     """Every asset and instrument the account names must be listed in the market."""
     mname = market_path.name if market_path else "the market"
     assets = {c.asset for c in market.collateral}

@@ -7,9 +7,9 @@ optimized circuit. ``tests/circuits/test_poseidon.py`` checks this against the c
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
-from typing import Sequence
 
 from zkcore.field import SNARK_FIELD
 
@@ -19,7 +19,7 @@ MAX_INPUTS = 16
 _CONSTANTS = Path(__file__).with_name("poseidon_constants.bin")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _params(t: int) -> tuple[tuple[int, ...], tuple[tuple[int, ...], ...]]:
     """Round constants C and MDS matrix M (rows) for state width ``t``."""
     blob = _CONSTANTS.read_bytes()
@@ -27,9 +27,7 @@ def _params(t: int) -> tuple[tuple[int, ...], tuple[tuple[int, ...], ...]]:
     for width in range(2, t):
         offset += width * (N_ROUNDS_F + N_ROUNDS_P[width - 2]) + width * width
     n_c = t * (N_ROUNDS_F + N_ROUNDS_P[t - 2])
-    values = [
-        int.from_bytes(blob[32 * i : 32 * i + 32], "big") for i in range(offset, offset + n_c + t * t)
-    ]
+    values = [int.from_bytes(blob[32 * i : 32 * i + 32], "big") for i in range(offset, offset + n_c + t * t)]
     c = tuple(values[:n_c])
     m = tuple(tuple(values[n_c + i * t : n_c + (i + 1) * t]) for i in range(t))
     return c, m
@@ -52,5 +50,5 @@ def poseidon(inputs: Sequence[int]) -> int:
             state = [pow(s, 5, p) for s in state]
         else:
             state[0] = pow(state[0], 5, p)
-        state = [sum(mij * s for mij, s in zip(row, state)) % p for row in m]
+        state = [sum(mij * s for mij, s in zip(row, state, strict=True)) % p for row in m]
     return state[0]

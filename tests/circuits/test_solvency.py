@@ -82,7 +82,9 @@ def _usdc_gap_account() -> tuple[dict[str, Any], str]:
 
 
 @pytest.mark.parametrize(("delta", "solvent"), [("0", 1), ("-0.00000001", 0), ("0.00000001", 1)])
-def test_equity_equal_to_maintenance_is_solvent(witness_server: WitnessServer, test_cfg: CircuitConfig, delta: str, solvent: int) -> None:
+def test_equity_equal_to_maintenance_is_solvent(
+    witness_server: WitnessServer, test_cfg: CircuitConfig, delta: str, solvent: int
+) -> None:
     from fractions import Fraction
 
     from zkcore.fixedpoint import format_fraction
@@ -185,7 +187,19 @@ def test_one_instrument_twice_is_refused(witness_server: WitnessServer, test_cfg
     # Splitting one big position over two slots would keep each in a lower tier.
     a = data.account(positions=[{"instrument": 1, "size": "-20", "entry_price": "61000"}])
     sig = _honest(test_cfg, a)
-    for key in ("posId", "posEntry", "posMark", "tierActive", "tierFloor", "tierRate", "tierDeduction", "hasScen", "scen", "posSiblings", "posPathBits"):
+    for key in (
+        "posId",
+        "posEntry",
+        "posMark",
+        "tierActive",
+        "tierFloor",
+        "tierRate",
+        "tierDeduction",
+        "hasScen",
+        "scen",
+        "posSiblings",
+        "posPathBits",
+    ):
         sig[key][1] = copy.deepcopy(sig[key][0])
     sig["posActive"][1] = "1"
     sig["posSize"][0] = sig["posSize"][1] = str(to_field(-10 * 10**8))
@@ -240,7 +254,12 @@ def test_another_epochs_root_is_refused(witness_server: WitnessServer, test_cfg:
 
 def test_forged_market_values_are_refused(witness_server: WitnessServer, test_cfg: CircuitConfig) -> None:
     # collateral slots are in commitment order: ETH (slot 0) before USDC (slot 1)
-    for key, slot, value in (("posMark", 0, str(58000 * 10**8)), ("collHaircut", 0, "0"), ("collPrice", 1, str(2 * 10**8)), ("hasScen", 1, "0")):
+    for key, slot, value in (
+        ("posMark", 0, str(58000 * 10**8)),
+        ("collHaircut", 0, "0"),
+        ("collPrice", 1, str(2 * 10**8)),
+        ("hasScen", 1, "0"),
+    ):
         sig = _honest(test_cfg, data.ACCOUNT)
         assert sig[key][slot] != value
         sig[key][slot] = value
@@ -288,7 +307,9 @@ def test_honest_witness_passes_wtns_check(artifacts: Artifacts, insolvent_wtns: 
         ("main.pos[0].tiered", 0),  # the tiered margin of the position
     ],
 )
-def test_forged_witness_fails_the_r1cs(artifacts: Artifacts, sym: dict[str, int], insolvent_wtns: Path, tmp_path: Path, name: str, value: int) -> None:
+def test_forged_witness_fails_the_r1cs(
+    artifacts: Artifacts, sym: dict[str, int], insolvent_wtns: Path, tmp_path: Path, name: str, value: int
+) -> None:
     forged = tmp_path / "forged.wtns"
     old = edit_wtns(insolvent_wtns, forged, sym[name], value)
     assert old != value, f"{name} already is {value}: the edit would prove nothing"

@@ -67,7 +67,12 @@ def portfolios(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     collateral = [{"asset": "USDC", "price": "1", "haircut": "0"}] + [
         {"asset": a, "price": s(dec(draw, 0, 70000, 2)), "haircut": s(dec(draw, 0, 1, 2))} for a in assets[1:]
     ]
-    market = {"epoch": draw(st.integers(0, 2**64 - 1)), "timestamp": 1764000000, "collateral": collateral, "instruments": instruments}
+    market = {
+        "epoch": draw(st.integers(0, 2**64 - 1)),
+        "timestamp": 1764000000,
+        "collateral": collateral,
+        "instruments": instruments,
+    }
 
     holdings = []
     for a in draw(st.lists(st.sampled_from(assets), max_size=MAX_HOLDINGS, unique=True)):
@@ -77,9 +82,7 @@ def portfolios(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         "nonce": draw(st.integers(0, 2**64 - 1)),
         "salt": "0x" + draw(st.binary(min_size=31, max_size=31)).hex(),
         "collateral": holdings,
-        "positions": [
-            {"instrument": ids[p["k"]], "size": s(p["size"]), "entry_price": s(p["entry"])} for p in positions
-        ],
+        "positions": [{"instrument": ids[p["k"]], "size": s(p["size"]), "entry_price": s(p["entry"])} for p in positions],
     }
     return market, account
 

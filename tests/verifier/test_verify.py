@@ -1,0 +1,200 @@
+"""The Python verifier on real bundles: accepts both verdicts, rejects every tampering."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from prover.cli import main
+from prover.setup import Artifacts
+from prover.tools import groth16_verify
+from tests.helpers import data
+from tests.verifier.test_bn254 import g2, twist_point_outside_subgroup
+from verifier import bn254
+from verifier.groth16 import parse_proof, parse_signals, parse_vkey, prepare, verify_fast, verify_reference
+from zkcore.bundle import vkey_digest
+from zkcore.commitment import account_commitment, hex32
+from zkcore.field import SNARK_FIELD
+from zkcore.models import Account
+
+
+def cli(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args))
+
+
+def load(bundle_dir: Path, name: str) -> dict[str, Any]:
+    return json.loads((bundle_dir / f"{name}.bundle.json").read_text())
+
+
+def write(tmp_path: Path, b: dict[str, Any] | str, name: str = "b.json") -> Path:
+    p = tmp_path / name
+    p.write_text(b if isinstance(b, str) else json.dumps(b))
+    return p
+
+
+def rejected(path: Path, *extra: str) -> str:
+    r = cli("verify", str(path), *extra)
+    assert r.exit_code == 1, r.output
+    assert "Traceback" not in r.output
+    assert len(r.output.strip().splitlines()) == 1
+    return r.output
+
+
+@pytest.mark.parametrize(
+    ("name", "headline", "decision"),
+    [("solvent", "SOLVENT — attestation accepted", "attest"), ("insolvent", "INSOLVENT — flag for liquidation", "flag")],
+)
+def test_valid_bundles_are_accepted(bundle_dir: Path, artifacts: Artifacts, name: str, headline: str, decision: str) -> None:
+    path = bundle_dir / f"{name}.bundle.json"
+    r = cli("verify", str(path), "--market", str(bundle_dir / "market.json"))
+    assert r.exit_code == 0 and r.output.splitlines()[0] == headline
+    j = json.loads(cli("verify", str(path), "--json").output)
+    assert j["valid"] is True and j["decision"] == decision and j["epoch"] == 42
+    b = load(bundle_dir, name)
+    assert groth16_verify(artifacts.vkey, b["public_signals"], b["proof"])  # the reference tool agrees
+
+
+def test_fast_path_agrees_with_py_ecc_reference(bundle_dir: Path, artifacts: Artifacts) -> None:
+    vk = parse_vkey(json.loads(artifacts.vkey.read_text()))
+    pk = prepare(vk)
+    b = load(bundle_dir, "insolvent")
+    proof, sig = parse_proof(b["proof"]), parse_signals(b["public_signals"], 4)
+    assert verify_fast(pk, proof, sig) is verify_reference(vk, proof, sig) is True
+    forged = [1, *sig[1:]]
+    assert verify_fast(pk, proof, forged) is verify_reference(vk, proof, forged) is False
+
+
+@pytest.mark.parametrize("index", range(4))
+@pytest.mark.parametrize("delta", [1, SNARK_FIELD], ids=["+1", "+r"])
+def test_changed_public_signal_is_rejected(bundle_dir: Path, tmp_path: Path, index: int, delta: int) -> None:
+    b = load(bundle_dir, "insolvent")
+    b["public_signals"][index] = str(int(b["public_signals"][index]) + delta)
+    out = rejected(write(tmp_path, b))
+    assert ("not below the group order" in out) if delta == SNARK_FIELD else ("does not verify" in out or "public signals" in out)
+
+
+def test_claim_disagreeing_with_signals_is_rejected(bundle_dir: Path, tmp_path: Path) -> None:
+    b = load(bundle_dir, "insolvent")
+    b["claims"]["solvent"] = True
+    assert "claims.solvent disagrees" in rejected(write(tmp_path, b))
+    b = load(bundle_dir, "solvent")
+    b["claims"]["account"] = data.OTHER_ADDR
+    assert "claims.account disagrees" in rejected(write(tmp_path, b))
+
+
+def test_proof_point_off_curve_is_rejected(bundle_dir: Path, tmp_path: Path) -> None:
+    b = load(bundle_dir, "solvent")
+    b["proof"]["pi_a"][1] = str((int(b["proof"]["pi_a"][1]) + 1) % bn254.Q)
+    assert "not on the curve" in rejected(write(tmp_path, b))
+    b = load(bundle_dir, "solvent")
+    b["proof"]["pi_c"][0] = str(bn254.Q + 1)
+    assert "not below the field modulus" in rejected(write(tmp_path, b))
+
+
+def test_b_outside_the_subgroup_is_rejected(bundle_dir: Path, tmp_path: Path) -> None:
+    b = load(bundle_dir, "solvent")
+    (x0, x1), (y0, y1) = twist_point_outside_subgroup()
+    b["proof"]["pi_b"] = [[str(x0), str(x1)], [str(y0), str(y1)], ["1", "0"]]
+    assert "not in the order-r subgroup" in rejected(write(tmp_path, b))
+
+
+def test_swapped_coordinates_are_rejected(bundle_dir: Path, tmp_path: Path) -> None:
+    b = load(bundle_dir, "solvent")
+    for coord in b["proof"]["pi_b"][:2]:
+        coord.reverse()  # the Solidity calldata order, mistaken for snarkjs's
+    rejected(write(tmp_path, b))
+    b = load(bundle_dir, "solvent")
+    b["proof"]["pi_a"][:2] = reversed(b["proof"]["pi_a"][:2])
+    rejected(write(tmp_path, b))
+
+
+def test_proof_of_another_account_is_rejected(bundle_dir: Path, tmp_path: Path) -> None:
+    other = load(bundle_dir, "other")
+    mine = hex32(account_commitment(Account(**data.ACCOUNT)))
+    assert "not " + mine in rejected(bundle_dir / "other.bundle.json", "--commitment", mine)
+    b = load(bundle_dir, "solvent")
+    b["proof"] = other["proof"]  # another account's proof under my signals
+    assert "does not verify" in rejected(write(tmp_path, b))
+
+
+def test_bundle_for_another_key_is_rejected(bundle_dir: Path, artifacts: Artifacts, tmp_path: Path) -> None:
+    vk = json.loads(artifacts.vkey.read_text())
+    other = copy.deepcopy(vk)
+    (x0, x1), (y0, y1) = g2(5)  # a valid subgroup point: a well-formed key, just another one
+    other["vk_delta_2"] = [[str(x0), str(x1)], [str(y0), str(y1)], ["1", "0"]]
+    kp = write(tmp_path, other, "other_vkey.json")
+    assert "another verification key" in rejected(bundle_dir / "solvent.bundle.json", "--vkey", str(kp))
+    b = load(bundle_dir, "solvent")
+    b["vkey_sha256"] = vkey_digest(other)  # relabelled for the other key: the pairing says no
+    assert "does not verify" in rejected(write(tmp_path, b), "--vkey", str(kp))
+
+
+def test_market_of_another_epoch_is_rejected(bundle_dir: Path) -> None:
+    out = rejected(bundle_dir / "solvent.bundle.json", "--market", str(bundle_dir / "market43.json"))
+    assert "another market or epoch" in out
+
+
+@pytest.mark.parametrize("text", ["", "{", "not json", "[]", '{"format": "zksolvency-bundle/1"}', "null"])
+def test_truncated_or_non_json_bundles_are_rejected(tmp_path: Path, text: str) -> None:
+    assert "INVALID" in rejected(write(tmp_path, text))
+
+
+def test_truncated_real_bundle_is_rejected(bundle_dir: Path, tmp_path: Path) -> None:
+    text = (bundle_dir / "solvent.bundle.json").read_text()
+    for cut in (10, len(text) // 2, len(text) - 3):
+        rejected(write(tmp_path, text[:cut]))
+
+
+def test_malformed_fields_never_crash(bundle_dir: Path, tmp_path: Path) -> None:
+    for mutate in (
+        lambda b: b["proof"].__setitem__("pi_a", "x"),
+        lambda b: b["proof"].__setitem__("pi_b", [[1], [2], [3]]),
+        lambda b: b.__setitem__("public_signals", ["1", "2"]),
+        lambda b: b.__setitem__("public_signals", ["-1", "0", "0", "0"]),
+        lambda b: b.__setitem__("public_signals", [None, "0", "0", "0"]),
+        lambda b: b.__setitem__("claims", []),
+        lambda b: b["claims"].__setitem__("epoch", "42"),
+        lambda b: b.__setitem__("proof", None),
+    ):
+        b = load(bundle_dir, "solvent")
+        mutate(b)
+        rejected(write(tmp_path, b))
+
+
+def test_json_output_of_a_rejection(bundle_dir: Path, tmp_path: Path) -> None:
+    b = load(bundle_dir, "insolvent")
+    b["claims"]["solvent"] = True
+    r = cli("verify", str(write(tmp_path, b)), "--json")
+    assert r.exit_code == 1
+    assert json.loads(r.output) == {"valid": False, "reason": json.loads(r.output)["reason"]} and "disagrees" in r.output
+
+
+def test_bad_commitment_argument_is_bad_input(bundle_dir: Path) -> None:
+    r = cli("verify", str(bundle_dir / "solvent.bundle.json"), "--commitment", "0x12")
+    assert r.exit_code == 2 and "--commitment" in r.output
+
+
+def test_batch_accepts_n_valid_and_names_the_bad_one(bundle_dir: Path, tmp_path: Path) -> None:
+    paths = []
+    for i, name in enumerate(["solvent", "insolvent", "other", "solvent", "insolvent"]):
+        p = tmp_path / f"{i}.json"
+        shutil.copyfile(bundle_dir / f"{name}.bundle.json", p)
+        paths.append(str(p))
+    r = cli("verify-batch", *paths)
+    assert r.exit_code == 0, r.output
+    assert r.output.count("SOLVENT — attestation accepted") == 3 and r.output.count("INSOLVENT — flag") == 2
+    b = load(bundle_dir, "other")
+    b["public_signals"][0] = "0"
+    b["claims"]["solvent"] = False  # consistent claims, forged verdict: only the pairing catches it
+    write(tmp_path, b, "3.json")
+    r = cli("verify-batch", *paths, "--json")
+    assert r.exit_code == 1
+    lines = [json.loads(x) for x in r.output.splitlines()]
+    assert [x["valid"] for x in lines] == [True, True, True, False, True]
+    assert "does not verify" in lines[3]["reason"] and lines[3]["bundle"].endswith("3.json")
