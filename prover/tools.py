@@ -8,7 +8,6 @@ a heartbeat on stderr while a long step runs.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,19 +19,13 @@ from pathlib import Path
 
 from prover.config import ROOT
 from zkcore.errors import ToolError
+from zkcore.paths import node_executable
 
 NODE_MODULES = ROOT / "node_modules"
 SNARKJS_CLI = NODE_MODULES / "snarkjs" / "build" / "cli.cjs"
 CIRCOM_CLI = NODE_MODULES / "circom2" / "cli.js"
 #: snarkjs needs more than Node's default heap for 2^16 setups.
 NODE_FLAGS = ("--max-old-space-size=8192",)
-
-
-def _node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        raise ToolError("node is not on PATH: install Node.js 18+ (see README)")
-    return node
 
 
 def _require(path: Path) -> None:
@@ -55,7 +48,7 @@ def run_node(
     never looks hung.
     """
     _require(script)
-    cmd = [_node(), *NODE_FLAGS, str(script), *[str(a) for a in args]]
+    cmd = [node_executable(), *NODE_FLAGS, str(script), *[str(a) for a in args]]
     start = time.monotonic()
     stop = threading.Event()
     if progress:
@@ -127,14 +120,14 @@ def groth16_verify(vkey: Path, public: list[str], proof: dict[str, object]) -> b
         t = Path(tmp)
         (t / "public.json").write_text(json.dumps(public))
         (t / "proof.json").write_text(json.dumps(proof))
-        cmd = [_node(), str(SNARKJS_CLI), "groth16", "verify", str(vkey), str(t / "public.json"), str(t / "proof.json")]
+        cmd = [node_executable(), str(SNARKJS_CLI), "groth16", "verify", str(vkey), str(t / "public.json"), str(t / "proof.json")]
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
     return proc.returncode == 0 and "OK" in proc.stdout
 
 
 def wtns_check(r1cs: Path, wtns: Path) -> tuple[bool, str]:
     """``snarkjs wtns check``: does the witness satisfy every R1CS constraint?"""
-    cmd = [_node(), *NODE_FLAGS, str(SNARKJS_CLI), "wtns", "check", str(r1cs), str(wtns)]
+    cmd = [node_executable(), *NODE_FLAGS, str(SNARKJS_CLI), "wtns", "check", str(r1cs), str(wtns)]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
     out = proc.stdout + proc.stderr
     return proc.returncode == 0 and "WITNESS IS CORRECT" in out.upper() and "ERROR" not in out.upper(), out

@@ -12,3 +12,15 @@ ROOT = Path(__file__).resolve().parent.parent
 def build_dir() -> Path:
     """Where setup artifacts go: ``$ZKSOLVENCY_BUILD`` or ``build/`` in the checkout."""
     return Path(os.environ.get("ZKSOLVENCY_BUILD", ROOT / "build"))
+
+
+def node_executable() -> str:
+    """The ``node`` on PATH (the pinned JS toolchain runs on it)."""
+    import shutil
+
+    from zkcore.errors import ToolError
+
+    node = shutil.which("node")
+    if node is None:
+        raise ToolError("node is not on PATH: install Node.js 18+ (see README)")
+    return node

@@ -1,0 +1,76 @@
+"""The one gateway to solc-js: compile the contracts, cached by the hash of their sources.
+
+The generated verifier of a circuit instance (``build/<circuit>/Groth16Verifier.sol``) is copied
+to ``contracts/generated/`` and compiled with the registry and oracle in one standard-JSON run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from zkcore.errors import ToolError
+from zkcore.paths import ROOT, node_executable
+
+CONTRACTS = ROOT / "contracts"
+SCRIPT = Path(__file__).with_name("solc_compile.cjs")
+SETTINGS: dict[str, Any] = {
+    "optimizer": {"enabled": True, "runs": 10_000},
+    "evmVersion": "cancun",
+    "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
+}
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """ABI and creation bytecode of one contract."""
+
+    abi: list[dict[str, Any]]
+    bytecode: str
+
+
+def _sources(verifier_sol: Path) -> dict[str, str]:
+    gen = CONTRACTS / "generated" / "Groth16Verifier.sol"
+    if verifier_sol.resolve() != gen.resolve():
+        shutil.copyfile(verifier_sol, gen)
+    files = sorted(p for p in CONTRACTS.rglob("*.sol"))
+    return {str(p.relative_to(ROOT)): p.read_text() for p in files}
+
+
+def solc_version() -> str:
+    """Version of the pinned solc-js package."""
+    return str(json.loads((ROOT / "node_modules" / "solc" / "package.json").read_text())["version"])
+
+
+def compile_contracts(verifier_sol: Path, cache_dir: Path) -> dict[str, Compiled]:
+    """Compile every contract under contracts/ (cached by sources, settings and solc version)."""
+    if not verifier_sol.is_file():
+        raise ToolError(f"{verifier_sol} is missing: run `zksolvency setup` first")
+    sources = _sources(verifier_sol)
+    key = hashlib.sha256(json.dumps([sources, SETTINGS, solc_version()], sort_keys=True).encode()).hexdigest()
+    cache = cache_dir / f"contracts-{key[:20]}.json"
+    if cache.is_file():
+        out = json.loads(cache.read_text())
+    else:
+        std_in = {"language": "Solidity", "sources": {k: {"content": v} for k, v in sources.items()}, "settings": SETTINGS}
+        proc = subprocess.run(
+            [node_executable(), str(SCRIPT)], input=json.dumps(std_in), capture_output=True, text=True, cwd=ROOT, check=False
+        )
+        if proc.returncode != 0:
+            raise ToolError(f"solc-js failed: {proc.stderr.strip()[-500:]}")
+        out = json.loads(proc.stdout)["output"]
+        errors = [e for e in out.get("errors", []) if e.get("severity") == "error"]
+        if errors:
+            raise ToolError("solc: " + " | ".join(e.get("formattedMessage", e.get("message", "?")).strip() for e in errors[:3]))
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(out))
+    result = {}
+    for _file, contracts in out["contracts"].items():
+        for name, c in contracts.items():
+            result[name] = Compiled(c["abi"], "0x" + c["evm"]["bytecode"]["object"])
+    return result
