@@ -7,6 +7,7 @@ through the npm wrapper script, so stopping it never leaves an orphaned node beh
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -47,7 +48,7 @@ def rpc_alive(url: str, timeout: float = 1.0) -> bool:
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}).encode()
     req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:  # noqa: S310 - loopback or user-given RPC
+        with urllib.request.urlopen(req, timeout=timeout) as r:
             return "result" in json.loads(r.read())
     except (OSError, ValueError):
         return False
@@ -99,13 +100,9 @@ def stop(pid: int) -> bool:
             os.kill(pid, 0)
         except ProcessLookupError:
             return True
-        try:
-            os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reap it when it is our child
         time.sleep(0.05)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     return True

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eth_typing import ChecksumAddress
 from eth_utils.abi import function_signature_to_4byte_selector
 from web3 import Web3
 from web3.contract import Contract
@@ -119,7 +120,7 @@ class Chain:
             raise ChainError("the node has no unlocked account: set ZKSOLVENCY_PRIVATE_KEY")
         return str(accounts[0])
 
-    def _ensure_sender(self, sender: str) -> str:
+    def _ensure_sender(self, sender: str) -> ChecksumAddress:
         sender = Web3.to_checksum_address(sender)
         if self._key and self.w3.eth.account.from_key(self._key).address == sender:
             return sender
@@ -167,7 +168,11 @@ class Chain:
         receipt = self.w3.eth.wait_for_transaction_receipt(h, timeout=120)
         if receipt["status"] != 1:
             raise ChainError(f"transaction {h.hex()} failed")
-        return TxResult("0x" + bytes(receipt["transactionHash"]).hex().removeprefix("0x"), int(receipt["gasUsed"]), int(receipt["blockNumber"]))
+        return TxResult(
+            "0x" + bytes(receipt["transactionHash"]).hex().removeprefix("0x"),
+            int(receipt["gasUsed"]),
+            int(receipt["blockNumber"]),
+        )
 
     def deploy_contract(self, name: str, *args: Any, sender: str | None = None) -> tuple[str, TxResult]:
         """Deploy one compiled contract; returns (address, tx)."""
@@ -196,7 +201,11 @@ class Chain:
             "grace_period": grace_period,
             "deployer": deployer,
             "gas_used": {"verifier": t1.gas_used, "oracle": t2.gas_used, "registry": t3.gas_used},
-            "abi": {"registry": self.compiled["SolvencyRegistry"].abi, "oracle": self.compiled["MarginOracle"].abi, "verifier": self.compiled["Groth16Verifier"].abi},
+            "abi": {
+                "registry": self.compiled["SolvencyRegistry"].abi,
+                "oracle": self.compiled["MarginOracle"].abi,
+                "verifier": self.compiled["Groth16Verifier"].abi,
+            },
         }
         self.deployment_file.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(self.deployment_file, json.dumps(dep, indent=1))
@@ -211,14 +220,17 @@ class Chain:
                 raise InputError(str(self.deployment_file), None, "no deployment: run `zksolvency chain deploy` first")
             data = json.loads(self.deployment_file.read_text())
             if data.get("chain_id") != self.w3.eth.chain_id:
-                raise ChainError(f"{self.deployment_file} is for chain {data.get('chain_id')}, the node is chain {self.w3.eth.chain_id}")
+                raise ChainError(
+                    f"{self.deployment_file} is for chain {data.get('chain_id')}, the node is chain {self.w3.eth.chain_id}"
+                )
             self._deployment = data
         return self._deployment
 
     def contract(self, name: str) -> Contract:
         """A deployed contract (registry, oracle or verifier)."""
         dep = self.deployment
-        return self.w3.eth.contract(address=dep[name], abi=dep["abi"][name])
+        contract: Contract = self.w3.eth.contract(address=dep[name], abi=dep["abi"][name])
+        return contract
 
     # ------------------------------------------------------------ actions
 

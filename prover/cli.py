@@ -233,6 +233,27 @@ def verify_batch_cmd(bundles: tuple[Path, ...], market: Path | None, vkey: Path 
         raise click.exceptions.Exit(1)
 
 
+@main.command()
+@config_option
+@param_option
+@build_option
+def demo(config_name: str, params: tuple[str, ...], build: Path | None) -> None:
+    """The whole story on an embedded local chain: prove, verify, deploy, attest, flag."""
+    from prover.demo import run_demo
+
+    run_demo(_config(config_name, params), _build(build))
+
+
+def _register_groups() -> None:
+    from prover.cli_chain import chain_group, market_group
+
+    main.add_command(market_group)
+    main.add_command(chain_group)
+
+
+_register_groups()
+
+
 def run() -> None:
     """Console-script entry point."""
     main(prog_name="zksolvency")
