@@ -24,8 +24,8 @@ test: install
 	$(BIN)/pytest -q
 
 lint: install
-	$(BIN)/ruff check zkcore prover verifier tests bench scripts
-	$(BIN)/ruff format --check zkcore prover verifier tests bench scripts
+	$(BIN)/ruff check zkcore prover verifier onchain tests bench scripts
+	$(BIN)/ruff format --check zkcore prover verifier onchain tests bench scripts
 
 typecheck: install
 	$(BIN)/mypy
