@@ -114,7 +114,18 @@ def gas(cfg_name: str, bundles: dict[str, Path], market: Path) -> dict[str, int]
             if kind == "attest":
                 a, bb, c, s = proof_calldata(b["proof"], b["public_signals"])
                 fn = ch.contract("verifier").functions.verifyProof(a, bb, c, s)
-                out["verifier_only_gas"] = int(fn.estimate_gas({"from": ch.default_sender()}))
+                # NOT estimate_gas: the generated verifier returns false (no revert) when the
+                # pairing precompile runs out of gas, so estimation finds the gas at which it
+                # fails cheaply. The real cost is the least gas at which it returns true.
+                lo, hi = 21_000, 1_000_000
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    if fn.call({"from": ch.default_sender(), "gas": mid}) is True:
+                        hi = mid
+                    else:
+                        lo = mid + 1
+                out["verifier_only_gas"] = lo
+                out["verifier_estimate_gas_pitfall"] = int(fn.estimate_gas({"from": ch.default_sender()}))
                 vtx = fn.build_transaction({"from": ch.default_sender(), "gas": 400_000})
                 out["verifier_only_floor"] = (
                     21_000 + sum(16 if x else 4 for x in bytes.fromhex(str(vtx["data"])[2:])) + 181_000 + 6_150 * 4

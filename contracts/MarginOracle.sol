@@ -15,12 +15,13 @@ contract MarginOracle {
         uint64 publishedAt;
     }
 
+    // publisher, latestEpoch and _latestPublishedAt share one storage slot, so the registry's
+    // `latest()` call costs two SLOADs (this slot and the root).
     /// @notice Who may publish epochs.
     address public publisher;
-    /// @notice The most recent epoch (meaningful once `hasEpoch`).
+    /// @notice The most recent epoch (meaningful once `hasEpoch()`).
     uint64 public latestEpoch;
-    /// @notice Whether any epoch was published.
-    bool public hasEpoch;
+    uint32 internal _latestPublishedAt;
     mapping(uint64 => Publication) internal _publications;
 
     event EpochPublished(uint64 indexed epoch, uint256 root, uint64 publishedAt);
@@ -42,11 +43,12 @@ contract MarginOracle {
     /// @param root The market root of that epoch (a BN254 field element).
     function publish(uint64 epoch, uint256 root) external {
         if (msg.sender != publisher) revert MarginOracle__NotPublisher();
-        if (hasEpoch && epoch <= latestEpoch) revert MarginOracle__EpochNotIncreasing(latestEpoch, epoch);
+        if (_latestPublishedAt != 0 && epoch <= latestEpoch) revert MarginOracle__EpochNotIncreasing(latestEpoch, epoch);
         if (root >= SNARK_FIELD) revert MarginOracle__RootNotInField();
+        // uint32 seconds last until 2106
         _publications[epoch] = Publication(root, uint64(block.timestamp));
         latestEpoch = epoch;
-        hasEpoch = true;
+        _latestPublishedAt = uint32(block.timestamp);
         emit EpochPublished(epoch, root, uint64(block.timestamp));
     }
 
@@ -64,9 +66,16 @@ contract MarginOracle {
     /// @return root Its market root (0 when none).
     /// @return publishedAt Its publication time (0 when none).
     function latest() external view returns (uint64 epoch, uint256 root, uint64 publishedAt) {
-        if (!hasEpoch) return (0, 0, 0);
-        Publication storage p = _publications[latestEpoch];
-        return (latestEpoch, p.root, p.publishedAt);
+        uint32 at = _latestPublishedAt;
+        if (at == 0) return (0, 0, 0);
+        epoch = latestEpoch;
+        return (epoch, _publications[epoch].root, at);
+    }
+
+    /// @notice Whether any epoch was published.
+    /// @return True once the first epoch is out.
+    function hasEpoch() external view returns (bool) {
+        return _latestPublishedAt != 0;
     }
 
     /// @notice The root and publication time of an epoch (0, 0 when unpublished).
