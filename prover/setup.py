@@ -312,6 +312,7 @@ def setup(cfg: CircuitConfig, build: Path, ptau: Path | None = None, *, force: b
 
 
 def copy_public_artifacts(art: Artifacts, build: Path) -> None:
-    """Mirror the default instance's key and verifier to build/ (SPEC §6 names)."""
+    """Mirror the instance's key and verifier to build/ (SPEC §6 names) and contracts/generated/."""
     shutil.copyfile(art.vkey, build / "verification_key.json")
     shutil.copyfile(art.solidity, build / "Groth16Verifier.sol")
+    shutil.copyfile(art.solidity, ROOT / "contracts" / "generated" / "Groth16Verifier.sol")

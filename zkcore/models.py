@@ -113,6 +113,16 @@ class FieldError(ValueError):
         self.path = path
 
 
+def _first_repeat(values: list[object]) -> int | None:
+    """Index of the first value that already occurred earlier in the list."""
+    seen: set[object] = set()
+    for i, v in enumerate(values):
+        if v in seen:
+            return i
+        seen.add(v)
+    return None
+
+
 class Instrument(_Strict):
     """A listed instrument: mark price, tiered maintenance rates, SPAN-style risk array."""
 
@@ -142,17 +152,12 @@ class Market(_Strict):
 
     @model_validator(mode="after")
     def _unique_and_uniform(self) -> Market:
-        seen_assets: set[str] = set()
-        for i, c in enumerate(self.collateral):
-            if c.asset in seen_assets:
-                raise FieldError(("collateral", i, "asset"), f"asset {c.asset!r} listed twice")
-            seen_assets.add(c.asset)
-        seen_ids: set[int] = set()
+        if (i := _first_repeat([c.asset for c in self.collateral])) is not None:
+            raise FieldError(("collateral", i, "asset"), f"asset {self.collateral[i].asset!r} listed twice")
+        if (i := _first_repeat([ins.id for ins in self.instruments])) is not None:
+            raise FieldError(("instruments", i, "id"), f"instrument id {self.instruments[i].id} listed twice")
         first_s: tuple[int, int] | None = None
         for i, ins in enumerate(self.instruments):
-            if ins.id in seen_ids:
-                raise FieldError(("instruments", i, "id"), f"instrument id {ins.id} listed twice")
-            seen_ids.add(ins.id)
             if ins.scenario_pnl:
                 if first_s is None:
                     first_s = (i, len(ins.scenario_pnl))
@@ -210,16 +215,10 @@ class Account(_Strict):
 
     @model_validator(mode="after")
     def _unique(self) -> Account:
-        assets: set[str] = set()
-        for i, h in enumerate(self.collateral):
-            if h.asset in assets:
-                raise FieldError(("collateral", i, "asset"), f"asset {h.asset!r} held twice")
-            assets.add(h.asset)
-        ids: set[int] = set()
-        for i, p in enumerate(self.positions):
-            if p.instrument in ids:
-                raise FieldError(("positions", i, "instrument"), f"instrument {p.instrument} held twice")
-            ids.add(p.instrument)
+        if (i := _first_repeat([h.asset for h in self.collateral])) is not None:
+            raise FieldError(("collateral", i, "asset"), f"asset {self.collateral[i].asset!r} held twice")
+        if (i := _first_repeat([p.instrument for p in self.positions])) is not None:
+            raise FieldError(("positions", i, "instrument"), f"instrument {self.positions[i].instrument} held twice")
         return self
 
 
