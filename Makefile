@@ -11,8 +11,11 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
+# `npm install` (not `npm ci`) because anvil lists optional binaries for every platform and the
+# registry reachable here serves only some of them, so no lock file can list them all and `npm ci`
+# would refuse it. `npm install` installs exactly the locked tree and leaves the lock unchanged.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm install --no-audit --no-fund
 	touch $@
 
 install: $(BIN)/.installed node_modules/.installed

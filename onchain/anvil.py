@@ -32,7 +32,7 @@ def anvil_binary() -> Path:
     exe = "anvil.exe" if system == "win32" else "anvil"
     path = ROOT / "node_modules" / "@foundry-rs" / f"anvil-{system}-{arch}" / "bin" / exe
     if not path.is_file():
-        raise ToolError(f"{path.relative_to(ROOT)} is missing: run `npm ci` (or `make install`)")
+        raise ToolError(f"{path.relative_to(ROOT)} is missing: run `make install` (npm install)")
     return path
 
 

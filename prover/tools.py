@@ -30,7 +30,7 @@ NODE_FLAGS = ("--max-old-space-size=8192",)
 
 def _require(path: Path) -> None:
     if not path.exists():
-        raise ToolError(f"{path.relative_to(ROOT)} is missing: run `npm ci` in {ROOT} (or `make install`)")
+        raise ToolError(f"{path.relative_to(ROOT)} is missing: run `npm install` in {ROOT} (or `make install`)")
 
 
 def run_node(
