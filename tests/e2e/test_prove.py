@@ -60,3 +60,28 @@ def test_setup_is_cached(artifacts: Artifacts, test_cfg) -> None:
     before = artifacts.zkey.stat().st_mtime_ns
     assert setup(test_cfg, TEST_BUILD) == artifacts
     assert artifacts.zkey.stat().st_mtime_ns == before
+
+
+@pytest.mark.parametrize(("delta", "solvent"), [("0", True), ("-0.00000001", False)], ids=["on-the-line", "1e-8-below"])
+def test_real_proofs_on_the_margin_line(artifacts: Artifacts, tmp_path: Path, delta: str, solvent: bool) -> None:
+    from fractions import Fraction
+
+    from click.testing import CliRunner
+
+    from prover.cli import main
+    from prover.engine import margin_report
+    from tests.conftest import write_json
+    from verifier.verify import verify_bundle
+    from zkcore.fixedpoint import format_fraction
+
+    r = margin_report(Account(**data.account(collateral=[])), Market(**data.MARKET))
+    usdc = format_fraction(r.maintenance - r.equity + Fraction(delta))
+    a = write_json(tmp_path / "a.json", data.account(collateral=[{"asset": "USDC", "amount": usdc}]))
+    m = write_json(tmp_path / "m.json", data.MARKET)
+    out = tmp_path / "b.json"
+    res = CliRunner().invoke(main, ["prove", str(a), str(m), "-o", str(out), "--config", "test"])
+    assert res.exit_code == 0, res.output
+    b = json.loads(out.read_text())
+    assert b["claims"]["solvent"] is solvent
+    assert groth16_verify(artifacts.vkey, b["public_signals"], b["proof"])
+    assert verify_bundle(out, market=m).solvent is solvent
