@@ -104,7 +104,8 @@ def check(account: Path, market: Path, as_json: bool) -> None:
 @click.argument("account", type=click.Path(path_type=Path, dir_okay=False))
 def commit(account: Path) -> None:
     """Print the account commitment (0x + 32 bytes)."""
-    from zkcore.commitment import account_commitment, hex32
+    from zkcore.commitment import account_commitment
+    from zkcore.field import hex32
     from zkcore.models import load_account
 
     click.echo(hex32(account_commitment(load_account(account))))
@@ -114,7 +115,8 @@ def commit(account: Path) -> None:
 @click.argument("market", type=click.Path(path_type=Path, dir_okay=False))
 def market_root_cmd(market: Path) -> None:
     """Print the market root (0x + 32 bytes) of one epoch."""
-    from zkcore.commitment import hex32, market_root
+    from zkcore.commitment import market_root
+    from zkcore.field import hex32
     from zkcore.models import load_market
 
     click.echo(hex32(market_root(load_market(market))))

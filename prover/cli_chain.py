@@ -32,7 +32,8 @@ def market_group() -> None:
 def market_build(spec: Path, out: Path) -> None:
     """Build market.json from instrument definitions: marks, tiers, Black-Scholes SPAN risk arrays."""
     from prover.marketbuild import write_market
-    from zkcore.commitment import hex32, market_root
+    from zkcore.commitment import market_root
+    from zkcore.field import hex32
     from zkcore.models import load_market
 
     m = write_market(spec, out)
@@ -147,7 +148,8 @@ def chain_deploy(
 @json_option
 def chain_publish(market: Path, sender: str | None, rpc: str | None, deployment: Path | None, as_json: bool) -> None:
     """Publish a market's epoch and root on the oracle."""
-    from zkcore.commitment import hex32, market_root
+    from zkcore.commitment import market_root
+    from zkcore.field import hex32
     from zkcore.models import load_market
 
     m = load_market(market)
@@ -163,7 +165,8 @@ def chain_publish(market: Path, sender: str | None, rpc: str | None, deployment:
 @json_option
 def chain_register(account: Path, rpc: str | None, deployment: Path | None, as_json: bool) -> None:
     """Register an account's commitment, sent from the account's own address."""
-    from zkcore.commitment import account_commitment, hex32
+    from zkcore.commitment import account_commitment
+    from zkcore.field import hex32
     from zkcore.models import load_account
 
     a = load_account(account)

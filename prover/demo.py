@@ -18,7 +18,8 @@ from prover.config import ROOT, CircuitConfig
 from prover.engine import margin_report
 from prover.prove import prove
 from prover.setup import setup
-from zkcore.commitment import account_commitment, hex32, market_root
+from zkcore.commitment import account_commitment, market_root
+from zkcore.field import hex32
 from zkcore.models import load_account, load_market
 
 EXAMPLES = ROOT / "examples"

@@ -163,7 +163,8 @@ def check_claims(b: LoadedBundle, market: Path | None, commitment: str | None) -
             raise InvalidProof(f"{b.path}: claims.{name} disagrees with the public signals")
     epoch_checked = False
     if market is not None:
-        from zkcore.commitment import hex32, market_root
+        from zkcore.commitment import market_root
+        from zkcore.field import hex32
         from zkcore.models import load_market
 
         m = load_market(market)

@@ -38,11 +38,6 @@ def asset_field(asset: str) -> int:
     return int.from_bytes(asset.encode("ascii"), "big")
 
 
-def hex32(x: int) -> str:
-    """0x + 64 hex digits."""
-    return "0x" + x.to_bytes(32, "big").hex()
-
-
 def tier_chain(tiers: Sequence[Tier]) -> int:
     """Hash chain over an instrument's tier table (0 for no tiers)."""
     h = 0

@@ -14,3 +14,8 @@ def to_field(x: int) -> int:
 def from_field_signed(x: int) -> int:
     """Inverse of :func:`to_field` for values whose magnitude is below ``r / 2``."""
     return x - SNARK_FIELD if x > SNARK_FIELD // 2 else x
+
+
+def hex32(x: int) -> str:
+    """0x + 64 hex digits (commitments, roots)."""
+    return "0x" + x.to_bytes(32, "big").hex()

@@ -16,7 +16,8 @@ from prover.cli import main
 from tests.conftest import write_json
 from tests.helpers import data
 from tests.helpers.bad_inputs import CASES
-from zkcore.commitment import account_commitment, hex32, market_root
+from zkcore.commitment import account_commitment, market_root
+from zkcore.field import hex32
 from zkcore.models import Account, Market
 
 

@@ -12,7 +12,8 @@ from prover.setup import Artifacts
 from prover.tools import groth16_verify
 from tests.helpers import data
 from zkcore.bundle import vkey_digest
-from zkcore.commitment import account_commitment, hex32, market_root
+from zkcore.commitment import account_commitment, market_root
+from zkcore.field import hex32
 from zkcore.models import Account, Market
 
 

@@ -19,8 +19,8 @@ from tests.verifier.test_bn254 import g2, twist_point_outside_subgroup
 from verifier import bn254
 from verifier.groth16 import parse_proof, parse_signals, parse_vkey, prepare, verify_fast, verify_reference
 from zkcore.bundle import vkey_digest
-from zkcore.commitment import account_commitment, hex32
-from zkcore.field import SNARK_FIELD
+from zkcore.commitment import account_commitment
+from zkcore.field import SNARK_FIELD, hex32
 from zkcore.models import Account
 
 
