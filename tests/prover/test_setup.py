@@ -1,0 +1,53 @@
+"""Setup paths beyond the cached default: a machine without shared/, and a ceremony --ptau."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from prover import setup as setup_mod
+from prover import tools
+from prover.cli import main
+from prover.config import CircuitConfig
+from prover.setup import Artifacts, find_ptau, required_power
+from tests.conftest import TEST_BUILD
+
+
+def test_without_shared_a_dev_ptau_is_made_and_verifies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(setup_mod, "SHARED_PTAU", tmp_path / "no-shared" / "dev_16.ptau")
+    ptau, label = find_ptau(8, tmp_path, None)
+    assert ptau == tmp_path / "ptau" / "dev_8.ptau" and "made locally" in label and "INSECURE" in label
+    out = tools.snarkjs("powersoftau", "verify", ptau, label="powersoftau verify")
+    assert "Powers Of tau file OK!" in out and "Powers of Tau Ok!" in out
+    # a second request reuses the cached file, also for smaller powers
+    assert find_ptau(7, tmp_path, None)[0] == ptau
+    assert not list((tmp_path / "ptau").glob(".dev_*"))  # no temporaries left behind
+
+
+def test_required_power_counts_public_signals() -> None:
+    assert required_power({"constraints": 13656, "public_inputs": 3, "public_outputs": 1}) == 14
+    assert required_power({"constraints": 16380, "public_inputs": 3, "public_outputs": 1}) == 15
+    assert required_power({"constraints": 60481, "public_inputs": 3, "public_outputs": 1}) == 16
+
+
+def test_setup_with_a_ceremony_ptau_says_so(artifacts: Artifacts, test_cfg: CircuitConfig, tmp_path: Path) -> None:
+    ceremony, _ = find_ptau(14, TEST_BUILD, None)
+    build = tmp_path / "build"
+    r = CliRunner().invoke(main, ["setup", "--config", "test", "--ptau", str(ceremony), "--build-dir", str(build)])
+    assert r.exit_code == 0, r.output
+    vk = json.loads((build / "verification_key.json").read_text())
+    assert vk["zksolvency_setup"]["insecure"] is False
+    assert vk["zksolvency_setup"]["ptau"].startswith(f"ceremony ptau {ceremony.name}")
+    assert f"setup:        ceremony ptau {ceremony.name}" in (build / "Groth16Verifier.sol").read_text()
+    # a different phase-2 contribution: a key of its own
+    assert vk["vk_delta_2"] != json.loads(artifacts.vkey.read_text())["vk_delta_2"]
+
+
+def test_missing_ptau_file_is_bad_input(tmp_path: Path) -> None:
+    r = CliRunner().invoke(
+        main, ["setup", "--config", "test", "--ptau", str(tmp_path / "nope.ptau"), "--build-dir", str(tmp_path)]
+    )
+    assert r.exit_code == 2 and "nope.ptau" in r.output and "not found" in r.output
