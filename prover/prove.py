@@ -13,7 +13,7 @@ from prover.engine import MarginReport, margin_report
 from prover.setup import Artifacts, setup
 from prover.witness import build_input
 from zkcore.bundle import BUNDLE_FORMAT, claims_from_signals, vkey_digest, write_atomic
-from zkcore.commitment import MarketCommitment
+from zkcore.commitment import cached_market_commitment
 from zkcore.errors import InputError, ToolError
 from zkcore.models import load_account, load_market
 
@@ -40,7 +40,7 @@ def prove(account_path: Path, market_path: Path, out: Path, cfg: CircuitConfig, 
     check_output_path(out)
     market = load_market(market_path)
     account = load_account(account_path, market, market_path)
-    mc = MarketCommitment(market)
+    mc = cached_market_commitment(market, build / "cache")
     signals_in = build_input(account, market, cfg, mc)
     report = margin_report(account, market)
     art: Artifacts = setup(cfg, build)

@@ -24,10 +24,14 @@ Assets are encoded as the big-endian integer of their ASCII bytes; signed sizes 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
+from zkcore.bundle import write_atomic
 from zkcore.field import to_field
 from zkcore.models import Account, CollateralPrice, Holding, Instrument, Market, Position, Tier
 from zkcore.poseidon import poseidon
@@ -77,12 +81,14 @@ def tree_depth(n: int) -> int:
 
 @dataclass(frozen=True)
 class MerkleTree:
-    """A zero-padded Poseidon(2) Merkle tree; ``levels[0]`` are the leaves."""
+    """A zero-padded Poseidon(2) Merkle tree; ``levels[0]`` are the leaves (padded)."""
 
     leaves: tuple[int, ...]
-    levels: list[list[int]] = field(init=False, repr=False, compare=False)
+    levels: list[list[int]] = field(default_factory=list, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.levels:  # precomputed (from a cache)
+            return
         depth = tree_depth(len(self.leaves))
         level = list(self.leaves) + [0] * ((1 << depth) - len(self.leaves))
         levels = [level]
@@ -150,6 +156,36 @@ class MarketCommitment:
     def collateral_index(self, asset: str) -> int:
         """Leaf position of a collateral asset."""
         return next(i for i, c in enumerate(self.collateral) if c.asset == asset)
+
+
+def cached_market_commitment(market: Market, cache_dir: Path) -> MarketCommitment:
+    """A MarketCommitment whose trees are built once per market content and kept in ``cache_dir``.
+
+    Building the trees hashes every instrument of the market (seconds for thousands of options);
+    a venue proves many accounts against one market per epoch, so each prove after the first one
+    reads the levels back. The key is the sha256 of the market's canonical content: any change to
+    any value is another file.
+    """
+    mc = MarketCommitment(market)
+    key = hashlib.sha256(market.model_dump_json().encode()).hexdigest()
+    path = cache_dir / f"market-{key[:40]}.json"
+    try:
+        data = json.loads(path.read_text())
+        trees = {
+            name: MerkleTree(tuple(int(x, 16) for x in d["leaves"]), [[int(x, 16) for x in lvl] for lvl in d["levels"]])
+            for name, d in data.items()
+        }
+    except (OSError, ValueError, KeyError, TypeError):
+        trees = {"instrument_tree": mc.instrument_tree, "collateral_tree": mc.collateral_tree}
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        blob = {
+            name: {"leaves": [hex(x) for x in t.leaves], "levels": [[hex(x) for x in lvl] for lvl in t.levels]}
+            for name, t in trees.items()
+        }
+        write_atomic(path, json.dumps(blob))
+    # cached_property stores its value in the instance dict: seed it with the cached trees
+    mc.__dict__.update(trees)
+    return mc
 
 
 def market_root(market: Market) -> int:

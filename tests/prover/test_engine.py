@@ -87,3 +87,24 @@ def test_scaled_twin_equals_reference(p: tuple[dict[str, Any], dict[str, Any]]) 
     assert Fraction(v.tiered, scale) == r.tiered_mm
     assert Fraction(v.scenario, scale) == r.scenario_mm
     assert v.solvent == r.solvent
+
+
+def test_market_tree_cache_is_exact_and_keyed_by_content(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from zkcore.commitment import MarketCommitment, cached_market_commitment
+
+    m = Market(**data.MARKET)
+    fresh = MarketCommitment(m)
+    first = cached_market_commitment(m, tmp_path)
+    second = cached_market_commitment(m, tmp_path)  # read back from the file
+    for mc in (first, second):
+        assert mc.root == fresh.root
+        assert mc.instrument_tree.levels == fresh.instrument_tree.levels
+        assert mc.collateral_tree.path(1) == fresh.collateral_tree.path(1)
+    assert len(list(tmp_path.iterdir())) == 1
+    changed = data.market()
+    changed["instruments"][2]["scenario_pnl"][0] = "-61.50000001"
+    assert cached_market_commitment(Market(**changed), tmp_path).root == MarketCommitment(Market(**changed)).root
+    assert len(list(tmp_path.iterdir())) == 2
+    for f in tmp_path.iterdir():
+        f.write_text("{not json")  # a damaged cache is rebuilt, never trusted
+    assert cached_market_commitment(m, tmp_path).root == fresh.root
