@@ -45,6 +45,17 @@ def sym(artifacts: Artifacts) -> dict[str, int]:
     return read_sym(artifacts.sym)
 
 
+@pytest.fixture(scope="session")
+def default_compiled() -> Path:
+    """The default instance compiled (no keys): its r1cs and wasm, for size and witness tests."""
+    from prover.setup import compile_circuit
+
+    cfg = load_config("default")
+    out = TEST_BUILD / "compile-only" / cfg.name
+    compile_circuit(cfg, out, progress=False)
+    return out
+
+
 def write_json(path: Path, data: Any) -> Path:
     """Write JSON test input."""
     path.write_text(json.dumps(data, indent=1))

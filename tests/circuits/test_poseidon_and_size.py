@@ -10,7 +10,7 @@ import pytest
 
 from prover import tools
 from prover.config import ROOT, load_config
-from prover.setup import Artifacts, compile_circuit, r1cs_info
+from prover.setup import Artifacts, r1cs_info
 from tests.conftest import TEST_BUILD
 from tests.helpers.witness import WitnessServer
 from zkcore.field import SNARK_FIELD
@@ -59,10 +59,9 @@ def test_test_instance_size_is_pinned(artifacts: Artifacts) -> None:
     assert r1cs_info(artifacts.r1cs)["constraints"] == PINNED["test"]
 
 
-@pytest.mark.slow
-def test_default_instance_size_is_pinned() -> None:
+def test_default_instance_size_is_pinned(default_compiled: Path) -> None:
     cfg = load_config("default")
-    info = compile_circuit(cfg, TEST_BUILD / "compile-only" / cfg.name, progress=False)
+    info = r1cs_info(default_compiled / f"{cfg.name}.r1cs")
     assert info["constraints"] == PINNED["default"]
     # the default instance must fit the 2^16 development ptau
     assert info["constraints"] + info["public_inputs"] + info["public_outputs"] + 1 <= 2**16

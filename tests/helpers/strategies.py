@@ -18,6 +18,7 @@ S = 4  # scenarios in the test circuit
 MAX_INSTRUMENTS = 8  # 2^D, D = 3
 MAX_POSITIONS = 3  # K
 MAX_HOLDINGS = 2  # A
+MAX_TIERS = 3  # T
 
 
 def dec(draw: st.DrawFn, lo: int, hi: int, places: int) -> Fraction:
@@ -31,14 +32,21 @@ def s(x: Fraction) -> str:
 
 
 @st.composite
-def portfolios(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(market dict, account dict), both valid per SPEC §1 and within the test circuit."""
-    n_ins = draw(st.integers(1, MAX_INSTRUMENTS))
+def portfolios(
+    draw: st.DrawFn,
+    n_scen: int = S,
+    max_instruments: int = MAX_INSTRUMENTS,
+    max_positions: int = MAX_POSITIONS,
+    max_holdings: int = MAX_HOLDINGS,
+    max_tiers: int = MAX_TIERS,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(market dict, account dict), both valid per SPEC §1 and within the given circuit limits."""
+    n_ins = draw(st.integers(1, max_instruments))
     ids = draw(st.lists(st.integers(0, 2**32 - 1), min_size=n_ins, max_size=n_ins, unique=True))
     with_scen = draw(st.booleans())
     marks = [dec(draw, 0, 70000, 2) for _ in ids]
 
-    n_pos = draw(st.integers(0, min(MAX_POSITIONS, n_ins)))
+    n_pos = draw(st.integers(0, min(max_positions, n_ins)))
     held = draw(st.permutations(range(n_ins)))[:n_pos]
     positions = []
     for k in held:
@@ -47,7 +55,7 @@ def portfolios(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
 
     instruments = []
     for k, (iid, mark) in enumerate(zip(ids, marks, strict=True)):
-        floors = sorted(set(draw(st.lists(st.integers(1, 4_000_000), max_size=2))))
+        floors = sorted(set(draw(st.lists(st.integers(1, 4_000_000), max_size=max_tiers - 1))))
         floors_f = [Fraction(f, 100) for f in floors]
         # put a held position's notional exactly on a floor now and then
         for p in positions:
@@ -55,12 +63,12 @@ def portfolios(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
                 notional = abs(p["size"]) * mark
                 if notional > 0 and notional.denominator in (1, 2, 4, 5, 10, 20, 25, 50, 100, 1000, 10000):
                     floors_f = sorted(set(floors_f) | {notional})
-        n_tiers = draw(st.integers(0, 3))
+        n_tiers = draw(st.integers(0, max_tiers))
         floors_f = ([Fraction(0)] + [f for f in floors_f if f > 0])[: max(n_tiers, 0)]
         tiers = []
         for f in floors_f:
             tiers.append({"notional_floor": s(f), "rate": s(dec(draw, 0, 1, 4) / 10), "deduction": s(dec(draw, 0, 3000, 2))})
-        scen = [s(dec(draw, -500, 500, 2)) for _ in range(S)] if with_scen and draw(st.booleans()) else []
+        scen = [s(dec(draw, -500, 500, 2)) for _ in range(n_scen)] if with_scen and draw(st.booleans()) else []
         instruments.append({"id": iid, "symbol": f"I{k}", "mark_price": s(mark), "mm_tiers": tiers, "scenario_pnl": scen})
 
     assets = ["USDC", "ETH", "BTC", "wstETH"][: draw(st.integers(1, 4))]
@@ -75,7 +83,7 @@ def portfolios(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     }
 
     holdings = []
-    for a in draw(st.lists(st.sampled_from(assets), max_size=MAX_HOLDINGS, unique=True)):
+    for a in draw(st.lists(st.sampled_from(assets), max_size=max_holdings, unique=True)):
         holdings.append({"asset": a, "amount": s(dec(draw, 0, 100000, 2))})
     account = {
         "account": "0x" + draw(st.binary(min_size=20, max_size=20)).hex(),
