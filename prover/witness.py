@@ -26,7 +26,10 @@ RATE = 10**6
 
 
 def _bigger(cfg: CircuitConfig, param: str, need: int) -> str:
-    return f"build a circuit that fits with `zksolvency setup --param {param}={need}` (current circuit {cfg.name})"
+    return (
+        f"build a circuit that fits with `zksolvency setup --param {param}={need}` and prove with"
+        f" the same `--param {param}={need}` (current circuit {cfg.name})"
+    )
 
 
 def check_capacity(account: Account, market: Market, cfg: CircuitConfig, mc: MarketCommitment) -> None:

@@ -128,6 +128,7 @@ def test_prove_refuses_a_portfolio_bigger_than_the_circuit(tmp_path: Path) -> No
     )
     assert r.exit_code == 2
     assert "4 positions" in r.output and "zksolvency setup --param K=4" in r.output
+    assert "prove with the same `--param K=4`" in r.output
     assert not out.exists()
 
 
