@@ -33,6 +33,15 @@ def _require(path: Path) -> None:
         raise ToolError(f"{path.relative_to(ROOT)} is missing: run `npm install` in {ROOT} (or `make install`)")
 
 
+def _run(
+    script: Path, args: Sequence[str | Path], *, cwd: Path = ROOT, timeout: float | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The one place a Node.js tool is started: argument list, no shell, output captured."""
+    _require(script)
+    cmd = [node_executable(), *NODE_FLAGS, str(script), *[str(a) for a in args]]
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+
+
 def run_node(
     script: Path,
     args: Sequence[str | Path],
@@ -47,8 +56,6 @@ def run_node(
     With ``progress``, prints ``label`` and then a heartbeat every 20 s, so a long setup step
     never looks hung.
     """
-    _require(script)
-    cmd = [node_executable(), *NODE_FLAGS, str(script), *[str(a) for a in args]]
     start = time.monotonic()
     stop = threading.Event()
     if progress:
@@ -60,7 +67,7 @@ def run_node(
 
         threading.Thread(target=beat, daemon=True).start()
     try:
-        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+        proc = _run(script, args, cwd=cwd, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise ToolError(f"{label}: timed out after {timeout}s") from None
     finally:
@@ -120,14 +127,12 @@ def groth16_verify(vkey: Path, public: list[str], proof: dict[str, object]) -> b
         t = Path(tmp)
         (t / "public.json").write_text(json.dumps(public))
         (t / "proof.json").write_text(json.dumps(proof))
-        cmd = [node_executable(), str(SNARKJS_CLI), "groth16", "verify", str(vkey), str(t / "public.json"), str(t / "proof.json")]
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+        proc = _run(SNARKJS_CLI, ["groth16", "verify", vkey, t / "public.json", t / "proof.json"])
     return proc.returncode == 0 and "OK" in proc.stdout
 
 
 def wtns_check(r1cs: Path, wtns: Path) -> tuple[bool, str]:
     """``snarkjs wtns check``: does the witness satisfy every R1CS constraint?"""
-    cmd = [node_executable(), *NODE_FLAGS, str(SNARKJS_CLI), "wtns", "check", str(r1cs), str(wtns)]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    proc = _run(SNARKJS_CLI, ["wtns", "check", r1cs, wtns])
     out = proc.stdout + proc.stderr
     return proc.returncode == 0 and "WITNESS IS CORRECT" in out.upper() and "ERROR" not in out.upper(), out
