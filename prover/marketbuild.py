@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from zkcore.errors import InputError
-from zkcore.models import Market, read_json
+from zkcore.models import parse_market, read_json
 
 PREC = 80
 EIGHT = Decimal("0.00000001")
@@ -205,16 +205,8 @@ def build_market(spec_path: Path) -> dict[str, Any]:
         "collateral": spec.get("collateral", []),
         "instruments": instruments,
     }
-    # the result must be a valid market: reuse the SPEC §1 models, naming the spec file
-    from pydantic import ValidationError
-
-    try:
-        Market(**market)
-    except ValidationError as e:
-        err = e.errors()[0]
-        raise InputError(
-            str(spec_path), ".".join(str(x) for x in err["loc"]), str(err["msg"]).removeprefix("Value error, ")
-        ) from None
+    # the result must be a valid market: the SPEC §1 models, with errors naming the spec file
+    parse_market(market, spec_path)
     return market
 
 

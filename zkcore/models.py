@@ -258,7 +258,11 @@ def read_json(path: Path) -> Any:
 
 
 def _load(path: Path, model: Callable[..., Any], name: str) -> Any:
-    data = read_json(path)
+    return _validate(read_json(path), path, model, name)
+
+
+def _validate(data: Any, path: Path, model: Callable[..., Any], name: str) -> Any:
+    """Build ``model`` from ``data``; the first violation becomes an InputError naming ``path``."""
     if not isinstance(data, dict):
         raise InputError(str(path), None, f"must hold one JSON object ({name})")
     try:
@@ -284,6 +288,12 @@ def _load(path: Path, model: Callable[..., Any], name: str) -> Any:
 def load_market(path: Path) -> Market:
     """Load and validate a ``market.json``."""
     market: Market = _load(path, Market, "market")
+    return market
+
+
+def parse_market(data: Any, path: Path) -> Market:
+    """Validate market content made in memory; errors name ``path`` (the file it came from)."""
+    market: Market = _validate(data, path, Market, "market")
     return market
 
 

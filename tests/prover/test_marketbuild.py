@@ -81,3 +81,12 @@ def test_cli_market_build_and_bad_spec(tmp_path: Path) -> None:
     bad["instruments"][2]["expiry"] = bad["timestamp"]
     r = CliRunner().invoke(main, ["market", "build", str(write_json(tmp_path / "s.json", bad)), "-o", str(out2)])
     assert r.exit_code == 2 and "expiry" in r.output and not out2.exists()
+
+
+def test_invalid_result_names_the_field_in_the_spec(tmp_path: Path) -> None:
+    bad = spec()
+    bad["instruments"][0]["mm_tiers"][2]["notional_floor"] = "100"  # floors no longer increase
+    out = tmp_path / "m.json"
+    r = CliRunner().invoke(main, ["market", "build", str(write_json(tmp_path / "s.json", bad)), "-o", str(out)])
+    assert r.exit_code == 2 and not out.exists()
+    assert "instruments[0].mm_tiers[2].notional_floor: tier floors must strictly increase" in r.output
