@@ -216,9 +216,14 @@ def main() -> int:
     print("\ngas (anvil, real proofs)")
     g = gas(args.config, bundles, market)
     row(
-        "verifyProof alone (tx)",
+        "verifyProof alone (least gas returning true)",
         f"{g['verifier_only_gas']:,}",
         f"floor {g['verifier_only_floor']:,} = {g['verifier_only_gas'] / g['verifier_only_floor']:.3f}x",
+    )
+    row(
+        "  eth_estimateGas of the bare verifier",
+        f"{g['verifier_estimate_gas_pitfall']:,}",
+        "too low: it returns false when starved",
     )
     row("attest", f"{g['attest_gas']:,}", f"floor {g['attest_floor']:,} = {g['attest_gas'] / g['attest_floor']:.3f}x")
     row("flagInsolvent", f"{g['flag_gas']:,}", f"floor {g['flag_floor']:,} = {g['flag_gas'] / g['flag_floor']:.3f}x")
