@@ -8,6 +8,7 @@ a heartbeat on stderr while a long step runs.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -23,9 +24,15 @@ from zkcore.paths import node_executable
 
 NODE_MODULES = ROOT / "node_modules"
 SNARKJS_CLI = NODE_MODULES / "snarkjs" / "build" / "cli.cjs"
-CIRCOM_CLI = NODE_MODULES / "circom2" / "cli.js"
+CIRCOM_PKG = NODE_MODULES / "circom2"
+#: Our runner for circom2's wasm: its own cli.js crashes once the compiler's memory passes 2 GiB.
+CIRCOM_RUNNER = Path(__file__).with_name("circom_run.cjs")
 #: snarkjs needs more than Node's default heap for 2^16 setups.
 NODE_FLAGS = ("--max-old-space-size=8192",)
+
+
+#: circom colours its errors; a one-line error message should not carry terminal escapes.
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def _require(path: Path) -> None:
@@ -73,12 +80,22 @@ def run_node(
     finally:
         stop.set()
     if proc.returncode != 0:
-        detail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
-        tail = " | ".join(detail[-6:]) if detail else f"exit code {proc.returncode}"
-        raise ToolError(f"{label} failed: {tail}")
+        raise ToolError(f"{label} failed: {_failure_summary(proc)}")
     if progress:
         print(f"  {label}: done in {time.monotonic() - start:.1f}s", file=sys.stderr, flush=True)
     return proc.stdout
+
+
+def _failure_summary(proc: subprocess.CompletedProcess[str]) -> str:
+    """The lines of a failed tool's output that say what went wrong, without a JS stack trace.
+
+    A Node.js crash prints the message first and then ``at ...`` frames; keeping only the tail would
+    keep the frames and drop the message, so stack frames are dropped instead.
+    """
+    text = _ANSI.sub("", proc.stderr.strip() or proc.stdout.strip())
+    lines = [ln.strip() for ln in text.splitlines()]
+    said = [ln for ln in lines if ln and not ln.startswith("at ")]
+    return " | ".join(said[-6:]) if said else f"exit code {proc.returncode}"
 
 
 def snarkjs(*args: str | Path, label: str | None = None, progress: bool = False) -> str:
@@ -88,7 +105,8 @@ def snarkjs(*args: str | Path, label: str | None = None, progress: bool = False)
 
 def circom(*args: str | Path, progress: bool = False) -> str:
     """Run ``circom2 ARGS`` from the checkout root (circom2 only sees files below its cwd)."""
-    return run_node(CIRCOM_CLI, args, "circom compile", progress=progress)
+    _require(CIRCOM_PKG / "circom.wasm")
+    return run_node(CIRCOM_RUNNER, (CIRCOM_PKG, *args), "circom compile", progress=progress)
 
 
 @cache
