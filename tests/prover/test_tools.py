@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -37,16 +38,38 @@ def test_circom_errors_come_back_as_one_tool_error(tmp_path: Path) -> None:
     assert not (out / "bad.r1cs").exists()
 
 
+TINY = (
+    "pragma circom 2.1.0;\n"
+    "template T() { signal input a; signal input b; signal output c; c <== a * b; }\n"
+    "component main = T();\n"
+)
+HIGH_MEMORY_PRELOAD = ROOT / "tests" / "helpers" / "wasm_high_memory.cjs"
+
+
+def _tiny(name: str) -> tuple[Path, Path]:
+    out = TEST_BUILD / name
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    (out / "tiny.circom").write_text(TINY)
+    return out, (out / "tiny.circom").relative_to(ROOT)
+
+
 def test_circom_runner_compiles_and_writes_outputs() -> None:
-    # A small circuit through prover/circom_run.cjs (the >2 GiB path is exercised by the Poseidon
-    # harness in tests/circuits, whose compile takes about 2.6 GB).
-    out = TEST_BUILD / "tiny-circom"
-    out.mkdir(parents=True, exist_ok=True)
-    src = out / "tiny.circom"
-    src.write_text(
-        "pragma circom 2.1.0;\ntemplate T() { signal input a; signal input b; signal output c; c <== a * b; }\n"
-        "component main = T();\n"
-    )
-    tools.circom(src.relative_to(ROOT), "--r1cs", "--wasm", "-o", os.path.relpath(out, ROOT))
+    out, src = _tiny("tiny-circom")
+    tools.circom(src, "--r1cs", "--wasm", "-o", os.path.relpath(out, ROOT))
+    assert (out / "tiny.r1cs").stat().st_size > 0
+    assert (out / "tiny_js" / "tiny.wasm").stat().st_size > 0
+
+
+def test_circom_runner_works_with_memory_above_2_gib(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CI failure, recreated: compiler memory past 2^31 crashes circom2's own cli.js."""
+    monkeypatch.setenv("NODE_OPTIONS", f"--require {HIGH_MEMORY_PRELOAD}")
+    out, src = _tiny("tiny-circom-high")
+    args = (src, "--r1cs", "--wasm", "-o", os.path.relpath(out, ROOT))
+    # Control: the stock CLI fails under this condition, so the condition is real...
+    with pytest.raises(ToolError, match="outside the bounds of the buffer"):
+        tools.run_node(tools.CIRCOM_PKG / "cli.js", args, "stock circom2 cli")
+    # ...and the project's runner compiles the same file under it.
+    tools.circom(*args)
     assert (out / "tiny.r1cs").stat().st_size > 0
     assert (out / "tiny_js" / "tiny.wasm").stat().st_size > 0
