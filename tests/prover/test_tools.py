@@ -25,7 +25,7 @@ def test_a_node_crash_keeps_its_message_not_its_stack(tmp_path: Path) -> None:
     assert " at " not in msg.replace("crash test failed: ", "")
 
 
-def test_circom_errors_come_back_as_one_tool_error(tmp_path: Path) -> None:
+def test_circom_errors_come_back_as_one_tool_error() -> None:
     out = TEST_BUILD / "bad-circom"
     out.mkdir(parents=True, exist_ok=True)
     src = out / "bad.circom"
@@ -63,7 +63,7 @@ def test_circom_runner_compiles_and_writes_outputs() -> None:
 
 def test_circom_runner_works_with_memory_above_2_gib(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CI failure, recreated: compiler memory past 2^31 crashes circom2's own cli.js."""
-    monkeypatch.setenv("NODE_OPTIONS", f"--require {HIGH_MEMORY_PRELOAD}")
+    monkeypatch.setenv("NODE_OPTIONS", f'--require "{HIGH_MEMORY_PRELOAD}"')
     out, src = _tiny("tiny-circom-high")
     args = (src, "--r1cs", "--wasm", "-o", os.path.relpath(out, ROOT))
     # Control: the stock CLI fails under this condition, so the condition is real...
