@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint typecheck bench clean
+.PHONY: install demo test test-fast check lint typecheck pytest bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -23,15 +23,24 @@ install: $(BIN)/.installed node_modules/.installed
 demo: install
 	$(BIN)/zksolvency demo
 
-test: install
+PYSRC := api cli zkcore oracle prover verifier onchain tests bench scripts
+
+# What CI runs (.ci/run): lint, format check, mypy --strict, then every test.
+test: install lint typecheck pytest
+
+# The inner loop: lint, types and every test that builds no circuit and makes no proof (< 2 min).
+test-fast: install lint typecheck
+	$(BIN)/pytest -q -m "not slow"
+
+pytest: install
 	$(BIN)/pytest -q
 
 lint: install
-	$(BIN)/ruff check zkcore prover verifier onchain tests bench scripts
-	$(BIN)/ruff format --check zkcore prover verifier onchain tests bench scripts
+	$(BIN)/ruff check $(PYSRC)
+	$(BIN)/ruff format --check $(PYSRC)
 
 typecheck: install
-	$(BIN)/mypy
+	$(BIN)/python scripts/typecheck.py
 
 bench: install
 	$(BIN)/python -m bench.run

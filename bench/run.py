@@ -19,12 +19,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from prover import tools
-from prover.config import ROOT, build_dir, load_config
-from prover.prove import prove
-from prover.setup import compile_circuit, setup
-from verifier.groth16 import batch_verify, parse_proof, parse_signals, parse_vkey, prepare, verify_fast, verify_reference
-from zkcore.paths import node_executable
+from zksolvency.prover import tools
+from zksolvency.prover.config import ROOT, build_dir, load_config
+from zksolvency.prover.prove import prove
+from zksolvency.prover.setup import compile_circuit, setup
+from zksolvency.verifier.groth16 import (
+    batch_verify,
+    parse_proof,
+    parse_signals,
+    parse_vkey,
+    prepare,
+    verify_fast,
+    verify_reference,
+)
+from zksolvency.zkcore.paths import node_executable
 
 EXAMPLES = ROOT / "examples"
 
@@ -89,10 +97,10 @@ def cli_verify_wall(bundle_path: Path, vkey: Path, repeat: int) -> float:
 
 def gas(cfg_name: str, bundles: dict[str, Path], market: Path) -> dict[str, int]:
     """attest / flag gas on anvil, the verifier alone, and the EVM floor of a 4-signal Groth16 check."""
-    from onchain import anvil
-    from onchain.client import Chain, proof_calldata
-    from zkcore.commitment import account_commitment, market_root
-    from zkcore.models import load_account, load_market
+    from zksolvency.onchain import anvil
+    from zksolvency.onchain.client import Chain, proof_calldata
+    from zksolvency.zkcore.commitment import account_commitment, market_root
+    from zksolvency.zkcore.models import load_account, load_market
 
     cfg = load_config(cfg_name)
     node = anvil.start(build_dir() / "bench-chain")
@@ -160,7 +168,7 @@ def main() -> int:
     row("phase-2 contribution", f"{timings.get('contribute_s', '?')} s")
 
     print("\nproving (default demo accounts)")
-    from prover.marketbuild import write_market
+    from zksolvency.oracle.marketbuild import write_market
 
     work = build_dir() / "bench"
     work.mkdir(parents=True, exist_ok=True)
@@ -174,8 +182,8 @@ def main() -> int:
         )
         row(f"prove {name} (witness + proof, incl. Python)", f"{t_prove:.2f} s")
     with tempfile.TemporaryDirectory() as t:
-        from prover.witness import build_input
-        from zkcore.models import load_account, load_market
+        from zksolvency.prover.witness import build_input
+        from zksolvency.zkcore.models import load_account, load_market
 
         mk = load_market(market)
         inp = Path(t) / "input.json"

@@ -19,8 +19,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from zkcore.errors import ToolError
-from zkcore.paths import ROOT
+from zksolvency.zkcore.errors import ToolError
+from zksolvency.zkcore.paths import ROOT
 
 _ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 

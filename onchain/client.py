@@ -18,11 +18,10 @@ from eth_utils.abi import function_signature_to_4byte_selector
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError
-
-from onchain.solc import Compiled, compile_contracts
-from zkcore.bundle import write_atomic
-from zkcore.errors import InputError, ZkSolvencyError
-from zkcore.paths import build_dir
+from zksolvency.onchain.solc import Compiled, compile_contracts
+from zksolvency.zkcore.bundle import write_atomic
+from zksolvency.zkcore.errors import InputError, ZkSolvencyError
+from zksolvency.zkcore.paths import build_dir
 
 
 class ChainError(ZkSolvencyError):

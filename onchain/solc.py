@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zkcore.errors import ToolError
-from zkcore.paths import ROOT, node_executable
+from zksolvency.zkcore.errors import ToolError
+from zksolvency.zkcore.paths import ROOT, node_executable
 
 CONTRACTS = ROOT / "contracts"
 SCRIPT = Path(__file__).with_name("solc_compile.cjs")

@@ -6,8 +6,8 @@ import json
 import re
 from dataclasses import asdict, dataclass
 
-from zkcore.errors import InputError
-from zkcore.paths import ROOT, build_dir
+from zksolvency.zkcore.errors import InputError
+from zksolvency.zkcore.paths import ROOT, build_dir
 
 __all__ = ["CIRCUITS_DIR", "ROOT", "CircuitConfig", "build_dir", "load_config", "parse_param"]
 

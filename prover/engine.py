@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from zkcore.fixedpoint import MONEY_SCALE, RATE_SCALE, format_fraction
-from zkcore.models import Account, Instrument, Market, Tier
+from zksolvency.zkcore.fixedpoint import MONEY_SCALE, RATE_SCALE, format_fraction
+from zksolvency.zkcore.models import Account, Instrument, Market, Tier
 
 
 def _money(x: int) -> Fraction:
@@ -30,6 +30,8 @@ class MarginReport:
     pnl: Fraction
     tiered_mm: Fraction
     scenario_mm: Fraction
+    account: str = ""
+    epoch: int = 0
 
     @property
     def equity(self) -> Fraction:
@@ -94,4 +96,4 @@ def margin_report(account: Account, market: Market) -> MarginReport:
         for s, v in enumerate(ins.scenario_pnl):
             scenario_loss[s] -= _money(p.size) * _money(v)
     scenario_mm = max([Fraction(0), *scenario_loss])
-    return MarginReport(collateral_value, pnl, tiered, scenario_mm)
+    return MarginReport(collateral_value, pnl, tiered, scenario_mm, account.account, market.epoch)

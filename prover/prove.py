@@ -7,15 +7,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from prover import tools
-from prover.config import CircuitConfig
-from prover.engine import MarginReport, margin_report
-from prover.setup import Artifacts, setup
-from prover.witness import build_input
-from zkcore.bundle import BUNDLE_FORMAT, claims_from_signals, vkey_digest, write_atomic
-from zkcore.commitment import cached_market_commitment
-from zkcore.errors import InputError, ToolError
-from zkcore.models import load_account, load_market
+from zksolvency.prover import tools
+from zksolvency.prover.config import CircuitConfig
+from zksolvency.prover.engine import MarginReport, margin_report
+from zksolvency.prover.setup import Artifacts, setup
+from zksolvency.prover.witness import build_input
+from zksolvency.zkcore.bundle import BUNDLE_FORMAT, claims_from_signals, vkey_digest, write_atomic
+from zksolvency.zkcore.commitment import cached_market_commitment
+from zksolvency.zkcore.errors import InputError, ToolError
+from zksolvency.zkcore.models import load_account, load_market
 
 
 @dataclass(frozen=True)

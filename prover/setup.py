@@ -26,9 +26,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from prover import tools
-from prover.config import CIRCUITS_DIR, ROOT, CircuitConfig
-from zkcore.errors import InputError, ToolError
+from zksolvency.prover import tools
+from zksolvency.prover.config import CIRCUITS_DIR, ROOT, CircuitConfig
+from zksolvency.zkcore.errors import InputError, ToolError
 
 SHARED_PTAU = ROOT.parent / "shared" / "ptau" / "dev_16.ptau"
 #: The public beacon of development ptau files made here (so anyone can re-make them).

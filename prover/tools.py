@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
-from prover.config import ROOT
-from zkcore.errors import ToolError
-from zkcore.paths import node_executable
+from zksolvency.prover.config import ROOT
+from zksolvency.zkcore.errors import ToolError
+from zksolvency.zkcore.paths import node_executable
 
 NODE_MODULES = ROOT / "node_modules"
 SNARKJS_CLI = NODE_MODULES / "snarkjs" / "build" / "cli.cjs"

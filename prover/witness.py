@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prover.config import CircuitConfig
-from zkcore.commitment import (
+from zksolvency.prover.config import CircuitConfig
+from zksolvency.zkcore.commitment import (
     MarketCommitment,
     account_commitment,
     asset_field,
     sorted_holdings,
     sorted_positions,
 )
-from zkcore.errors import CapacityError
-from zkcore.field import to_field
-from zkcore.models import Account, Market
+from zksolvency.zkcore.errors import CapacityError
+from zksolvency.zkcore.field import to_field
+from zksolvency.zkcore.models import Account, Market
 
 MONEY = 10**8
 RATE = 10**6

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from zksolvency.prover.config import ROOT, CircuitConfig, load_config
+from zksolvency.prover.setup import Artifacts, setup
 
-from prover.config import ROOT, CircuitConfig, load_config
-from prover.setup import Artifacts, setup
 from tests.helpers.witness import WitnessServer, read_sym
 
 TEST_BUILD = ROOT / "build" / "pytest"
@@ -48,7 +48,7 @@ def sym(artifacts: Artifacts) -> dict[str, int]:
 @pytest.fixture(scope="session")
 def default_compiled() -> Path:
     """The default instance compiled (no keys): its r1cs and wasm, for size and witness tests."""
-    from prover.setup import compile_circuit
+    from zksolvency.prover.setup import compile_circuit
 
     cfg = load_config("default")
     out = TEST_BUILD / "compile-only" / cfg.name
@@ -66,8 +66,8 @@ def write_json(path: Path, data: Any) -> Path:
 def bundle_dir(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Real proof bundles made by the CLI: solvent, insolvent, and a second account's."""
     from click.testing import CliRunner
+    from zksolvency.cli import main
 
-    from prover.cli import main
     from tests.helpers import data
 
     d = tmp_path_factory.mktemp("bundles")
@@ -82,3 +82,15 @@ def bundle_dir(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory) -
         r = CliRunner().invoke(main, ["prove", str(a), str(m), "-o", str(d / f"{name}.bundle.json"), "--config", "test"])
         assert r.exit_code == 0, r.output
     return d
+
+
+#: Fixtures that compile a circuit, run a trusted setup or make proofs: a test using any of them
+#: (directly or through another fixture) is marked ``slow`` and left out of ``make test-fast``.
+HEAVY_FIXTURES = {"artifacts", "witness_server", "sym", "default_compiled", "bundle_dir", "poseidon_server"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that needs circuit artifacts as ``slow``."""
+    for item in items:
+        if HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

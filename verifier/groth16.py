@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from verifier import bn254
-from verifier.bn254 import Fq2, Fq12, G1Point, G2Point, Lines, Q, R
-from zkcore.errors import ZkSolvencyError
+from zksolvency.verifier import bn254
+from zksolvency.verifier.bn254 import Fq2, Fq12, G1Point, G2Point, Lines, Q, R
+from zksolvency.zkcore.errors import ZkSolvencyError
 
 
 class InvalidProof(ZkSolvencyError):

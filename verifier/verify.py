@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from verifier.groth16 import (
+from zksolvency.verifier.groth16 import (
     InvalidProof,
     PreparedKey,
     Proof,
@@ -24,9 +24,9 @@ from verifier.groth16 import (
     prepare,
     verify_fast,
 )
-from zkcore.bundle import BUNDLE_FORMAT, SIGNAL_NAMES, claims_from_signals, vkey_digest
-from zkcore.errors import InputError
-from zkcore.paths import build_dir
+from zksolvency.zkcore.bundle import BUNDLE_FORMAT, SIGNAL_NAMES, claims_from_signals, vkey_digest
+from zksolvency.zkcore.errors import InputError
+from zksolvency.zkcore.paths import build_dir
 
 _CIRCUIT_NAME = re.compile(r"^[a-z0-9_-]{1,80}$")
 _HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
@@ -163,9 +163,9 @@ def check_claims(b: LoadedBundle, market: Path | None, commitment: str | None) -
             raise InvalidProof(f"{b.path}: claims.{name} disagrees with the public signals")
     epoch_checked = False
     if market is not None:
-        from zkcore.commitment import market_root
-        from zkcore.field import hex32
-        from zkcore.models import load_market
+        from zksolvency.zkcore.commitment import market_root
+        from zksolvency.zkcore.field import hex32
+        from zksolvency.zkcore.models import load_market
 
         m = load_market(market)
         if hex32(market_root(m)) != decoded["market_root"]:

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from zkcore.field import hex32
+from zksolvency.zkcore.field import hex32
 
 BUNDLE_FORMAT = "zksolvency-bundle/1"
 SIGNAL_NAMES = ("solvent", "account", "commitment", "market_root")

@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from zkcore.bundle import write_atomic
-from zkcore.field import to_field
-from zkcore.models import Account, CollateralPrice, Holding, Instrument, Market, Position, Tier
-from zkcore.poseidon import poseidon
+from zksolvency.zkcore.bundle import write_atomic
+from zksolvency.zkcore.field import to_field
+from zksolvency.zkcore.models import Account, CollateralPrice, Holding, Instrument, Market, Position, Tier
+from zksolvency.zkcore.poseidon import poseidon
 
 
 def asset_field(asset: str) -> int:

@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
-
-from zkcore.errors import InputError
-from zkcore.fixedpoint import MONEY_DECIMALS, RATE_DECIMALS, U32_LIMIT, U64_LIMIT, parse_decimal, parse_uint
+from zksolvency.zkcore.errors import InputError
+from zksolvency.zkcore.fixedpoint import MONEY_DECIMALS, RATE_DECIMALS, U32_LIMIT, U64_LIMIT, parse_decimal, parse_uint
 
 
 def _money(v: object) -> int:

@@ -18,7 +18,7 @@ def node_executable() -> str:
     """The ``node`` on PATH (the pinned JS toolchain runs on it)."""
     import shutil
 
-    from zkcore.errors import ToolError
+    from zksolvency.zkcore.errors import ToolError
 
     node = shutil.which("node")
     if node is None:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
-from zkcore.field import SNARK_FIELD
+from zksolvency.zkcore.field import SNARK_FIELD
 
 N_ROUNDS_F = 8
 N_ROUNDS_P = (56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68)

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from zksolvency.prover.config import load_config
+from zksolvency.prover.engine import margin_report
+from zksolvency.prover.witness import build_input
+from zksolvency.zkcore.models import Account, Market
 
-from prover.config import load_config
-from prover.engine import margin_report
-from prover.witness import build_input
 from tests.helpers.strategies import portfolios
 from tests.helpers.witness import WitnessServer
-from zkcore.models import Account, Market
 
 CFG = load_config("default")
 

@@ -7,14 +7,14 @@ import random
 from pathlib import Path
 
 import pytest
+from zksolvency.prover import tools
+from zksolvency.prover.config import ROOT, load_config
+from zksolvency.prover.setup import Artifacts, r1cs_info
+from zksolvency.zkcore.field import SNARK_FIELD
+from zksolvency.zkcore.poseidon import poseidon
 
-from prover import tools
-from prover.config import ROOT, load_config
-from prover.setup import Artifacts, r1cs_info
 from tests.conftest import TEST_BUILD
 from tests.helpers.witness import WitnessServer
-from zkcore.field import SNARK_FIELD
-from zkcore.poseidon import poseidon
 
 #: Pinned R1CS sizes (circom 2.2.3 --O2, circomlib 2.0.5). A change here is a change in proving
 #: cost: update the pin on purpose and say why in the commit.

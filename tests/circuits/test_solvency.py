@@ -17,19 +17,19 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from zksolvency.prover.config import CircuitConfig
+from zksolvency.prover.engine import margin_report
+from zksolvency.prover.setup import Artifacts
+from zksolvency.prover.tools import wtns_check
+from zksolvency.prover.witness import build_input
+from zksolvency.zkcore.commitment import MarketCommitment, account_commitment, asset_field
+from zksolvency.zkcore.field import SNARK_FIELD, to_field
+from zksolvency.zkcore.models import Account, Market
+from zksolvency.zkcore.poseidon import poseidon
 
-from prover.config import CircuitConfig
-from prover.engine import margin_report
-from prover.setup import Artifacts
-from prover.tools import wtns_check
-from prover.witness import build_input
 from tests.helpers import data
 from tests.helpers.strategies import edge_portfolios, portfolios
 from tests.helpers.witness import WitnessServer, edit_wtns
-from zkcore.commitment import MarketCommitment, account_commitment, asset_field
-from zkcore.field import SNARK_FIELD, to_field
-from zkcore.models import Account, Market
-from zkcore.poseidon import poseidon
 
 SOLVENT_IDX = 1  # first witness after the constant 1: the circuit's only output
 
@@ -75,7 +75,7 @@ def test_circuit_matches_reference_on_the_margin_line(witness_server: WitnessSer
 
 def _usdc_gap_account() -> tuple[dict[str, Any], str]:
     """The example account with only USDC, and the USDC amount that makes equity == maintenance."""
-    from zkcore.fixedpoint import format_fraction
+    from zksolvency.zkcore.fixedpoint import format_fraction
 
     r = margin_report(Account(**data.account(collateral=[])), Market(**data.MARKET))
     return data.account(collateral=[]), format_fraction(r.maintenance - r.equity)
@@ -87,7 +87,7 @@ def test_equity_equal_to_maintenance_is_solvent(
 ) -> None:
     from fractions import Fraction
 
-    from zkcore.fixedpoint import format_fraction
+    from zksolvency.zkcore.fixedpoint import format_fraction
 
     a, need = _usdc_gap_account()
     a["collateral"] = [{"asset": "USDC", "amount": format_fraction(Fraction(need) + Fraction(delta))}]
@@ -107,7 +107,7 @@ def test_tier_boundaries(witness_server: WitnessServer, test_cfg: CircuitConfig,
     assert r.tiered_mm == Fraction(tiered)
     # put the account exactly on the line: the circuit must agree it is (just) solvent, and
     # insolvent one unit lower -- only possible if it picked the same tier as the reference
-    from zkcore.fixedpoint import format_fraction
+    from zksolvency.zkcore.fixedpoint import format_fraction
 
     need = r.maintenance - (r.equity - Fraction(25000) - Fraction("4050.675"))
     a["collateral"] = [{"asset": "USDC", "amount": format_fraction(need)}]

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from zksolvency.cli import main
+from zksolvency.onchain.anvil import rpc_alive
+from zksolvency.prover.setup import Artifacts
 
-from onchain.anvil import rpc_alive
-from prover.cli import main
-from prover.setup import Artifacts
 from tests.conftest import write_json
 from tests.helpers import data
 

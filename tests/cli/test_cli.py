@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from zksolvency.cli import main
+from zksolvency.zkcore.commitment import account_commitment, market_root
+from zksolvency.zkcore.field import hex32
+from zksolvency.zkcore.models import Account, Market
 
-from prover.cli import main
 from tests.conftest import write_json
 from tests.helpers import data
 from tests.helpers.bad_inputs import CASES
-from zkcore.commitment import account_commitment, market_root
-from zkcore.field import hex32
-from zkcore.models import Account, Market
 
 
 def run(*args: str) -> Any:
@@ -170,7 +170,7 @@ def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "m.json"
     bad.write_text('{"epoch": 1,')
     proc = subprocess.run(
-        [sys.executable, "-m", "prover.cli", "market-root", str(bad)], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "zksolvency.cli", "market-root", str(bad)], capture_output=True, text=True, check=False
     )
     assert proc.returncode == 2
     assert proc.stdout == ""

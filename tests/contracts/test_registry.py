@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from zksolvency.onchain import anvil
+from zksolvency.onchain.client import Chain, ChainError, proof_calldata
+from zksolvency.prover.config import CircuitConfig
+from zksolvency.prover.setup import Artifacts
+from zksolvency.zkcore.commitment import account_commitment, market_root
+from zksolvency.zkcore.field import SNARK_FIELD
+from zksolvency.zkcore.models import Account, Market
 
-from onchain import anvil
-from onchain.client import Chain, ChainError, proof_calldata
-from prover.config import CircuitConfig
-from prover.setup import Artifacts
 from tests.conftest import TEST_BUILD
 from tests.helpers import data
-from zkcore.commitment import account_commitment, market_root
-from zkcore.field import SNARK_FIELD
-from zkcore.models import Account, Market
 
 GRACE = 3600
 ROOT42 = market_root(Market(**data.MARKET))

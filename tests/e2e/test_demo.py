@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from zksolvency.demo import run_demo
+from zksolvency.prover.config import load_config
 
-from prover.config import load_config
-from prover.demo import run_demo
 from tests.conftest import TEST_BUILD
 
 

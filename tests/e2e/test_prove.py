@@ -7,14 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
+from zksolvency.prover.setup import Artifacts
+from zksolvency.prover.tools import groth16_verify
+from zksolvency.zkcore.bundle import vkey_digest
+from zksolvency.zkcore.commitment import account_commitment, market_root
+from zksolvency.zkcore.field import hex32
+from zksolvency.zkcore.models import Account, Market
 
-from prover.setup import Artifacts
-from prover.tools import groth16_verify
 from tests.helpers import data
-from zkcore.bundle import vkey_digest
-from zkcore.commitment import account_commitment, market_root
-from zkcore.field import hex32
-from zkcore.models import Account, Market
 
 
 @pytest.mark.parametrize(("name", "solvent", "account"), [("solvent", True, data.ACCOUNT), ("insolvent", False, data.INSOLVENT)])
@@ -55,7 +55,8 @@ def test_vkey_and_verifier_say_which_setup_made_them(artifacts: Artifacts) -> No
 
 
 def test_setup_is_cached(artifacts: Artifacts, test_cfg) -> None:
-    from prover.setup import setup
+    from zksolvency.prover.setup import setup
+
     from tests.conftest import TEST_BUILD
 
     before = artifacts.zkey.stat().st_mtime_ns
@@ -68,12 +69,12 @@ def test_real_proofs_on_the_margin_line(artifacts: Artifacts, tmp_path: Path, de
     from fractions import Fraction
 
     from click.testing import CliRunner
+    from zksolvency.cli import main
+    from zksolvency.prover.engine import margin_report
+    from zksolvency.verifier.verify import verify_bundle
+    from zksolvency.zkcore.fixedpoint import format_fraction
 
-    from prover.cli import main
-    from prover.engine import margin_report
     from tests.conftest import write_json
-    from verifier.verify import verify_bundle
-    from zkcore.fixedpoint import format_fraction
 
     r = margin_report(Account(**data.account(collateral=[])), Market(**data.MARKET))
     usdc = format_fraction(r.maintenance - r.equity + Fraction(delta))

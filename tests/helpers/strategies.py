@@ -11,8 +11,7 @@ from fractions import Fraction
 from typing import Any
 
 from hypothesis import strategies as st
-
-from zkcore.fixedpoint import format_fraction
+from zksolvency.zkcore.fixedpoint import format_fraction
 
 S = 4  # scenarios in the test circuit
 MAX_INSTRUMENTS = 8  # 2^D, D = 3
@@ -98,8 +97,8 @@ def portfolios(
 @st.composite
 def edge_portfolios(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     """Portfolios tuned so equity - maintenance is exactly -1e-8, 0 or +1e-8 when possible."""
-    from prover.engine import margin_report
-    from zkcore.models import Account, Market
+    from zksolvency.prover.engine import margin_report
+    from zksolvency.zkcore.models import Account, Market
 
     market, account = draw(portfolios())
     delta = draw(st.sampled_from([Fraction(-1, 10**8), Fraction(0), Fraction(1, 10**8)]))

@@ -6,13 +6,13 @@ from fractions import Fraction
 from typing import Any
 
 from hypothesis import given, settings
+from zksolvency.prover.engine import margin_report
+from zksolvency.prover.witness import scaled_verdict
+from zksolvency.zkcore.fixedpoint import format_fraction
+from zksolvency.zkcore.models import Account, Market
 
-from prover.engine import margin_report
-from prover.witness import scaled_verdict
 from tests.helpers import data
 from tests.helpers.strategies import portfolios
-from zkcore.fixedpoint import format_fraction
-from zkcore.models import Account, Market
 
 
 def report(m: dict[str, Any], a: dict[str, Any]):
@@ -90,7 +90,7 @@ def test_scaled_twin_equals_reference(p: tuple[dict[str, Any], dict[str, Any]]) 
 
 
 def test_market_tree_cache_is_exact_and_keyed_by_content(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from zkcore.commitment import MarketCommitment, cached_market_commitment
+    from zksolvency.zkcore.commitment import MarketCommitment, cached_market_commitment
 
     m = Market(**data.MARKET)
     fresh = MarketCommitment(m)

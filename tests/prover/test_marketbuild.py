@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from zksolvency.cli import main
+from zksolvency.oracle.marketbuild import black_scholes, build_market, norm_cdf, q8
+from zksolvency.zkcore.models import Market
 
-from prover.cli import main
-from prover.marketbuild import black_scholes, build_market, norm_cdf, q8
 from tests.conftest import write_json
-from zkcore.models import Market
 
 SPEC = Path(__file__).resolve().parents[2] / "examples" / "market-spec.json"
 

@@ -6,12 +6,12 @@ import copy
 from pathlib import Path
 
 import pytest
+from zksolvency.zkcore.errors import InputError
+from zksolvency.zkcore.models import load_account, load_market
 
 from tests.conftest import write_json
 from tests.helpers import data
 from tests.helpers.bad_inputs import CASES
-from zkcore.errors import InputError
-from zkcore.models import load_account, load_market
 
 
 @pytest.mark.parametrize(("case", "target", "mutate", "field"), CASES, ids=[c[0] for c in CASES])

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from zksolvency.cli import main
+from zksolvency.prover import setup as setup_mod
+from zksolvency.prover import tools
+from zksolvency.prover.config import CircuitConfig
+from zksolvency.prover.setup import Artifacts, find_ptau, required_power
 
-from prover import setup as setup_mod
-from prover import tools
-from prover.cli import main
-from prover.config import CircuitConfig
-from prover.setup import Artifacts, find_ptau, required_power
 from tests.conftest import TEST_BUILD
 
 

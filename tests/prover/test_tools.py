@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from zksolvency.prover import tools
+from zksolvency.prover.config import ROOT
+from zksolvency.zkcore.errors import ToolError
 
-from prover import tools
-from prover.config import ROOT
 from tests.conftest import TEST_BUILD
-from zkcore.errors import ToolError
 
 
 def test_a_node_crash_keeps_its_message_not_its_stack(tmp_path: Path) -> None:

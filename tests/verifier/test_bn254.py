@@ -8,9 +8,8 @@ import pytest
 from py_ecc.optimized_bn128 import G1 as PG1
 from py_ecc.optimized_bn128 import G2 as PG2
 from py_ecc.optimized_bn128 import add, multiply, normalize
-
-from verifier import bn254
-from verifier.bn254 import Q, R, f2_add, f2_mul, f2_pow, f2_sqr
+from zksolvency.verifier import bn254
+from zksolvency.verifier.bn254 import Q, R, f2_add, f2_mul, f2_pow, f2_sqr
 
 RNG = random.Random(7)
 

@@ -10,18 +10,18 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from zksolvency.cli import main
+from zksolvency.prover.setup import Artifacts
+from zksolvency.prover.tools import groth16_verify
+from zksolvency.verifier import bn254
+from zksolvency.verifier.groth16 import parse_proof, parse_signals, parse_vkey, prepare, verify_fast, verify_reference
+from zksolvency.zkcore.bundle import vkey_digest
+from zksolvency.zkcore.commitment import account_commitment
+from zksolvency.zkcore.field import SNARK_FIELD, hex32
+from zksolvency.zkcore.models import Account
 
-from prover.cli import main
-from prover.setup import Artifacts
-from prover.tools import groth16_verify
 from tests.helpers import data
 from tests.verifier.test_bn254 import g2, twist_point_outside_subgroup
-from verifier import bn254
-from verifier.groth16 import parse_proof, parse_signals, parse_vkey, prepare, verify_fast, verify_reference
-from zkcore.bundle import vkey_digest
-from zkcore.commitment import account_commitment
-from zkcore.field import SNARK_FIELD, hex32
-from zkcore.models import Account
 
 
 def cli(*args: str) -> Any:

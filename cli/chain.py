@@ -1,4 +1,4 @@
-"""``zksolvency market build`` and ``zksolvency chain …``: the oracle side and the EVM side."""
+"""``zksolvency chain …``: the EVM side (node, deployment, oracle epochs, attestations, flags)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-
-from prover.config import build_dir, load_config, parse_param
-from zkcore.errors import InputError
+from zksolvency.prover.config import build_dir, load_config, parse_param
+from zksolvency.zkcore.errors import InputError
 
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
@@ -19,27 +18,6 @@ def _address(value: str, what: str = "ADDRESS") -> str:
     if not _ADDRESS.match(value):
         raise InputError(what, value, "expected a 20-byte hex address (0x + 40 hex digits)")
     return value
-
-
-@click.group("market")
-def market_group() -> None:
-    """Oracle-side tools for market files."""
-
-
-@market_group.command("build")
-@click.argument("spec", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="market.json to write")
-def market_build(spec: Path, out: Path) -> None:
-    """Build market.json from instrument definitions: marks, tiers, Black-Scholes SPAN risk arrays."""
-    from prover.marketbuild import write_market
-    from zkcore.commitment import market_root
-    from zkcore.field import hex32
-    from zkcore.models import load_market
-
-    m = write_market(spec, out)
-    n_opt = sum(1 for i in m["instruments"] if i["scenario_pnl"])
-    root = hex32(market_root(load_market(out)))
-    click.echo(f"wrote {out}: epoch {m['epoch']}, {len(m['instruments'])} instruments ({n_opt} with risk arrays), root {root}")
 
 
 rpc_option = click.option("--rpc", default=None, help="JSON-RPC URL (default: the node of `chain up`, or $ZKSOLVENCY_RPC)")
@@ -54,7 +32,7 @@ from_option = click.option("--from", "sender", default=None, help="sender addres
 
 
 def _chain(rpc: str | None, deployment: Path | None) -> Any:
-    from onchain.client import Chain, resolve_rpc
+    from zksolvency.onchain.client import Chain, resolve_rpc
 
     return Chain(resolve_rpc(rpc), deployment)
 
@@ -75,8 +53,8 @@ def chain_group() -> None:
 @click.option("--port", type=int, default=None, help="loopback port (default: a free one)")
 def chain_up(port: int | None) -> None:
     """Start a local anvil in the background and record it."""
-    from onchain import anvil
-    from onchain.client import chain_dir, node_record
+    from zksolvency.onchain import anvil
+    from zksolvency.onchain.client import chain_dir, node_record
 
     rec = node_record()
     if rec.is_file():
@@ -93,8 +71,8 @@ def chain_up(port: int | None) -> None:
 @chain_group.command("down")
 def chain_down() -> None:
     """Stop the anvil that `chain up` started."""
-    from onchain import anvil
-    from onchain.client import node_record
+    from zksolvency.onchain import anvil
+    from zksolvency.onchain.client import node_record
 
     rec = node_record()
     if not rec.is_file():
@@ -148,9 +126,9 @@ def chain_deploy(
 @json_option
 def chain_publish(market: Path, sender: str | None, rpc: str | None, deployment: Path | None, as_json: bool) -> None:
     """Publish a market's epoch and root on the oracle."""
-    from zkcore.commitment import market_root
-    from zkcore.field import hex32
-    from zkcore.models import load_market
+    from zksolvency.zkcore.commitment import market_root
+    from zksolvency.zkcore.field import hex32
+    from zksolvency.zkcore.models import load_market
 
     m = load_market(market)
     root = market_root(m)
@@ -165,9 +143,9 @@ def chain_publish(market: Path, sender: str | None, rpc: str | None, deployment:
 @json_option
 def chain_register(account: Path, rpc: str | None, deployment: Path | None, as_json: bool) -> None:
     """Register an account's commitment, sent from the account's own address."""
-    from zkcore.commitment import account_commitment
-    from zkcore.field import hex32
-    from zkcore.models import load_account
+    from zksolvency.zkcore.commitment import account_commitment
+    from zksolvency.zkcore.field import hex32
+    from zksolvency.zkcore.models import load_account
 
     a = load_account(account)
     c = account_commitment(a)
@@ -178,7 +156,7 @@ def chain_register(account: Path, rpc: str | None, deployment: Path | None, as_j
 def _submit(
     kind: str, bundle: Path, sender: str | None, rpc: str | None, deployment: Path | None, as_json: bool, precheck: bool
 ) -> None:
-    from verifier.verify import read_bundle, verify_bundle
+    from zksolvency.verifier.verify import read_bundle, verify_bundle
 
     if precheck:  # don't spend gas on a proof the Python verifier already refuses
         v = verify_bundle(bundle)
@@ -264,3 +242,6 @@ def chain_status(address: str, rpc: str | None, deployment: Path | None, as_json
         return
     for k, v in st.items():
         click.echo(f"{k:<15} {v}")
+
+
+COMMANDS = (chain_group,)

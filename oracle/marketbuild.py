@@ -34,8 +34,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from zkcore.errors import InputError
-from zkcore.models import parse_market, read_json
+from zksolvency.zkcore.errors import InputError
+from zksolvency.zkcore.models import parse_market, read_json
 
 PREC = 80
 EIGHT = Decimal("0.00000001")
@@ -212,7 +212,7 @@ def build_market(spec_path: Path) -> dict[str, Any]:
 
 def write_market(spec_path: Path, out: Path) -> dict[str, Any]:
     """Build and write atomically."""
-    from zkcore.bundle import write_atomic
+    from zksolvency.zkcore.bundle import write_atomic
 
     if not out.parent.is_dir():
         raise InputError(str(out), None, "the output directory does not exist")

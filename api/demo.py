@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import click
-
-from prover.config import ROOT, CircuitConfig
-from prover.engine import margin_report
-from prover.prove import prove
-from prover.setup import setup
-from zkcore.commitment import account_commitment, market_root
-from zkcore.field import hex32
-from zkcore.models import load_account, load_market
+from zksolvency.prover.config import ROOT, CircuitConfig
+from zksolvency.prover.engine import margin_report
+from zksolvency.prover.prove import prove
+from zksolvency.prover.setup import setup
+from zksolvency.zkcore.commitment import account_commitment, market_root
+from zksolvency.zkcore.field import hex32
+from zksolvency.zkcore.models import load_account, load_market
 
 EXAMPLES = ROOT / "examples"
 GRACE = 3600
@@ -32,9 +31,9 @@ def _step(n: int, text: str) -> None:
 
 def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
     """Run the demo; returns what it measured (used by the README and the e2e test)."""
-    from onchain import anvil
-    from onchain.client import Chain
-    from verifier.verify import verify_bundle
+    from zksolvency.onchain import anvil
+    from zksolvency.onchain.client import Chain
+    from zksolvency.verifier.verify import verify_bundle
 
     out = build / "demo"
     out.mkdir(parents=True, exist_ok=True)
@@ -49,7 +48,7 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
     click.echo(f"  {measured['constraints']:,} constraints; {manifest.get('ptau')}; ready in {time.monotonic() - t:.1f}s")
 
     _step(2, "oracle: build the epoch's market (perps + options with Black-Scholes SPAN risk arrays)")
-    from prover.marketbuild import write_market
+    from zksolvency.oracle.marketbuild import write_market
 
     market_path = out / "market.json"
     write_market(EXAMPLES / "market-spec.json", market_path)

@@ -1,0 +1,192 @@
+"""zksolvency: zero-knowledge solvency proofs for leveraged trading accounts.
+
+The supported surface for protocols and services that embed margin checks. Every operation the
+command line offers is a typed function here first; the CLI (:mod:`zksolvency.cli`) only parses
+arguments and prints. Bad input of any kind raises :class:`InputError` (a :class:`ZkSolvencyError`
+with the file and field it concerns); a proof that does not verify raises :class:`InvalidProof`.
+
+>>> import zksolvency
+>>> report = zksolvency.check("examples/account.json", "examples/market.json")
+>>> report.solvent
+True
+
+Stages live in sub-packages under the same name: :mod:`zksolvency.zkcore` (models, fixed point,
+Poseidon, commitments, bundle schema), :mod:`zksolvency.oracle`, :mod:`zksolvency.prover`,
+:mod:`zksolvency.verifier` (never imports the prover) and :mod:`zksolvency.onchain`.
+Heavy modules are imported on first use, so ``import zksolvency`` stays cheap and verification
+never loads the prover or pydantic.
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from zksolvency.zkcore.errors import CapacityError, InputError, ToolError, ZkSolvencyError
+
+if TYPE_CHECKING:
+    from zksolvency.onchain.client import Chain
+    from zksolvency.prover.engine import MarginReport
+    from zksolvency.prover.prove import ProveResult
+    from zksolvency.prover.setup import Artifacts
+    from zksolvency.verifier.verify import BatchResult, Verdict
+    from zksolvency.zkcore.models import Account, Market
+
+__all__ = [
+    "CapacityError",
+    "InputError",
+    "InvalidProof",
+    "ToolError",
+    "ZkSolvencyError",
+    "chain",
+    "check",
+    "commit",
+    "load_account",
+    "load_market",
+    "market_root",
+    "prove",
+    "setup",
+    "verify",
+    "verify_batch",
+]
+
+StrPath = str | PathLike[str]
+
+
+def __getattr__(name: str) -> object:
+    # InvalidProof lives with the verifier; resolve it lazily so `import zksolvency` stays light.
+    if name == "InvalidProof":
+        from zksolvency.verifier.groth16 import InvalidProof
+
+        return InvalidProof
+    raise AttributeError(f"module 'zksolvency' has no attribute {name!r}")
+
+
+def load_market(path: StrPath) -> Market:
+    """Load and validate a ``market.json`` (SPEC §1); raises :class:`InputError`."""
+    from zksolvency.zkcore.models import load_market as _load
+
+    return _load(Path(path))
+
+
+def load_account(path: StrPath, market: StrPath | None = None) -> Account:
+    """Load and validate an ``account.json``; with ``market``, check every reference is listed."""
+    from zksolvency.zkcore.models import load_account as _load
+
+    if market is None:
+        return _load(Path(path))
+    return _load(Path(path), load_market(market), Path(market))
+
+
+def check(account: StrPath, market: StrPath) -> MarginReport:
+    """SPEC §2 reference computation for one account at one market epoch (no proof).
+
+    Returns the exact :class:`~zksolvency.prover.engine.MarginReport` (fractions, ``solvent``,
+    ``as_json()`` with decimal strings).
+    """
+    from zksolvency.prover.engine import margin_report
+
+    return margin_report(load_account(account, market), load_market(market))
+
+
+def commit(account: StrPath) -> str:
+    """The account's commitment as ``0x`` + 64 hex digits."""
+    from zksolvency.zkcore.commitment import account_commitment
+    from zksolvency.zkcore.field import hex32
+
+    return hex32(account_commitment(load_account(account)))
+
+
+def market_root(market: StrPath) -> str:
+    """The market root the oracle publishes for this epoch, ``0x`` + 64 hex digits."""
+    from zksolvency.zkcore.commitment import market_root as _root
+    from zksolvency.zkcore.field import hex32
+
+    return hex32(_root(load_market(market)))
+
+
+def setup(
+    config: str = "default",
+    *,
+    params: dict[str, int] | None = None,
+    build_dir: StrPath | None = None,
+    ptau: StrPath | None = None,
+    force: bool = False,
+) -> Artifacts:
+    """Compile a circuit instance and run its Groth16 setup (cached by the hash of every input).
+
+    Also mirrors the key and the Solidity verifier to ``build_dir`` (SPEC §6 names).
+    """
+    from zksolvency.prover.config import build_dir as default_build
+    from zksolvency.prover.config import load_config
+    from zksolvency.prover.setup import copy_public_artifacts
+    from zksolvency.prover.setup import setup as _setup
+
+    build = Path(build_dir) if build_dir is not None else default_build()
+    art = _setup(load_config(config, params), build, Path(ptau) if ptau is not None else None, force=force)
+    copy_public_artifacts(art, build)
+    return art
+
+
+def prove(
+    account: StrPath,
+    market: StrPath,
+    out: StrPath,
+    *,
+    config: str = "default",
+    params: dict[str, int] | None = None,
+    build_dir: StrPath | None = None,
+) -> ProveResult:
+    """Prove the account's verdict (solvent or not) and write the proof bundle to ``out`` atomically."""
+    from zksolvency.prover.config import build_dir as default_build
+    from zksolvency.prover.config import load_config
+    from zksolvency.prover.prove import prove as _prove
+
+    build = Path(build_dir) if build_dir is not None else default_build()
+    return _prove(Path(account), Path(market), Path(out), load_config(config, params), build)
+
+
+def verify(
+    bundle: StrPath,
+    *,
+    vkey: StrPath | None = None,
+    market: StrPath | None = None,
+    commitment: str | None = None,
+) -> Verdict:
+    """Verify one proof bundle; returns the :class:`~zksolvency.verifier.verify.Verdict`.
+
+    Raises :class:`InvalidProof` when the proof or its claims do not hold, :class:`InputError`
+    for bad arguments.
+    """
+    from zksolvency.verifier.verify import verify_bundle
+
+    return verify_bundle(
+        Path(bundle),
+        vkey=Path(vkey) if vkey is not None else None,
+        market=Path(market) if market is not None else None,
+        commitment=commitment,
+    )
+
+
+def verify_batch(
+    bundles: list[StrPath],
+    *,
+    vkey: StrPath | None = None,
+    market: StrPath | None = None,
+) -> BatchResult:
+    """Verify many bundles with one batched pairing check; the result names every bad bundle."""
+    from zksolvency.verifier.verify import verify_batch as _batch
+
+    return _batch(
+        [Path(b) for b in bundles],
+        vkey=Path(vkey) if vkey is not None else None,
+        market=Path(market) if market is not None else None,
+    )
+
+
+def chain(rpc: str | None = None, deployment: StrPath | None = None) -> Chain:
+    """A client of the deployed contracts at ``rpc`` (default: the node of ``chain up``)."""
+    from zksolvency.onchain.client import Chain, resolve_rpc
+
+    return Chain(resolve_rpc(rpc), Path(deployment) if deployment is not None else None)

@@ -1,0 +1,5 @@
+"""``python -m zksolvency.cli``."""
+
+from zksolvency.cli import run
+
+run()

@@ -1,0 +1,87 @@
+"""The root ``zksolvency`` group: one-line errors, shared options, and the command modules.
+
+Exit codes: 0 success (``verify``: valid proof), 1 invalid proof or tool failure, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+from zksolvency.zkcore.errors import ZkSolvencyError
+
+
+class Abort(click.ClickException):
+    """A one-line failure with its own exit code."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.exit_code = code  # type: ignore[misc]  # click reads it per instance
+
+    def show(self, file: Any = None) -> None:
+        """Print ``error: message`` on stderr, nothing else."""
+        click.echo(f"error: {self.message}", err=True)
+
+
+class ZkGroup(click.Group):
+    """Turns project errors (and stray exceptions) into one line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; map errors to exit codes."""
+        try:
+            return super().invoke(ctx)
+        except ZkSolvencyError as e:
+            raise Abort(str(e), e.exit_code) from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
+            raise
+        except Exception as e:
+            if os.environ.get("ZKSOLVENCY_DEBUG"):
+                traceback.print_exc()
+            raise Abort(f"internal error: {type(e).__name__}: {e} (set ZKSOLVENCY_DEBUG=1 for a traceback)", 1) from None
+
+
+def params_dict(params: tuple[str, ...]) -> dict[str, int]:
+    """``("K=16", …)`` -> ``{"K": 16, …}`` (bad text is an InputError)."""
+    from zksolvency.prover.config import parse_param
+
+    return dict(parse_param(p) for p in params)
+
+
+config_option = click.option(
+    "--config", "config_name", default="default", show_default=True, help="circuit instance from circuits/circuits.json"
+)
+param_option = click.option(
+    "--param", "params", multiple=True, metavar="NAME=N", help="override an instance parameter (K, A, S, T, D, DC); repeatable"
+)
+build_option = click.option(
+    "--build-dir",
+    "build",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="artifact directory (default: build/ or $ZKSOLVENCY_BUILD)",
+)
+
+
+@click.group(cls=ZkGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="zksolvency")
+def main() -> None:
+    """zksolvency: zero-knowledge proofs that a margin account is solvent."""
+
+
+def _register() -> None:
+    from zksolvency.cli import chain, demo, inputs, market, proofs
+
+    for module in (inputs, proofs, market, chain, demo):
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register()
+
+
+def run() -> None:
+    """Console-script entry point."""
+    main(prog_name="zksolvency")

@@ -1,0 +1,102 @@
+"""``setup``, ``prove``, ``verify``, ``verify-batch``: keys, proofs and their verification."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import zksolvency
+from zksolvency.cli.app import Abort, build_option, config_option, param_option, params_dict
+
+_file = click.Path(path_type=Path, dir_okay=False)
+
+
+@click.command()
+@config_option
+@param_option
+@build_option
+@click.option("--ptau", type=_file, default=None, help="public ceremony ptau (e.g. powersOfTau28_hez_final_16.ptau)")
+@click.option("--force", is_flag=True, help="redo every step even when cached")
+def setup(config_name: str, params: tuple[str, ...], build: Path | None, ptau: Path | None, force: bool) -> None:
+    """Compile the circuit, run the Groth16 setup (phase 2 included), export keys and verifier."""
+    art = zksolvency.setup(config_name, params=params_dict(params), build_dir=build, ptau=ptau, force=force)
+    m = art.read_manifest()
+    r1cs = m.get("r1cs", {})
+    constraints = r1cs.get("constraints", "?") if isinstance(r1cs, dict) else "?"
+    click.echo(f"circuit        {art.name} ({constraints} constraints)")
+    click.echo(f"setup          {m.get('ptau', '?')}")
+    click.echo(f"proving key    {art.zkey}")
+    click.echo(f"verification   {art.vkey}")
+    click.echo(f"solidity       {art.solidity}")
+
+
+@click.command()
+@click.argument("account", type=_file)
+@click.argument("market", type=_file)
+@click.option("-o", "--out", "out", type=_file, required=True, help="bundle file to write")
+@config_option
+@param_option
+@build_option
+def prove(account: Path, market: Path, out: Path, config_name: str, params: tuple[str, ...], build: Path | None) -> None:
+    """Prove the account's verdict (solvent or not) and write a proof bundle."""
+    result = zksolvency.prove(account, market, out, config=config_name, params=params_dict(params), build_dir=build)
+    claims = result.bundle["claims"]
+    assert isinstance(claims, dict)
+    verdict = "SOLVENT" if claims["solvent"] else "INSOLVENT"
+    click.echo(f"proved {verdict} for {claims['account']} at epoch {claims['epoch']} in {result.seconds:.1f}s -> {out}")
+
+
+@click.command()
+@click.argument("bundle", type=_file)
+@click.option("--market", type=_file, default=None, help="check the proof is for this market (root and epoch)")
+@click.option("--commitment", default=None, metavar="HEX", help="check the proof is for this account commitment")
+@click.option("--vkey", type=_file, default=None, help="verification key (default: the bundle circuit's key under build/)")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def verify(bundle: Path, market: Path | None, commitment: str | None, vkey: Path | None, as_json: bool) -> None:
+    """Verify a proof bundle in Python (BN254 on plain ints): attest or flag. Exit 0 valid, 1 invalid."""
+    from zksolvency.verifier.groth16 import InvalidProof
+
+    try:
+        v = zksolvency.verify(bundle, vkey=vkey, market=market, commitment=commitment)
+    except InvalidProof as e:
+        if as_json:
+            click.echo(json.dumps({"valid": False, "reason": str(e)}))
+            raise click.exceptions.Exit(1) from None
+        raise Abort(f"INVALID: {e}", 1) from None
+    if as_json:
+        click.echo(json.dumps(v.as_json()))
+        return
+    click.echo(v.headline)
+    epoch_note = "" if v.epoch_checked else " (as claimed; pass --market to check it)"
+    click.echo(f"  account     {v.account}")
+    click.echo(f"  commitment  {v.commitment}")
+    click.echo(f"  market root {v.market_root}")
+    click.echo(f"  epoch       {v.epoch}{epoch_note}")
+
+
+@click.command("verify-batch")
+@click.argument("bundles", type=_file, nargs=-1, required=True)
+@click.option("--market", type=_file, default=None, help="check every proof is for this market")
+@click.option("--vkey", type=_file, default=None, help="verification key for every bundle")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per bundle, one per line")
+def verify_batch(bundles: tuple[Path, ...], market: Path | None, vkey: Path | None, as_json: bool) -> None:
+    """Verify many bundles with one batched pairing check; name every bundle that fails."""
+    from zksolvency.verifier.verify import Verdict
+
+    result = zksolvency.verify_batch(list(bundles), vkey=vkey, market=market)
+    for path, r in result.results:
+        if as_json:
+            obj = (
+                {"bundle": str(path), **r.as_json()}
+                if isinstance(r, Verdict)
+                else {"bundle": str(path), "valid": False, "reason": r}
+            )
+            click.echo(json.dumps(obj))
+        else:
+            click.echo(f"{path}: {r.headline}" if isinstance(r, Verdict) else f"{path}: INVALID: {r}")
+    if not result.all_valid:
+        raise click.exceptions.Exit(1)
+
+
+COMMANDS = (setup, prove, verify, verify_batch)

@@ -1,0 +1,1 @@
+"""The oracle side: market building (Black-Scholes SPAN risk arrays) and what the oracle publishes."""
