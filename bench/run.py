@@ -32,7 +32,6 @@ from zksolvency.verifier.groth16 import (
     verify_fast,
     verify_reference,
 )
-from zksolvency.zkcore.paths import node_executable
 
 EXAMPLES = ROOT / "examples"
 
@@ -71,17 +70,12 @@ def bench_constraints(cfg_name: str) -> dict[str, Any]:
 
 
 def snarkjs_verify_wall(vkey: Path, bundle: dict[str, Any], repeat: int) -> float:
-    """Wall time of the reference verifier, `snarkjs groth16 verify`, on the same proof."""
-    with tempfile.TemporaryDirectory() as t:
-        pub, prf = Path(t) / "public.json", Path(t) / "proof.json"
-        pub.write_text(json.dumps(bundle["public_signals"]))
-        prf.write_text(json.dumps(bundle["proof"]))
-        cmd = [node_executable(), str(tools.SNARKJS_CLI), "groth16", "verify", str(vkey), str(pub), str(prf)]
+    """Wall time of the reference verifier, `snarkjs groth16 verify`, on the same proof (through the gateway)."""
 
-        def run() -> None:
-            assert "OK" in subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    def run() -> None:
+        assert tools.groth16_verify(vkey, bundle["public_signals"], bundle["proof"])
 
-        return median_time(run, repeat)
+    return median_time(run, repeat)
 
 
 def cli_verify_wall(bundle_path: Path, vkey: Path, repeat: int) -> float:

@@ -86,6 +86,50 @@ def run_node(
     return proc.stdout
 
 
+class NodeServer:
+    """A long-lived Node.js process that answers one JSON request per line (witness and proving servers).
+
+    Started through the same flags and ``node`` as every other tool; a request that the process
+    cannot answer (it died, or replied with something that is not JSON) raises ToolError.
+    """
+
+    def __init__(self, script: Path, args: Sequence[str | Path], label: str) -> None:
+        _require(script)
+        self.label = label
+        self.proc = subprocess.Popen(
+            [node_executable(), *NODE_FLAGS, str(script), *[str(a) for a in args]],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+
+    def request(self, req: dict[str, object]) -> dict[str, object]:
+        """Send one request, wait for its one-line JSON reply."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        try:
+            self.proc.stdin.write(json.dumps(req) + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+            reply = json.loads(line)
+        except (OSError, ValueError):
+            raise ToolError(f"{self.label}: the Node.js process stopped answering (exit code {self.proc.poll()})") from None
+        if not isinstance(reply, dict):
+            raise ToolError(f"{self.label}: unexpected reply {line[:200]!r}")
+        return reply
+
+    def close(self) -> None:
+        """Stop the process (closing its stdin ends its read loop)."""
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
 def _failure_summary(proc: subprocess.CompletedProcess[str]) -> str:
     """The lines of a failed tool's output that say what went wrong, without a JS stack trace.
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 import struct
-import subprocess
 from pathlib import Path
 from typing import Any
+
+from zksolvency.prover import tools
 
 HERE = Path(__file__).resolve().parent
 
@@ -16,33 +15,22 @@ class WitnessServer:
     """Talks to ``witness_server.cjs``: the circuit's own wasm, kept warm across examples."""
 
     def __init__(self, wasm: Path) -> None:
-        node = shutil.which("node")
-        assert node is not None
-        self.proc = subprocess.Popen(
-            [node, str(HERE / "witness_server.cjs"), str(wasm)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        self.server = tools.NodeServer(HERE / "witness_server.cjs", [wasm], "witness server")
 
     def compute(self, signals: dict[str, Any], indices: list[int], wtns: Path | None = None) -> tuple[bool, list[int] | str]:
         """(True, values at indices) or (False, the calculator's error: a constraint failed)."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        req: dict[str, Any] = {"input": signals, "indices": indices}
+        req: dict[str, object] = {"input": signals, "indices": indices}
         if wtns is not None:
             req["wtns"] = str(wtns)
-        self.proc.stdin.write(json.dumps(req) + "\n")
-        self.proc.stdin.flush()
-        reply = json.loads(self.proc.stdout.readline())
-        if reply["ok"]:
-            return True, [int(v) for v in reply["values"]]
+        reply = self.server.request(req)
+        values = reply.get("values")
+        if reply["ok"] and isinstance(values, list):
+            return True, [int(v) for v in values]
         return False, str(reply["error"])
 
     def close(self) -> None:
         """Stop the node process."""
-        if self.proc.stdin:
-            self.proc.stdin.close()
-        self.proc.wait(timeout=10)
+        self.server.close()
 
 
 def read_sym(path: Path) -> dict[str, int]:
