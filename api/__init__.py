@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from zksolvency.prover.engine import MarginReport
     from zksolvency.prover.prove import ProveResult
     from zksolvency.prover.setup import Artifacts
-    from zksolvency.verifier.verify import BatchResult, Verdict
+    from zksolvency.verifier.verify import BatchResult, TrustedKeys, Verdict
     from zksolvency.zkcore.models import Account, Market
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "load_account",
     "load_market",
     "market_root",
+    "new_salt",
     "prove",
     "setup",
     "verify",
@@ -147,23 +148,48 @@ def prove(
     return _prove(Path(account), Path(market), Path(out), load_config(config, params), build)
 
 
+def _trusted_keys(
+    vkey: StrPath | None,
+    config: str | None,
+    trusted_keys: StrPath | None,
+    build_dir: StrPath | None,
+    allow_insecure_key: bool,
+) -> TrustedKeys:
+    from zksolvency.verifier.verify import TrustedKeys
+
+    return TrustedKeys.resolve(
+        vkey=Path(vkey) if vkey is not None else None,
+        config=config,
+        trusted_keys=Path(trusted_keys) if trusted_keys is not None else None,
+        build=Path(build_dir) if build_dir is not None else None,
+        allow_insecure=allow_insecure_key,
+    )
+
+
 def verify(
     bundle: StrPath,
     *,
     vkey: StrPath | None = None,
     market: StrPath | None = None,
     commitment: str | None = None,
+    config: str | None = None,
+    trusted_keys: StrPath | None = None,
+    build_dir: StrPath | None = None,
+    allow_insecure_key: bool = False,
 ) -> Verdict:
     """Verify one proof bundle; returns the :class:`~zksolvency.verifier.verify.Verdict`.
 
-    Raises :class:`InvalidProof` when the proof or its claims do not hold, :class:`InputError`
-    for bad arguments.
+    The caller, never the bundle, decides the key: ``vkey`` (a key file), ``trusted_keys`` (a file
+    of allowed key sha256 digests, keys looked up under ``build_dir``), else the key ``setup``
+    recorded for ``config`` (default ``"default"``). Keys labelled ``insecure-beacon`` or
+    ``unknown`` are refused unless ``allow_insecure_key``. Raises :class:`InvalidProof` when the
+    proof or its claims do not hold, :class:`InputError` for bad arguments or a refused key.
     """
     from zksolvency.verifier.verify import verify_bundle
 
     return verify_bundle(
         Path(bundle),
-        vkey=Path(vkey) if vkey is not None else None,
+        keys=_trusted_keys(vkey, config, trusted_keys, build_dir, allow_insecure_key),
         market=Path(market) if market is not None else None,
         commitment=commitment,
     )
@@ -174,15 +200,33 @@ def verify_batch(
     *,
     vkey: StrPath | None = None,
     market: StrPath | None = None,
+    config: str | None = None,
+    trusted_keys: StrPath | None = None,
+    build_dir: StrPath | None = None,
+    allow_insecure_key: bool = False,
 ) -> BatchResult:
-    """Verify many bundles with one batched pairing check; the result names every bad bundle."""
+    """Verify many bundles with one batched pairing check; the result names every bad bundle.
+
+    Keys are chosen as in :func:`verify`.
+    """
     from zksolvency.verifier.verify import verify_batch as _batch
 
     return _batch(
         [Path(b) for b in bundles],
-        vkey=Path(vkey) if vkey is not None else None,
+        keys=_trusted_keys(vkey, config, trusted_keys, build_dir, allow_insecure_key),
         market=Path(market) if market is not None else None,
     )
+
+
+def new_salt() -> str:
+    """A fresh account salt: 31 bytes from the OS's CSPRNG, as ``0x`` + 62 hex digits.
+
+    SPEC §1: a salt carries at least 128 bits (its value is at least 2^128) so a commitment cannot
+    be brute-forced; 31 random bytes fall below that with probability 2^-120, and are drawn again.
+    """
+    from zksolvency.zkcore.models import new_salt as _new
+
+    return _new()
 
 
 def chain(rpc: str | None = None, deployment: StrPath | None = None) -> Chain:

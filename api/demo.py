@@ -45,7 +45,7 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
     manifest = art.read_manifest()
     r1cs = manifest.get("r1cs", {})
     measured["constraints"] = r1cs.get("constraints") if isinstance(r1cs, dict) else None
-    click.echo(f"  {measured['constraints']:,} constraints; {manifest.get('ptau')}; ready in {time.monotonic() - t:.1f}s")
+    click.echo(f"  {measured['constraints']:,} constraints; trust model {manifest.get('trust')}; {time.monotonic() - t:.1f}s")
 
     _step(2, "oracle: build the epoch's market (perps + options with Black-Scholes SPAN risk arrays)")
     from zksolvency.oracle.marketbuild import write_market

@@ -11,11 +11,11 @@ import click
 from zksolvency.prover.config import build_dir, load_config, parse_param
 from zksolvency.zkcore.errors import InputError
 
-_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
 
 def _address(value: str, what: str = "ADDRESS") -> str:
-    if not _ADDRESS.match(value):
+    if not _ADDRESS.fullmatch(value):
         raise InputError(what, value, "expected a 20-byte hex address (0x + 40 hex digits)")
     return value
 
@@ -89,6 +89,9 @@ def chain_down() -> None:
 @click.option("--param", "params", multiple=True, metavar="NAME=N", help="instance parameter override")
 @click.option("--grace", "grace", type=click.IntRange(0, 2**63), default=3600, show_default=True, help="grace period in seconds")
 @click.option("--liquidator", default=None, help="liquidator address (default: the deployer)")
+@click.option(
+    "--allow-insecure-key", is_flag=True, help="deploy a key labelled insecure-beacon or unknown (anyone may forge proofs)"
+)
 @rpc_option
 @deployment_option
 @json_option
@@ -97,6 +100,7 @@ def chain_deploy(
     params: tuple[str, ...],
     grace: int,
     liquidator: str | None,
+    allow_insecure_key: bool,
     rpc: str | None,
     deployment: Path | None,
     as_json: bool,
@@ -106,8 +110,13 @@ def chain_deploy(
     sol = build_dir() / cfg.name / "Groth16Verifier.sol"
     if not sol.is_file():
         raise InputError(str(sol), None, f"no verifier for {cfg.name}: run `zksolvency setup --config {config_name}` first")
+    from zksolvency.onchain.client import deployable_key
+
+    deployable_key(sol, allow_insecure_key)  # refuse before touching the node
     ch = _chain(rpc, deployment)
-    dep = ch.deploy(sol, cfg.name, grace, _address(liquidator, "--liquidator") if liquidator else None)
+    dep = ch.deploy(
+        sol, cfg.name, grace, _address(liquidator, "--liquidator") if liquidator else None, allow_insecure_key=allow_insecure_key
+    )
     if as_json:
         click.echo(
             json.dumps({k: dep[k] for k in ("chain_id", "circuit", "verifier", "oracle", "registry", "grace_period", "gas_used")})
@@ -158,15 +167,16 @@ def _submit(
 ) -> None:
     from zksolvency.verifier.verify import read_bundle, verify_bundle
 
-    if precheck:  # don't spend gas on a proof the Python verifier already refuses
-        v = verify_bundle(bundle)
+    ch = _chain(rpc, deployment)
+    if precheck:  # don't spend gas on a proof the Python verifier refuses, against the DEPLOYED key
+        v = verify_bundle(bundle, keys=ch.verification_key())
         if v.solvent != (kind == "attest"):
             want = "solvent = 1" if kind == "attest" else "solvent = 0"
             raise InputError(
                 str(bundle), "claims.solvent", f"this command needs a {want} proof (use --no-precheck to send anyway)"
             )
     raw = read_bundle(bundle)
-    res = _chain(rpc, deployment).submit_proof(kind, raw, sender)
+    res = ch.submit_proof(kind, raw, sender)
     verb = "attested" if kind == "attest" else "flagged for liquidation"
     _report(f"{verb} {raw['claims']['account']} at epoch {raw['claims']['epoch']}", res, as_json)
 

@@ -44,4 +44,10 @@ def market_root(market: Path) -> None:
     click.echo(zksolvency.market_root(market))
 
 
-COMMANDS = (check, commit, market_root)
+@click.command()
+def salt() -> None:
+    """Print a fresh account salt (31 random bytes, 0x + 62 hex digits) for account.json."""
+    click.echo(zksolvency.new_salt())
+
+
+COMMANDS = (check, commit, market_root, salt)

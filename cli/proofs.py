@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 import zksolvency
@@ -25,6 +26,7 @@ def setup(config_name: str, params: tuple[str, ...], build: Path | None, ptau: P
     r1cs = m.get("r1cs", {})
     constraints = r1cs.get("constraints", "?") if isinstance(r1cs, dict) else "?"
     click.echo(f"circuit        {art.name} ({constraints} constraints)")
+    click.echo(f"trust          {m.get('trust', 'unknown')}")
     click.echo(f"setup          {m.get('ptau', '?')}")
     click.echo(f"proving key    {art.zkey}")
     click.echo(f"verification   {art.vkey}")
@@ -47,18 +49,67 @@ def prove(account: Path, market: Path, out: Path, config_name: str, params: tupl
     click.echo(f"proved {verdict} for {claims['account']} at epoch {claims['epoch']} in {result.seconds:.1f}s -> {out}")
 
 
+def _key_options(f: Any) -> Any:
+    """The options by which the VERIFIER (never the bundle) decides which keys it trusts."""
+    for opt in reversed(
+        (
+            click.option("--vkey", type=_file, default=None, help="trust this verification key file"),
+            click.option(
+                "--config",
+                "config_name",
+                default=None,
+                help="trust the key `setup` recorded for this instance [default: default, unless --vkey/--trusted-keys]",
+            ),
+            click.option(
+                "--trusted-keys",
+                type=_file,
+                default=None,
+                help="allow-list: one key sha256 per line; a bundle may name any listed key under the build dir",
+            ),
+            build_option,
+            click.option(
+                "--allow-insecure-key",
+                is_flag=True,
+                help="accept keys labelled insecure-beacon or unknown (anyone may be able to forge proofs for them)",
+            ),
+        )
+    ):
+        f = opt(f)
+    return f
+
+
 @click.command()
 @click.argument("bundle", type=_file)
 @click.option("--market", type=_file, default=None, help="check the proof is for this market (root and epoch)")
 @click.option("--commitment", default=None, metavar="HEX", help="check the proof is for this account commitment")
-@click.option("--vkey", type=_file, default=None, help="verification key (default: the bundle circuit's key under build/)")
+@_key_options
 @click.option("--json", "as_json", is_flag=True, help="one JSON object")
-def verify(bundle: Path, market: Path | None, commitment: str | None, vkey: Path | None, as_json: bool) -> None:
+def verify(
+    bundle: Path,
+    market: Path | None,
+    commitment: str | None,
+    vkey: Path | None,
+    config_name: str | None,
+    trusted_keys: Path | None,
+    build: Path | None,
+    allow_insecure_key: bool,
+    as_json: bool,
+) -> None:
     """Verify a proof bundle in Python (BN254 on plain ints): attest or flag. Exit 0 valid, 1 invalid."""
     from zksolvency.verifier.groth16 import InvalidProof
+    from zksolvency.zkcore.keytrust import DESCRIPTION
 
     try:
-        v = zksolvency.verify(bundle, vkey=vkey, market=market, commitment=commitment)
+        v = zksolvency.verify(
+            bundle,
+            vkey=vkey,
+            market=market,
+            commitment=commitment,
+            config=config_name,
+            trusted_keys=trusted_keys,
+            build_dir=build,
+            allow_insecure_key=allow_insecure_key,
+        )
     except InvalidProof as e:
         if as_json:
             click.echo(json.dumps({"valid": False, "reason": str(e)}))
@@ -73,18 +124,37 @@ def verify(bundle: Path, market: Path | None, commitment: str | None, vkey: Path
     click.echo(f"  commitment  {v.commitment}")
     click.echo(f"  market root {v.market_root}")
     click.echo(f"  epoch       {v.epoch}{epoch_note}")
+    click.echo(f"  key         {v.key_file} (sha256 {v.key_sha256[:16]}...)")
+    click.echo(f"  trust       {v.key_trust}: {DESCRIPTION[v.key_trust]}")
 
 
 @click.command("verify-batch")
 @click.argument("bundles", type=_file, nargs=-1, required=True)
 @click.option("--market", type=_file, default=None, help="check every proof is for this market")
-@click.option("--vkey", type=_file, default=None, help="verification key for every bundle")
+@_key_options
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per bundle, one per line")
-def verify_batch(bundles: tuple[Path, ...], market: Path | None, vkey: Path | None, as_json: bool) -> None:
+def verify_batch(
+    bundles: tuple[Path, ...],
+    market: Path | None,
+    vkey: Path | None,
+    config_name: str | None,
+    trusted_keys: Path | None,
+    build: Path | None,
+    allow_insecure_key: bool,
+    as_json: bool,
+) -> None:
     """Verify many bundles with one batched pairing check; name every bundle that fails."""
     from zksolvency.verifier.verify import Verdict
 
-    result = zksolvency.verify_batch(list(bundles), vkey=vkey, market=market)
+    result = zksolvency.verify_batch(
+        list(bundles),
+        vkey=vkey,
+        market=market,
+        config=config_name,
+        trusted_keys=trusted_keys,
+        build_dir=build,
+        allow_insecure_key=allow_insecure_key,
+    )
     for path, r in result.results:
         if as_json:
             obj = (
@@ -94,7 +164,7 @@ def verify_batch(bundles: tuple[Path, ...], market: Path | None, vkey: Path | No
             )
             click.echo(json.dumps(obj))
         else:
-            click.echo(f"{path}: {r.headline}" if isinstance(r, Verdict) else f"{path}: INVALID: {r}")
+            click.echo(f"{path}: {r.headline} (key trust: {r.key_trust})" if isinstance(r, Verdict) else f"{path}: INVALID: {r}")
     if not result.all_valid:
         raise click.exceptions.Exit(1)
 

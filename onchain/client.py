@@ -11,7 +11,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_typing import ChecksumAddress
 from eth_utils.abi import function_signature_to_4byte_selector
@@ -22,6 +22,9 @@ from zksolvency.onchain.solc import Compiled, compile_contracts
 from zksolvency.zkcore.bundle import write_atomic
 from zksolvency.zkcore.errors import InputError, ZkSolvencyError
 from zksolvency.zkcore.paths import build_dir
+
+if TYPE_CHECKING:
+    from zksolvency.verifier.verify import TrustedKey, TrustedKeys
 
 
 class ChainError(ZkSolvencyError):
@@ -88,6 +91,29 @@ def proof_calldata(proof: dict[str, Any], signals: list[str]) -> tuple[list[int]
     b = [[int(proof["pi_b"][0][1]), int(proof["pi_b"][0][0])], [int(proof["pi_b"][1][1]), int(proof["pi_b"][1][0])]]
     c = [int(proof["pi_c"][0]), int(proof["pi_c"][1])]
     return a, b, c, [int(s) for s in signals]
+
+
+def deployable_key(verifier_sol: Path, allow_insecure_key: bool = False) -> TrustedKey:
+    """The verification key beside a generated verifier, checked before it goes on chain: it must be
+    the key of the same proving key (zkey sha256 in the Solidity header) and carry an accepted trust
+    label unless ``allow_insecure_key``."""
+    from zksolvency.verifier.verify import load_key
+    from zksolvency.zkcore.keytrust import ACCEPTED, DESCRIPTION
+
+    vkey = verifier_sol.parent / "verification_key.json"
+    if not vkey.is_file():
+        raise InputError(str(vkey), None, "no verification key beside the verifier: its provenance is unknown")
+    key = load_key(vkey)
+    zkey = json.loads(vkey.read_text()).get("zksolvency_setup", {}).get("zkey_sha256")
+    if not isinstance(zkey, str) or f"// zkey sha256:  {zkey}\n" not in verifier_sol.read_text():
+        raise InputError(str(verifier_sol), None, f"was not generated from the proving key of {vkey}")
+    if key.trust not in ACCEPTED and not allow_insecure_key:
+        raise InputError(
+            str(vkey),
+            "zksolvency_setup.trust",
+            f"key labelled {key.trust!r} ({DESCRIPTION[key.trust]}); refused without --allow-insecure-key",
+        )
+    return key
 
 
 class Chain:
@@ -183,8 +209,21 @@ class Chain:
 
     # ------------------------------------------------------------ deployment
 
-    def deploy(self, verifier_sol: Path, circuit: str, grace_period: int, liquidator: str | None = None) -> dict[str, Any]:
-        """Compile and deploy verifier, oracle and registry; write the deployment file."""
+    def deploy(
+        self,
+        verifier_sol: Path,
+        circuit: str,
+        grace_period: int,
+        liquidator: str | None = None,
+        *,
+        allow_insecure_key: bool = False,
+    ) -> dict[str, Any]:
+        """Compile and deploy verifier, oracle and registry; write the deployment file.
+
+        The verifier's key (``verification_key.json`` beside ``verifier_sol``) must carry an
+        accepted trust label; ``allow_insecure_key`` deploys a beacon-only or unknown one anyway.
+        """
+        key = deployable_key(verifier_sol, allow_insecure_key)
         self._compiled = compile_contracts(verifier_sol, chain_dir() / "solc-cache")
         deployer = self.default_sender()
         verifier, t1 = self.deploy_contract("Groth16Verifier")
@@ -198,6 +237,9 @@ class Chain:
             "oracle": oracle,
             "registry": registry,
             "grace_period": grace_period,
+            "vkey_sha256": key.digest,
+            "key_trust": key.trust,
+            "allow_insecure_key": allow_insecure_key,
             "deployer": deployer,
             "gas_used": {"verifier": t1.gas_used, "oracle": t2.gas_used, "registry": t3.gas_used},
             "abi": {
@@ -224,6 +266,20 @@ class Chain:
                 )
             self._deployment = data
         return self._deployment
+
+    def verification_key(self) -> TrustedKeys:
+        """The key the DEPLOYED verifier was made from (never one a bundle names), for pre-checks."""
+        from zksolvency.verifier.verify import TrustedKeys, load_key
+
+        dep = self.deployment
+        circuit = dep.get("circuit")
+        if not isinstance(circuit, str) or "/" in circuit or circuit.startswith("."):
+            raise InputError(str(self.deployment_file), "circuit", "not an instance name")
+        path = build_dir() / circuit / "verification_key.json"
+        recorded = dep.get("vkey_sha256")
+        if recorded is not None and load_key(path).digest != recorded:
+            raise InputError(str(path), None, f"is not the key of the deployed verifier (vkey sha256 {str(recorded)[:16]}...)")
+        return TrustedKeys(files=(path,), allow_insecure=bool(dep.get("allow_insecure_key", False)))
 
     def contract(self, name: str) -> Contract:
         """A deployed contract (registry, oracle or verifier)."""

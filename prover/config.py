@@ -67,7 +67,7 @@ def load_config(name: str = "default", overrides: dict[str, int] | None = None) 
 
 def parse_param(text: str) -> tuple[str, int]:
     """``K=16`` -> ("K", 16)."""
-    m = re.fullmatch(r"([A-Za-z]+)=(\d+)", text)
+    m = re.fullmatch(r"([A-Za-z]+)=([0-9]+)", text)
     if not m:
         raise InputError("--param", text, "expected NAME=INTEGER, e.g. K=16")
     return m.group(1).upper(), int(m.group(2))

@@ -8,9 +8,12 @@ second ``setup`` with the same inputs does nothing.
 
 Powers of tau, in order of preference: ``--ptau FILE`` (e.g. a Hermez ``powersOfTau28_hez_final_NN``
 ceremony file); a development ptau cached in ``build/ptau/``; ``../shared/ptau/dev_16.ptau`` when
-present (checked against its sha256); otherwise a fresh development ptau made here. Development
-files come from a public beacon: their toxic waste is public, so keys made from them are INSECURE
-and say so in the verification key and the Solidity header.
+present (checked against its sha256); otherwise a fresh development ptau made here with one
+phase-1 contribution of OS entropy that is then discarded. Never a beacon alone: a beacon's secret
+(tau, alpha, beta) follows from the public file, and with alpha and beta anyone forges proofs.
+Every key records its trust label (:mod:`zksolvency.zkcore.keytrust`) in ``verification_key.json``,
+the manifest and the Solidity header; a ptau whose phase 1 holds only beacons is labelled
+``insecure-beacon`` whatever its origin.
 """
 
 from __future__ import annotations
@@ -28,12 +31,13 @@ from pathlib import Path
 
 from zksolvency.prover import tools
 from zksolvency.prover.config import CIRCUITS_DIR, ROOT, CircuitConfig
+from zksolvency.zkcore import keytrust
+from zksolvency.zkcore.bundle import vkey_digest, write_atomic
 from zksolvency.zkcore.errors import InputError, ToolError
 
 SHARED_PTAU = ROOT.parent / "shared" / "ptau" / "dev_16.ptau"
-#: The public beacon of development ptau files made here (so anyone can re-make them).
-DEV_BEACON = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20"
-MANIFEST_VERSION = 1
+#: 2: keys carry a trust label; keys of version 1 (beacon-only development ptau) are remade.
+MANIFEST_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -145,47 +149,139 @@ def _say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def find_ptau(power: int, build: Path, ptau: Path | None) -> tuple[Path, str]:
-    """A ptau file of at least ``power`` and a label saying which setup it is."""
+@dataclass(frozen=True)
+class PtauContribution:
+    """One phase-1 contribution recorded in a ptau file (section 7)."""
+
+    beacon: bool  # type 1: a public beacon, whose secret anyone can recompute
+    name: str
+    beacon_hash: bytes | None
+    num_iterations_exp: int | None
+
+
+#: Bytes of a contribution record before its type: tauG1, tauG2, alphaG1, betaG1, betaG2 (448), the
+#: public key (6 G1 + 3 G2 = 768), the partial response hash (216) and the next challenge (64).
+_CONTRIBUTION_POINTS = 448 + 768 + 216 + 64
+
+
+def ptau_contributions(path: Path) -> list[PtauContribution]:
+    """The phase-1 contributions a snarkjs ptau file records (BN254 only); ToolError if malformed."""
+    try:
+        with path.open("rb") as f:
+            if f.read(4) != b"ptau":
+                raise ToolError(f"{path} is not a ptau file")
+            _version, n_sections = struct.unpack("<II", f.read(8))
+            for _ in range(n_sections):
+                stype, size = struct.unpack("<IQ", f.read(12))
+                if stype == 1:
+                    head = f.read(size)
+                    if struct.unpack_from("<I", head)[0] != 32:
+                        raise ToolError(f"{path}: not a BN254 ptau file")
+                    continue
+                if stype != 7:
+                    f.seek(size, os.SEEK_CUR)
+                    continue
+                (n,) = struct.unpack("<I", f.read(4))
+                out = []
+                for _c in range(n):
+                    f.seek(_CONTRIBUTION_POINTS, os.SEEK_CUR)
+                    ctype, plen = struct.unpack("<II", f.read(8))
+                    params = f.read(plen)
+                    name, bhash, exp, i = "", None, None, 0
+                    while i < len(params):
+                        tag = params[i]
+                        if tag == 1:
+                            name = params[i + 2 : i + 2 + params[i + 1]].decode("utf-8", "replace")
+                            i += 2 + params[i + 1]
+                        elif tag == 2:
+                            exp, i = params[i + 1], i + 2
+                        elif tag == 3:
+                            bhash = params[i + 2 : i + 2 + params[i + 1]]
+                            i += 2 + params[i + 1]
+                        else:
+                            raise ToolError(f"{path}: unknown contribution parameter {tag}")
+                    out.append(PtauContribution(ctype == 1, name, bhash, exp))
+                return out
+    except (OSError, struct.error) as e:
+        raise ToolError(f"{path}: cannot read the ptau contributions: {e}") from None
+    raise ToolError(f"{path}: the ptau file has no contributions section")
+
+
+def has_secret_contribution(path: Path) -> bool:
+    """True when phase 1 holds at least one contribution that is not a public beacon."""
+    return any(not c.beacon for c in ptau_contributions(path))
+
+
+def _provenance(path: Path, trust: str, how: str) -> dict[str, object]:
+    sha = sha256_file(path)
+    return {
+        "trust": trust,
+        "ptau_file": path.name,
+        "ptau_sha256": sha,
+        "ptau": f"{how}: {path.name} (sha256 {sha[:16]}...), {keytrust.DESCRIPTION[trust]}",
+    }
+
+
+def _shared_sha() -> str | None:
+    try:
+        return (SHARED_PTAU.parent / "dev_16.ptau.sha256").read_text().split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def find_ptau(power: int, build: Path, ptau: Path | None) -> tuple[Path, dict[str, object]]:
+    """A ptau file of at least ``power`` and its provenance (trust label, file, sha256)."""
     if ptau is not None:
         if not ptau.is_file():
             raise InputError(str(ptau), None, "ptau file not found")
-        return ptau, f"ceremony ptau {ptau.name} (sha256 {sha256_file(ptau)[:16]}...)"
+        if not has_secret_contribution(ptau):
+            _say(f"  WARNING: {ptau.name} holds only public beacons in phase 1: anyone can forge proofs for its keys")
+            return ptau, _provenance(ptau, keytrust.INSECURE_BEACON, "beacon-only ptau")
+        if SHARED_PTAU.is_file() and sha256_file(ptau) == _shared_sha():
+            return ptau, _provenance(ptau, keytrust.SINGLE_PARTY_DEV, "shared development ptau")
+        return ptau, _provenance(ptau, keytrust.CEREMONY, "ceremony ptau")
     cache = build / "ptau"
     for p in sorted(cache.glob("dev_*.ptau")):
         n = int(p.stem.split("_")[1])
         if n >= power:
-            return p, f"INSECURE development ptau 2^{n} (public beacon), cached {p.name}"
+            if has_secret_contribution(p):
+                return p, _provenance(p, keytrust.SINGLE_PARTY_DEV, f"development ptau 2^{n} made locally")
+            _say(f"  ignoring {p}: a beacon-only development ptau (forgeable keys); making a new one")
     if SHARED_PTAU.is_file() and power <= 16:
-        expected = (SHARED_PTAU.parent / "dev_16.ptau.sha256").read_text().split()[0]
-        if sha256_file(SHARED_PTAU) == expected:
-            return SHARED_PTAU, "INSECURE development ptau 2^16 (public beacon), shared/ptau/dev_16.ptau"
+        if sha256_file(SHARED_PTAU) == _shared_sha() and has_secret_contribution(SHARED_PTAU):
+            return SHARED_PTAU, _provenance(SHARED_PTAU, keytrust.SINGLE_PARTY_DEV, "shared development ptau 2^16")
         _say("  shared/ptau/dev_16.ptau does not match its sha256; making a fresh ptau instead")
-    return make_dev_ptau(power, cache), f"INSECURE development ptau 2^{power} (public beacon), made locally"
+    made = make_dev_ptau(power, cache)
+    return made, _provenance(made, keytrust.SINGLE_PARTY_DEV, f"development ptau 2^{power} made locally")
 
 
 def make_dev_ptau(power: int, cache: Path) -> Path:
-    """Make a development powers-of-tau file: new + beacon + prepare phase2 (slow: minutes)."""
+    """A development powers of tau: new + one contribution of fresh OS entropy + prepare phase2.
+
+    The entropy (``secrets``, 256 bits) goes to snarkjs and is never stored; snarkjs mixes it with
+    its own random bytes. Slow: 2^12 takes about 2 minutes, 2^16 about 45.
+    """
     cache.mkdir(parents=True, exist_ok=True)
     out = cache / f"dev_{power}.ptau"
     tmp0, tmp1, tmp2 = (cache / f".dev_{power}.{i}.ptau" for i in range(3))
     _say(f"  making a development powers of tau 2^{power}: prepare phase2 takes minutes (2^12 ~2 min, 2^16 ~45 min)")
-    tools.snarkjs("powersoftau", "new", "bn128", str(power), tmp0, label="powersoftau new", progress=True)
-    tools.snarkjs(
-        "powersoftau",
-        "beacon",
-        tmp0,
-        tmp1,
-        DEV_BEACON,
-        "10",
-        "-n=zksolvency dev beacon",
-        label="powersoftau beacon",
-        progress=True,
-    )
-    tools.snarkjs("powersoftau", "prepare", "phase2", tmp1, tmp2, label="powersoftau prepare phase2", progress=True)
-    os.replace(tmp2, out)
-    tmp0.unlink(missing_ok=True)
-    tmp1.unlink(missing_ok=True)
+    try:
+        tools.snarkjs("powersoftau", "new", "bn128", str(power), tmp0, label="powersoftau new", progress=True)
+        tools.snarkjs(
+            "powersoftau",
+            "contribute",
+            tmp0,
+            tmp1,
+            "-n=zksolvency development (OS entropy, discarded)",
+            f"-e={secrets.token_hex(32)}",
+            label="powersoftau contribute",
+            progress=True,
+        )
+        tools.snarkjs("powersoftau", "prepare", "phase2", tmp1, tmp2, label="powersoftau prepare phase2", progress=True)
+        os.replace(tmp2, out)
+    finally:
+        for t in (tmp0, tmp1, tmp2):
+            t.unlink(missing_ok=True)
     return out
 
 
@@ -221,15 +317,86 @@ def cache_key(cfg: CircuitConfig, ptau_sha: str) -> str:
 
 
 def is_ready(art: Artifacts) -> bool:
-    """True when the instance's artifacts exist and were made from the current sources."""
+    """True when the instance's artifacts exist, were made from the current sources, and carry an
+    accepted trust label (keys of a beacon-only ptau or of an older zksolvency are remade)."""
     m = art.read_manifest()
     files = (art.r1cs, art.wasm, art.zkey, art.vkey, art.solidity)
     return (
         bool(m)
+        and m.get("manifest_version") == MANIFEST_VERSION
+        and m.get("trust") in keytrust.ACCEPTED
         and m.get("sources") == circuit_sources_hash()
         and m.get("tools") == tools.versions()
         and all(p.exists() for p in files)
     )
+
+
+def make_keys(r1cs: Path, ptau: Path, zkey_out: Path, vkey_out: Path, provenance: dict[str, object]) -> dict[str, object]:
+    """Groth16 keys the project's way: ``groth16 setup`` on ``ptau``, one phase-2 contribution of
+    fresh OS entropy, the verification key exported with ``provenance`` (its trust label) inside.
+
+    Returns the full ``zksolvency_setup`` record (provenance + zkey sha256 + timings). Outputs
+    appear atomically; the entropy is never stored.
+    """
+    tmp0 = zkey_out.with_name(zkey_out.stem + ".0.zkey")
+    tmp1 = zkey_out.with_name(zkey_out.stem + ".1.zkey")
+    vkey_tmp = vkey_out.with_name(vkey_out.stem + ".tmp.json")
+    timings: dict[str, float] = {}
+    try:
+        t = time.monotonic()
+        tools.snarkjs("groth16", "setup", r1cs, ptau, tmp0, label="groth16 setup", progress=True)
+        timings["groth16_setup_s"] = round(time.monotonic() - t, 1)
+        t = time.monotonic()
+        tools.snarkjs(
+            "zkey",
+            "contribute",
+            tmp0,
+            tmp1,
+            "-n=zksolvency phase-2",
+            f"-e={secrets.token_hex(32)}",
+            label="zkey contribute",
+            progress=True,
+        )
+        timings["contribute_s"] = round(time.monotonic() - t, 1)
+        tools.snarkjs("zkey", "export", "verificationkey", tmp1, vkey_tmp)
+        record = {
+            **provenance,
+            "insecure": provenance.get("trust") not in keytrust.ACCEPTED,
+            "zkey_sha256": sha256_file(tmp1),
+            "snarkjs": tools.versions()["snarkjs"],
+            "circom2": tools.versions()["circom2"],
+        }
+        vk = json.loads(vkey_tmp.read_text())
+        vk["zksolvency_setup"] = record
+        vkey_tmp.write_text(json.dumps(vk, indent=1))
+        os.replace(tmp1, zkey_out)
+        os.replace(vkey_tmp, vkey_out)
+    finally:
+        for f in (tmp0, tmp1, vkey_tmp):
+            f.unlink(missing_ok=True)
+    return record | {"timings": timings}
+
+
+def record_configured_instance(cfg: CircuitConfig, art: Artifacts, build: Path) -> None:
+    """Note, for each named config of ``circuits.json`` with exactly these parameters, which
+    instance and key it is (``build/configs/<name>.json``).
+
+    ``verify --config NAME`` trusts the key recorded here, never the one a bundle names; an
+    instance built with ``--param`` overrides matches no name and is never recorded.
+    """
+    from zksolvency.prover.config import load_config
+
+    table = json.loads((CIRCUITS_DIR / "circuits.json").read_text())
+    names = [n for n in table if not n.startswith("_") and load_config(n) == cfg]
+    if not names or not art.vkey.is_file():
+        return
+    digest = vkey_digest(json.loads(art.vkey.read_text()))
+    (build / "configs").mkdir(parents=True, exist_ok=True)
+    for name in names:
+        rec = {"config": name, "circuit": cfg.name, "vkey": f"{cfg.name}/verification_key.json", "vkey_sha256": digest}
+        path = build / "configs" / f"{name}.json"
+        if not path.is_file() or path.read_text() != json.dumps(rec, indent=1):
+            write_atomic(path, json.dumps(rec, indent=1))
 
 
 def setup(cfg: CircuitConfig, build: Path, ptau: Path | None = None, *, force: bool = False) -> Artifacts:
@@ -237,6 +404,7 @@ def setup(cfg: CircuitConfig, build: Path, ptau: Path | None = None, *, force: b
     art = artifacts_for(cfg, build)
     t_all = time.monotonic()
     if not force and ptau is None and is_ready(art):
+        record_configured_instance(cfg, art, build)
         return art
     _say(f"setup {cfg.name}")
     _say("[1/5] compiling the circuit")
@@ -244,70 +412,50 @@ def setup(cfg: CircuitConfig, build: Path, ptau: Path | None = None, *, force: b
     power = required_power(info)
     _say(f"      {info['constraints']:,} constraints, needs powers of tau 2^{power}")
     _say("[2/5] powers of tau")
-    ptau_path, ptau_label = find_ptau(power, build, ptau)
-    ptau_sha = sha256_file(ptau_path)
-    key = cache_key(cfg, ptau_sha)
+    ptau_path, ptau_prov = find_ptau(power, build, ptau)
+    key = cache_key(cfg, str(ptau_prov["ptau_sha256"]))
     m = art.read_manifest()
-    if not force and m.get("key") == key and all(p.exists() for p in (art.zkey, art.vkey, art.solidity)):
+    if (
+        not force
+        and m.get("key") == key
+        and m.get("trust") == ptau_prov["trust"]
+        and all(p.exists() for p in (art.zkey, art.vkey, art.solidity))
+    ):
         _say("      keys are up to date (cached)")
+        record_configured_instance(cfg, art, build)
         return art
-    _say(f"      {ptau_label}")
-    timings: dict[str, float] = {}
-    tmp0 = art.dir / "proving_key.0.zkey"
-    tmp1 = art.dir / "proving_key.1.zkey"
-    _say("[3/5] groth16 setup")
-    t = time.monotonic()
-    tools.snarkjs("groth16", "setup", art.r1cs, ptau_path, tmp0, label="groth16 setup", progress=True)
-    timings["groth16_setup_s"] = round(time.monotonic() - t, 1)
-    _say("[4/5] phase-2 contribution")
-    t = time.monotonic()
-    entropy = secrets.token_hex(32)
-    tools.snarkjs(
-        "zkey", "contribute", tmp0, tmp1, "-n=zksolvency phase-2", f"-e={entropy}", label="zkey contribute", progress=True
-    )
-    timings["contribute_s"] = round(time.monotonic() - t, 1)
-    tmp0.unlink(missing_ok=True)
-    _say("[5/5] exporting the verification key and the Solidity verifier")
-    zkey_sha = sha256_file(tmp1)
-    vkey_tmp = art.dir / "verification_key.tmp.json"
-    tools.snarkjs("zkey", "export", "verificationkey", tmp1, vkey_tmp)
-    vk = json.loads(vkey_tmp.read_text())
-    provenance = {
-        "circuit": cfg.name,
-        "params": cfg.as_dict(),
-        "ptau": ptau_label,
-        "insecure": "INSECURE" in ptau_label,
-        "zkey_sha256": zkey_sha,
-        "snarkjs": tools.versions()["snarkjs"],
-        "circom2": tools.versions()["circom2"],
-    }
-    vk["zksolvency_setup"] = provenance
-    vkey_tmp.write_text(json.dumps(vk, indent=1))
+    _say(f"      {ptau_prov['ptau']}")
+    _say("[3/5] groth16 setup + [4/5] phase-2 contribution")
+    record = make_keys(art.r1cs, ptau_path, art.zkey, art.vkey, {"circuit": cfg.name, "params": cfg.as_dict(), **ptau_prov})
+    timings = record.pop("timings")
+    assert isinstance(timings, dict)
+    _say("[5/5] exporting the Solidity verifier")
     sol_tmp = art.dir / "Groth16Verifier.tmp.sol"
-    tools.snarkjs("zkey", "export", "solidityverifier", tmp1, sol_tmp)
+    tools.snarkjs("zkey", "export", "solidityverifier", art.zkey, sol_tmp)
     header = (
         "// SPDX-License-Identifier: GPL-3.0\n"
         "// GENERATED by `zksolvency setup` from the proving key: do not edit by hand.\n"
         f"// circuit:      {cfg.name}\n"
-        f"// zkey sha256:  {zkey_sha}\n"
+        f"// zkey sha256:  {record['zkey_sha256']}\n"
         f"// snarkjs:      {tools.versions()['snarkjs']}\n"
-        f"// setup:        {ptau_label}\n"
+        f"// trust:        {record['trust']}\n"
+        f"// setup:        {record['ptau']}\n"
     )
     sol_tmp.write_text(header + sol_tmp.read_text().replace("// SPDX-License-Identifier: GPL-3.0\n", "", 1))
-    os.replace(tmp1, art.zkey)
-    os.replace(vkey_tmp, art.vkey)
     os.replace(sol_tmp, art.solidity)
     manifest = {
+        "manifest_version": MANIFEST_VERSION,
         "key": key,
         "sources": circuit_sources_hash(),
         "tools": tools.versions(),
         "r1cs": info,
         "ptau_power": power,
         "timings": timings | {"total_s": round(time.monotonic() - t_all, 1)},
-        **provenance,
+        **record,
     }
     art.manifest.write_text(json.dumps(manifest, indent=1))
-    _say(f"setup done in {time.monotonic() - t_all:.0f}s: {art.dir}")
+    record_configured_instance(cfg, art, build)
+    _say(f"setup done in {time.monotonic() - t_all:.0f}s: {art.dir} (trust: {record['trust']})")
     return art
 
 

@@ -76,7 +76,7 @@ def bundle_dir(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory) -
     for name, acc in (
         ("solvent", data.ACCOUNT),
         ("insolvent", data.INSOLVENT),
-        ("other", data.account(account=data.OTHER_ADDR, nonce=0, salt="0x0badc0de")),
+        ("other", data.account(account=data.OTHER_ADDR, nonce=0, salt=data.OTHER_SALT)),
     ):
         a = write_json(d / f"{name}.account.json", acc)
         r = CliRunner().invoke(main, ["prove", str(a), str(m), "-o", str(d / f"{name}.bundle.json"), "--config", "test"])

@@ -32,15 +32,20 @@ class InvalidProof(ZkSolvencyError):
     exit_code = 1
 
 
-_UINT = re.compile(r"^(0|[1-9][0-9]*)$")
+#: Canonical decimal: ASCII digits, no sign, no leading zero, nothing around it (used with fullmatch).
+_UINT = re.compile(r"0|[1-9][0-9]{0,99}")
 
 
 def _int(v: Any, what: str, bound: int) -> int:
-    """A canonical non-negative decimal string (or int) below ``bound``."""
-    if isinstance(v, bool) or not isinstance(v, (str, int)):
+    """A canonical non-negative decimal STRING below ``bound``: one value, one encoding.
+
+    JSON numbers, signs, leading zeros, whitespace, a trailing newline and non-ASCII digits are all
+    refused, so a proof has exactly one byte encoding as a bundle.
+    """
+    if not isinstance(v, str):
         raise InvalidProof(f"{what}: expected a decimal string, got {type(v).__name__}")
-    s = str(v)
-    if not _UINT.match(s) or len(s) > 100:
+    s = v
+    if not _UINT.fullmatch(s):
         raise InvalidProof(f"{what}: not a canonical decimal integer: {s[:20]!r}")
     x = int(s)
     if x >= bound:
@@ -97,6 +102,8 @@ def parse_proof(v: Any) -> Proof:
     """Parse and check a snarkjs ``proof`` object."""
     if not isinstance(v, dict):
         raise InvalidProof("proof: expected an object")
+    if extra := sorted(set(v) - {"pi_a", "pi_b", "pi_c", "protocol", "curve"}):
+        raise InvalidProof(f"proof: unknown field {extra[0][:40]!r}")
     if v.get("protocol", "groth16") != "groth16" or v.get("curve", "bn128") != "bn128":
         raise InvalidProof("proof: not a groth16 proof on bn128")
     return Proof(

@@ -2,6 +2,13 @@
 
 Independent of the prover: this module reads the bundle, the verification key and, optionally,
 the market file and an expected commitment, and checks them with :mod:`verifier.groth16`.
+
+The verifier decides which keys it trusts BEFORE it reads a bundle (:class:`TrustedKeys`): a key
+file (``--vkey``), the key recorded for a configured instance (``--config NAME``, default
+``default``: ``build/configs/NAME.json``, written by ``setup``), or an allow-list of key digests
+(``--trusted-keys FILE``). A bundle's ``vkey_sha256`` and ``circuit`` may only name one of those;
+they never choose a key file. A key whose trust label (:mod:`zksolvency.zkcore.keytrust`) is
+``insecure-beacon`` or ``unknown`` is refused unless the caller says it accepts it.
 """
 
 from __future__ import annotations
@@ -24,12 +31,15 @@ from zksolvency.verifier.groth16 import (
     prepare,
     verify_fast,
 )
+from zksolvency.zkcore import keytrust
 from zksolvency.zkcore.bundle import BUNDLE_FORMAT, SIGNAL_NAMES, claims_from_signals, vkey_digest
 from zksolvency.zkcore.errors import InputError
 from zksolvency.zkcore.paths import build_dir
 
-_CIRCUIT_NAME = re.compile(r"^[a-z0-9_-]{1,80}$")
-_HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
+_CIRCUIT_NAME = re.compile(r"[a-z0-9_-]{1,80}")
+_CONFIG_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
+_HEX32 = re.compile(r"0x[0-9a-fA-F]{64}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,9 @@ class Verdict:
     market_root: str
     epoch: int
     epoch_checked: bool
+    key_sha256: str = ""
+    key_trust: str = keytrust.UNKNOWN
+    key_file: str = ""
 
     @property
     def decision(self) -> str:
@@ -64,6 +77,7 @@ class Verdict:
             "market_root": self.market_root,
             "epoch": self.epoch,
             "epoch_checked": self.epoch_checked,
+            "key": {"sha256": self.key_sha256, "trust": self.key_trust, "file": self.key_file},
         }
 
 
@@ -76,6 +90,16 @@ class LoadedBundle:
     proof: Proof
     signals: list[int]
     key: PreparedKey
+    trusted: TrustedKey
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"duplicate key {k!r}")
+        out[k] = v
+    return out
 
 
 def read_bundle(path: Path) -> dict[str, Any]:
@@ -87,7 +111,7 @@ def read_bundle(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as e:
         raise InvalidProof(f"{path}: cannot read the bundle: {e}") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except ValueError as e:
         raise InvalidProof(f"{path}: not a bundle: invalid JSON ({e})") from None
     if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
@@ -98,52 +122,164 @@ def read_bundle(path: Path) -> dict[str, Any]:
     return data
 
 
-def find_vkey(bundle: dict[str, Any], vkey: Path | None) -> Path:
-    """--vkey, else build/<circuit>/verification_key.json, else build/verification_key.json."""
-    if vkey is not None:
-        if not vkey.is_file():
-            raise InputError(str(vkey), None, "verification key not found")
-        return vkey
-    circuit = bundle.get("circuit")
-    candidates = []
-    if isinstance(circuit, str) and _CIRCUIT_NAME.match(circuit):
-        candidates.append(build_dir() / circuit / "verification_key.json")
-    candidates.append(build_dir() / "verification_key.json")
-    for c in candidates:
-        if c.is_file():
-            return c
-    raise InputError("--vkey", None, f"no verification key at {candidates[0]}: run `zksolvency setup` or pass --vkey")
+@dataclass(frozen=True)
+class TrustedKey:
+    """A verification key the verifier chose, with its digest and trust label."""
+
+    path: Path
+    digest: str
+    trust: str
+    circuit: str | None
+    ptau: str
+    prepared: PreparedKey
 
 
-_KEYS: dict[Path, tuple[float, str, PreparedKey]] = {}
+_KEYS: dict[Path, tuple[float, TrustedKey]] = {}
 
 
-def load_key(path: Path) -> tuple[str, PreparedKey]:
-    """(digest, prepared key) of a verification key file, memoized per file and mtime."""
+def load_key(path: Path) -> TrustedKey:
+    """A verification key file, parsed, checked and prepared (memoized per file and mtime)."""
+    if not path.is_file():
+        raise InputError(str(path), None, "verification key not found")
     mtime = path.stat().st_mtime
     hit = _KEYS.get(path)
     if hit and hit[0] == mtime:
-        return hit[1], hit[2]
+        return hit[1]
     try:
         raw = json.loads(path.read_text())
     except ValueError as e:
         raise InputError(str(path), None, f"not valid JSON: {e}") from None
-    digest, key = vkey_digest(raw), prepare(parse_vkey(raw))
-    _KEYS[path] = (mtime, digest, key)
-    return digest, key
+    if not isinstance(raw, dict):
+        raise InputError(str(path), None, "not a verification key (expected a JSON object)")
+    try:
+        prepared = prepare(parse_vkey(raw))
+    except InvalidProof as e:
+        raise InputError(str(path), None, str(e)) from None
+    key = TrustedKey(path, vkey_digest(raw), keytrust.key_trust(raw), keytrust.key_circuit(raw), keytrust.key_ptau(raw), prepared)
+    _KEYS[path] = (mtime, key)
+    return key
 
 
-def load_bundle(path: Path, vkey: Path | None = None) -> LoadedBundle:
-    """Read a bundle and its key; check the key is the one the bundle was made for."""
+def configured_vkey(config: str = "default", build: Path | None = None) -> Path:
+    """The key ``setup`` recorded for the named instance (``build/configs/NAME.json``)."""
+    if not _CONFIG_NAME.fullmatch(config):
+        raise InputError("--config", None, f"not a config name: {config!r}")
+    build = build if build is not None else build_dir()
+    rec_path = build / "configs" / f"{config}.json"
+    hint = f"run `zksolvency setup --config {config}` or pass --vkey"
+    try:
+        rec = json.loads(rec_path.read_text())
+    except FileNotFoundError:
+        raise InputError("--config", config, f"no key recorded at {rec_path}: {hint}") from None
+    except (OSError, ValueError) as e:
+        raise InputError(str(rec_path), None, f"unreadable: {e}") from None
+    circuit = rec.get("circuit") if isinstance(rec, dict) else None
+    if not isinstance(circuit, str) or not _CIRCUIT_NAME.fullmatch(circuit):
+        raise InputError(str(rec_path), "circuit", "not an instance name")
+    vkey = build / circuit / "verification_key.json"
+    if load_key(vkey).digest != rec.get("vkey_sha256"):
+        raise InputError(str(vkey), None, f"is not the key recorded for config {config!r} in {rec_path}: {hint}")
+    return vkey
+
+
+def read_allow_list(path: Path) -> frozenset[str]:
+    """An allow-list of key digests: one sha256 (64 lowercase hex digits) per line, ``#`` comments."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise InputError(str(path), None, "file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(str(path), None, f"cannot read: {e}") from None
+    out = set()
+    for i, line in enumerate(lines, 1):
+        entry = line.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        if not _SHA256.fullmatch(entry):
+            raise InputError(str(path), f"line {i}", "expected a key sha256 (64 lowercase hex digits)")
+        out.add(entry)
+    if not out:
+        raise InputError(str(path), None, "lists no key digest")
+    return frozenset(out)
+
+
+@dataclass(frozen=True)
+class TrustedKeys:
+    """The keys a verifier accepts, fixed before any bundle is read.
+
+    ``files``: keys trusted outright. ``digests``: an allow-list; a bundle naming ``circuit`` X
+    may use ``search_dir/X/verification_key.json`` only if that file's digest is listed.
+    ``allow_insecure``: accept keys labelled ``insecure-beacon`` or ``unknown``.
+    """
+
+    files: tuple[Path, ...] = ()
+    digests: frozenset[str] = frozenset()
+    search_dir: Path | None = None
+    allow_insecure: bool = False
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        vkey: Path | None = None,
+        config: str | None = None,
+        trusted_keys: Path | None = None,
+        build: Path | None = None,
+        allow_insecure: bool = False,
+    ) -> TrustedKeys:
+        """``--vkey`` and/or ``--trusted-keys``; with neither, the configured instance (``config``,
+        default ``default``). ``--config`` together with the others adds its key."""
+        files: list[Path] = []
+        if vkey is not None:
+            files.append(vkey)
+        if config is not None or (vkey is None and trusted_keys is None):
+            files.append(configured_vkey(config or "default", build))
+        digests = read_allow_list(trusted_keys) if trusted_keys is not None else frozenset()
+        search = (build if build is not None else build_dir()) if digests else None
+        for f in files:
+            load_key(f)  # a missing or broken key is bad input before any bundle is read
+        return cls(tuple(files), digests, search, allow_insecure)
+
+    def key_for(self, path: Path, bundle: dict[str, Any]) -> TrustedKey:
+        """The trusted key ``bundle`` was made for; InvalidProof if it names any other."""
+        named = bundle.get("vkey_sha256")
+        circuit = bundle.get("circuit")
+        if not isinstance(named, str) or not _SHA256.fullmatch(named):
+            raise InvalidProof(f"{path}: vkey_sha256 must be 64 lowercase hex digits")
+        key = next((k for k in map(load_key, self.files) if k.digest == named), None)
+        if (
+            key is None
+            and named in self.digests
+            and self.search_dir is not None
+            and isinstance(circuit, str)
+            and _CIRCUIT_NAME.fullmatch(circuit)
+        ):
+            candidate = self.search_dir / circuit / "verification_key.json"
+            if candidate.is_file() and load_key(candidate).digest == named:
+                key = load_key(candidate)
+        if key is None:
+            raise InvalidProof(
+                f"{path}: the bundle was made for a verification key this verifier does not trust"
+                f" (vkey sha256 {named[:16]}..., circuit {str(circuit)[:80]!r})"
+            )
+        if key.circuit is not None and circuit != key.circuit:
+            raise InvalidProof(f"{path}: the bundle names circuit {str(circuit)[:80]!r}, the trusted key is for {key.circuit!r}")
+        if key.trust not in keytrust.ACCEPTED and not self.allow_insecure:
+            raise InputError(
+                str(key.path),
+                "zksolvency_setup.trust",
+                f"key labelled {key.trust!r} ({keytrust.DESCRIPTION[key.trust]}); refused without --allow-insecure-key",
+            )
+        return key
+
+
+def load_bundle(path: Path, keys: TrustedKeys) -> LoadedBundle:
+    """Read a bundle and pick, among the trusted keys, the one it was made for."""
     raw = read_bundle(path)
-    digest, key = load_key(find_vkey(raw, vkey))
-    if raw["vkey_sha256"] != digest:
-        raise InvalidProof(
-            f"{path}: the bundle was made for another verification key (vkey sha256 {str(raw['vkey_sha256'])[:16]}...)"
-        )
+    key = keys.key_for(path, raw)
     proof = parse_proof(raw["proof"])
-    signals = parse_signals(raw["public_signals"], key.vk.n_public)
-    return LoadedBundle(path, raw, proof, signals, key)
+    signals = parse_signals(raw["public_signals"], key.prepared.vk.n_public)
+    return LoadedBundle(path, raw, proof, signals, key.prepared, key)
 
 
 def check_claims(b: LoadedBundle, market: Path | None, commitment: str | None) -> Verdict:
@@ -174,7 +310,7 @@ def check_claims(b: LoadedBundle, market: Path | None, commitment: str | None) -
             raise InvalidProof(f"{b.path}: claims.epoch {epoch} is not the epoch {m.epoch} of {market}")
         epoch_checked = True
     if commitment is not None:
-        if not _HEX32.match(commitment):
+        if not _HEX32.fullmatch(commitment):
             raise InputError("--commitment", None, f"expected 0x + 64 hex digits, got {commitment!r}")
         if commitment.lower() != decoded["commitment"]:
             raise InvalidProof(f"{b.path}: the proof is for commitment {decoded['commitment']}, not {commitment.lower()}")
@@ -185,12 +321,27 @@ def check_claims(b: LoadedBundle, market: Path | None, commitment: str | None) -
         str(decoded["market_root"]),
         epoch,
         epoch_checked,
+        b.trusted.digest,
+        b.trusted.trust,
+        str(b.trusted.path),
     )
 
 
-def verify_bundle(path: Path, *, vkey: Path | None = None, market: Path | None = None, commitment: str | None = None) -> Verdict:
-    """Verify one bundle end to end; raises InvalidProof (exit 1) or InputError (exit 2)."""
-    b = load_bundle(path, vkey)
+def verify_bundle(
+    path: Path,
+    *,
+    vkey: Path | None = None,
+    market: Path | None = None,
+    commitment: str | None = None,
+    keys: TrustedKeys | None = None,
+    allow_insecure: bool = False,
+) -> Verdict:
+    """Verify one bundle end to end; raises InvalidProof (exit 1) or InputError (exit 2).
+
+    ``keys`` (or ``vkey``, else the ``default`` instance's recorded key) decides what is trusted.
+    """
+    trusted = keys if keys is not None else TrustedKeys.resolve(vkey=vkey, allow_insecure=allow_insecure)
+    b = load_bundle(path, trusted)
     if not verify_fast(b.key, b.proof, b.signals):
         raise InvalidProof(f"{path}: the proof does not verify against its public signals")
     return check_claims(b, market, commitment)
@@ -208,21 +359,30 @@ class BatchResult:
         return all(isinstance(r, Verdict) for _, r in self.results)
 
 
-def verify_batch(paths: Sequence[Path], *, vkey: Path | None = None, market: Path | None = None) -> BatchResult:
+def verify_batch(
+    paths: Sequence[Path],
+    *,
+    vkey: Path | None = None,
+    market: Path | None = None,
+    keys: TrustedKeys | None = None,
+    allow_insecure: bool = False,
+) -> BatchResult:
     """Verify many bundles with one random-linear-combination check per key.
 
-    When a batch fails, its bundles are checked one by one so the bad ones are named.
+    Keys are chosen as in :func:`verify_bundle`. When a batch fails, its bundles are checked one by
+    one so the bad ones are named.
     """
+    trusted = keys if keys is not None else TrustedKeys.resolve(vkey=vkey, allow_insecure=allow_insecure)
     loaded: dict[Path, LoadedBundle] = {}
     out: dict[Path, Verdict | str] = {}
     for p in paths:
         try:
-            loaded[p] = load_bundle(p, vkey)
+            loaded[p] = load_bundle(p, trusted)
         except InvalidProof as e:
             out[p] = str(e)
-    groups: dict[int, list[LoadedBundle]] = {}
+    groups: dict[str, list[LoadedBundle]] = {}
     for b in loaded.values():
-        groups.setdefault(id(b.key), []).append(b)
+        groups.setdefault(b.trusted.digest, []).append(b)
     for group in groups.values():
         if batch_verify(group[0].key, [(b.proof, b.signals) for b in group]):
             good = group

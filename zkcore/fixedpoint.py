@@ -19,7 +19,9 @@ ABS_LIMIT = 2**40
 U64_LIMIT = 2**64
 U32_LIMIT = 2**32
 
-_DECIMAL = re.compile(r"^(-?)(\d+)(?:\.(\d+))?$")
+#: SPEC §1, used with fullmatch: ASCII digits only (`\d` would take Arabic-Indic or full-width
+#: digits), nothing after the last digit (`$` would take a trailing newline), no `+`, no exponent.
+_DECIMAL = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?")
 
 
 def parse_decimal(value: object, decimals: int, *, signed: bool = False, max_value: int | None = None) -> int:
@@ -32,7 +34,7 @@ def parse_decimal(value: object, decimals: int, *, signed: bool = False, max_val
     if isinstance(value, bool) or not isinstance(value, str):
         kind = "number" if isinstance(value, (int, float)) and not isinstance(value, bool) else type(value).__name__
         raise ValueError(f'must be a decimal string like "12.5", got {kind} {value!r}')
-    m = _DECIMAL.match(value)
+    m = _DECIMAL.fullmatch(value)
     if not m:
         raise ValueError(f"not a plain decimal string: {value!r}")
     sign, whole, frac = m.group(1), m.group(2), m.group(3) or ""

@@ -38,19 +38,37 @@ def _u32(v: object) -> int:
     return parse_uint(v, U32_LIMIT)
 
 
-_ASSET = re.compile(r"^[A-Za-z0-9._-]{1,31}$")
-_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
-_SALT = re.compile(r"^0x[0-9a-fA-F]{1,62}$")
+# Every pattern is used with fullmatch and spells ASCII classes out: `$` would accept a trailing
+# newline and `\d` would accept Unicode digits ("USDC\n" is not an asset, "١٢" is not a number).
+_ASSET = re.compile(r"[A-Za-z0-9._-]{1,31}")
+_SYMBOL = re.compile(r"[A-Za-z0-9._/:-]{1,64}")
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+_SALT = re.compile(r"0x[0-9a-fA-F]{1,62}")
+#: SPEC §1 salts carry at least 128 bits: a short salt makes a commitment brute-forceable.
+SALT_MIN = 2**128
+#: ... and fit 31 bytes (one field element).
+SALT_LIMIT = 2**248
+SALT_RULE = "0x + hex of a random value in [2^128, 2^248): at least 128 bits, at most 31 bytes (`zksolvency salt` makes one)"
+
+
+def new_salt() -> str:
+    """A fresh salt: 31 bytes from the OS's CSPRNG (redrawn in the 2^-120 case it is below 2^128)."""
+    import secrets
+
+    while True:
+        salt = secrets.token_bytes(31)
+        if int.from_bytes(salt, "big") >= SALT_MIN:
+            return "0x" + salt.hex()
 
 
 def _asset(v: object) -> str:
-    if not isinstance(v, str) or not _ASSET.match(v):
+    if not isinstance(v, str) or not _ASSET.fullmatch(v):
         raise ValueError(f"must be 1 to 31 characters of A-Z a-z 0-9 . _ -, got {v!r}")
     return v
 
 
 def _address(v: object) -> str:
-    if not isinstance(v, str) or not _ADDRESS.match(v):
+    if not isinstance(v, str) or not _ADDRESS.fullmatch(v):
         raise ValueError(f"must be a 20-byte hex address 0x + 40 hex digits, got {v!r}")
     body = v[2:]
     if body != body.lower() and body != body.upper():
@@ -62,14 +80,17 @@ def _address(v: object) -> str:
 
 
 def _salt(v: object) -> int:
-    if not isinstance(v, str) or not _SALT.match(v):
-        raise ValueError(f"must be 0x + at most 31 bytes of hex (62 digits), got {v!r}")
-    return int(v, 16)
+    if not isinstance(v, str) or not _SALT.fullmatch(v):
+        raise ValueError(f"must be {SALT_RULE}, got {str(v)[:80]!r}")
+    salt = int(v, 16)
+    if salt < SALT_MIN:
+        raise ValueError(f"too short to hide the account (below 2^128, brute-forceable); must be {SALT_RULE}")
+    return salt
 
 
 def _symbol(v: object) -> str:
-    if not isinstance(v, str) or not 0 < len(v) <= 64:
-        raise ValueError(f"must be a non-empty string of at most 64 characters, got {v!r}")
+    if not isinstance(v, str) or not _SYMBOL.fullmatch(v):
+        raise ValueError(f"must be 1 to 64 characters of A-Z a-z 0-9 . _ / : -, got {str(v)[:80]!r}")
     return v
 
 

@@ -74,7 +74,7 @@ def test_market_root_binds_the_epoch_and_every_value(tmp_path: Path) -> None:
 def test_commitment_is_order_independent_but_salt_dependent(tmp_path: Path) -> None:
     a = data.account()
     b = data.account(positions=list(reversed(a["positions"])), collateral=list(reversed(a["collateral"])))
-    c = data.account(salt="0x02")
+    c = data.account(salt=data.OTHER_SALT)
     outs = [run("commit", str(write_json(tmp_path / f"{i}.json", x))).output for i, x in enumerate((a, b, c))]
     assert outs[0] == outs[1] != outs[2]
 

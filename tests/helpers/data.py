@@ -7,6 +7,8 @@ from typing import Any
 
 ADDR = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
 OTHER_ADDR = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc"
+#: Salts are 31 random bytes (SPEC §1: at least 128 bits); `zksolvency salt` made this one.
+OTHER_SALT = "0x9e4c1b7f3a2d68e05c9b1f47a3d2e8c6b05f19a7d3c2e4b68a1f0d9c7e5b3a"
 
 MARKET: dict[str, Any] = {
     "epoch": 42,

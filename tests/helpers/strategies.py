@@ -87,7 +87,8 @@ def portfolios(
     account = {
         "account": "0x" + draw(st.binary(min_size=20, max_size=20)).hex(),
         "nonce": draw(st.integers(0, 2**64 - 1)),
-        "salt": "0x" + draw(st.binary(min_size=31, max_size=31)).hex(),
+        # SPEC §1 salts are at least 2^128: a non-zero first byte of 31 keeps them >= 2^240
+        "salt": "0x" + (bytes([draw(st.integers(1, 255))]) + draw(st.binary(min_size=30, max_size=30))).hex(),
         "collateral": holdings,
         "positions": [{"instrument": ids[p["k"]], "size": s(p["size"]), "entry_price": s(p["entry"])} for p in positions],
     }

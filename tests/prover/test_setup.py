@@ -18,8 +18,11 @@ from tests.conftest import TEST_BUILD
 
 def test_without_shared_a_dev_ptau_is_made_and_verifies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(setup_mod, "SHARED_PTAU", tmp_path / "no-shared" / "dev_16.ptau")
-    ptau, label = find_ptau(8, tmp_path, None)
-    assert ptau == tmp_path / "ptau" / "dev_8.ptau" and "made locally" in label and "INSECURE" in label
+    ptau, prov = find_ptau(8, tmp_path, None)
+    assert ptau == tmp_path / "ptau" / "dev_8.ptau" and "made locally" in str(prov["ptau"])
+    assert prov["trust"] == "single-party-development"
+    # phase 1 holds a secret (OS-entropy) contribution, never a public beacon alone
+    assert [c.beacon for c in setup_mod.ptau_contributions(ptau)] == [False]
     out = tools.snarkjs("powersoftau", "verify", ptau, label="powersoftau verify")
     assert "Powers Of tau file OK!" in out and "Powers of Tau Ok!" in out
     # a second request reuses the cached file, also for smaller powers
@@ -40,8 +43,10 @@ def test_setup_with_a_ceremony_ptau_says_so(artifacts: Artifacts, test_cfg: Circ
     assert r.exit_code == 0, r.output
     vk = json.loads((build / "verification_key.json").read_text())
     assert vk["zksolvency_setup"]["insecure"] is False
-    assert vk["zksolvency_setup"]["ptau"].startswith(f"ceremony ptau {ceremony.name}")
-    assert f"setup:        ceremony ptau {ceremony.name}" in (build / "Groth16Verifier.sol").read_text()
+    # the shared development file passed as --ptau is still labelled for what it is
+    assert vk["zksolvency_setup"]["trust"] == "single-party-development"
+    assert vk["zksolvency_setup"]["ptau_file"] == ceremony.name
+    assert "trust:        single-party-development" in (build / "Groth16Verifier.sol").read_text()
     # a different phase-2 contribution: a key of its own
     assert vk["vk_delta_2"] != json.loads(artifacts.vkey.read_text())["vk_delta_2"]
 
