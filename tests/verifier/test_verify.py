@@ -1,4 +1,9 @@
-"""The Python verifier on real bundles: accepts both verdicts, rejects every tampering."""
+"""The Python verifier on real bundles: accepts both verdicts, rejects every tampering.
+
+Every test runs twice (the ``backend`` fixture, as py_ecc tests its two backends): once with the
+fast pairing of :mod:`verifier.bn254` and once with py_ecc's reference pairing swapped in for it.
+The verifier trusts the test instance's key (``--config test``) unless a test passes ``--vkey``.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,17 @@ from zksolvency.cli import main
 from zksolvency.prover.setup import Artifacts
 from zksolvency.prover.tools import groth16_verify
 from zksolvency.verifier import bn254
-from zksolvency.verifier.groth16 import parse_proof, parse_signals, parse_vkey, prepare, verify_fast, verify_reference
+from zksolvency.verifier import verify as verify_mod
+from zksolvency.verifier.groth16 import (
+    PreparedKey,
+    Proof,
+    parse_proof,
+    parse_signals,
+    parse_vkey,
+    prepare,
+    verify_fast,
+    verify_reference,
+)
 from zksolvency.zkcore.bundle import vkey_digest
 from zksolvency.zkcore.commitment import account_commitment
 from zksolvency.zkcore.field import SNARK_FIELD, hex32
@@ -24,7 +39,25 @@ from tests.helpers import data
 from tests.verifier.test_bn254 import g2, twist_point_outside_subgroup
 
 
+@pytest.fixture(autouse=True, params=["fast", "reference"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Which pairing the bundle verifier uses: the fast path, or py_ecc's reference in its place."""
+    if request.param == "reference":
+
+        def reference(pk: PreparedKey, proof: Proof, signals: Any) -> bool:
+            return verify_reference(pk.vk, proof, signals)
+
+        def reference_batch(pk: PreparedKey, items: Any) -> bool:
+            return all(verify_reference(pk.vk, p, s) for p, s in items)
+
+        monkeypatch.setattr(verify_mod, "verify_fast", reference)
+        monkeypatch.setattr(verify_mod, "batch_verify", reference_batch)
+    return str(request.param)
+
+
 def cli(*args: str) -> Any:
+    if args[0] in ("verify", "verify-batch") and "--vkey" not in args:
+        args = (*args, "--config", "test")  # the verifier's own choice of key
     return CliRunner().invoke(main, list(args))
 
 
@@ -129,7 +162,7 @@ def test_bundle_for_another_key_is_rejected(bundle_dir: Path, artifacts: Artifac
     (x0, x1), (y0, y1) = g2(5)  # a valid subgroup point: a well-formed key, just another one
     other["vk_delta_2"] = [[str(x0), str(x1)], [str(y0), str(y1)], ["1", "0"]]
     kp = write(tmp_path, other, "other_vkey.json")
-    assert "another verification key" in rejected(bundle_dir / "solvent.bundle.json", "--vkey", str(kp))
+    assert "does not trust" in rejected(bundle_dir / "solvent.bundle.json", "--vkey", str(kp))
     b = load(bundle_dir, "solvent")
     b["vkey_sha256"] = vkey_digest(other)  # relabelled for the other key: the pairing says no
     assert "does not verify" in rejected(write(tmp_path, b), "--vkey", str(kp))
@@ -141,7 +174,7 @@ def test_market_of_another_epoch_is_rejected(bundle_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("text", ["", "{", "not json", "[]", '{"format": "zksolvency-bundle/1"}', "null"])
-def test_truncated_or_non_json_bundles_are_rejected(tmp_path: Path, text: str) -> None:
+def test_truncated_or_non_json_bundles_are_rejected(artifacts: Artifacts, tmp_path: Path, text: str) -> None:
     assert "INVALID" in rejected(write(tmp_path, text))
 
 
