@@ -1,4 +1,9 @@
-"""One bad input per SPEC §1 rule: (id, which file, mutation, the field the error must name)."""
+r"""One bad input per SPEC §1 rule: (id, which file, mutation, the field the error must name).
+
+SPEC §1 v2 grammars are exact: ASCII digits only, the whole string (no trailing newline, no spaces),
+no exponent, no ``+``; the ``strict-`` cases below are the encodings a lenient ``re.match`` with
+``$`` and ``\d`` used to let through. ``CROSS_FILE`` cases need the market to be wrong.
+"""
 
 from __future__ import annotations
 
@@ -101,4 +106,42 @@ CASES: list[tuple[str, str, Mut, str]] = [
     ("asset-not-listed", "account", _set(("collateral", 1, "asset"), "DOGE"), "collateral[1].asset"),
     ("instrument-not-listed", "account", _set(("positions", 1, "instrument"), 99), "positions[1].instrument"),
     ("account-unknown-field", "account", _set(("leverage",), "10"), "leverage"),
+    # SPEC §1 v2: exact ASCII grammars, matched in full
+    ("strict-price-trailing-newline", "market", _set(("collateral", 1, "price"), "3000.5\n"), "collateral[1].price"),
+    ("strict-price-leading-space", "market", _set(("collateral", 1, "price"), " 3000.5"), "collateral[1].price"),
+    ("strict-price-trailing-space", "market", _set(("collateral", 1, "price"), "3000.5 "), "collateral[1].price"),
+    ("strict-price-plus", "market", _set(("collateral", 1, "price"), "+3000.5"), "collateral[1].price"),
+    ("strict-price-exponent", "market", _set(("collateral", 1, "price"), "3.0005E3"), "collateral[1].price"),
+    ("strict-price-arabic-indic", "market", _set(("collateral", 1, "price"), "\u0663\u0660\u0660\u0660"), "collateral[1].price"),
+    ("strict-price-fullwidth", "market", _set(("collateral", 1, "price"), "\uff13\uff10\uff10\uff10"), "collateral[1].price"),
+    (
+        "strict-rate-devanagari",
+        "market",
+        _set(("instruments", 0, "mm_tiers", 1, "rate"), "\u0966.\u0966\u0966\u096b"),
+        "instruments[0].mm_tiers[1].rate",
+    ),
+    (
+        "strict-scenario-newline",
+        "market",
+        _set(("instruments", 2, "scenario_pnl", 0), "-61.5\n"),
+        "instruments[2].scenario_pnl[0]",
+    ),
+    ("strict-asset-newline", "market", _set(("collateral", 0, "asset"), "USDC\n"), "collateral[0].asset"),
+    ("strict-symbol-newline", "market", _set(("instruments", 0, "symbol"), "BTC-PERP\n"), "instruments[0].symbol"),
+    ("strict-symbol-space", "market", _set(("instruments", 0, "symbol"), "BTC PERP"), "instruments[0].symbol"),
+    ("strict-size-plus", "account", _set(("positions", 0, "size"), "+0.75"), "positions[0].size"),
+    ("strict-size-newline", "account", _set(("positions", 0, "size"), "-0.75\n"), "positions[0].size"),
+    ("strict-size-exponent", "account", _set(("positions", 0, "size"), "-7.5e-1"), "positions[0].size"),
+    ("strict-amount-space", "account", _set(("collateral", 0, "amount"), "25 000"), "collateral[0].amount"),
+    ("strict-amount-arabic-indic", "account", _set(("collateral", 0, "amount"), "\u0662\u0665"), "collateral[0].amount"),
+    ("strict-amount-fullwidth", "account", _set(("collateral", 0, "amount"), "\uff12\uff15"), "collateral[0].amount"),
+    ("strict-asset-held-newline", "account", _set(("collateral", 0, "asset"), "USDC\n"), "collateral[0].asset"),
+    ("strict-address-newline", "account", _set(("account",), "0x70997970c51812dc3a010c7d01b50e0d17dc79c8\n"), "account"),
+    ("strict-salt-newline", "account", _set(("salt",), "0x" + "ab" * 31 + "\n"), "salt"),
+    # a salt below 2^128 makes the commitment brute-forceable
+    ("salt-short", "account", _set(("salt",), "0x0badc0de"), "salt"),
+    ("salt-zero-padded", "account", _set(("salt",), "0x" + "00" * 15 + "ff" * 16), "salt"),
 ]
+
+#: Cases whose file is fine on its own and wrong only against the other one.
+CROSS_FILE = {"asset-not-listed", "instrument-not-listed"}

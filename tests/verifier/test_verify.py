@@ -231,3 +231,39 @@ def test_batch_accepts_n_valid_and_names_the_bad_one(bundle_dir: Path, tmp_path:
     lines = [json.loads(x) for x in r.output.splitlines()]
     assert [x["valid"] for x in lines] == [True, True, True, False, True]
     assert "does not verify" in lines[3]["reason"] and lines[3]["bundle"].endswith("3.json")
+
+
+NON_CANONICAL = {
+    "leading-zero": lambda s: "0" + s,
+    "plus-sign": lambda s: "+" + s,
+    "trailing-newline": lambda s: s + "\n",
+    "leading-space": lambda s: " " + s,
+    "json-number": int,
+    "arabic-indic": lambda s: s.translate({ord(str(d)): chr(0x660 + d) for d in range(10)}),
+    "fullwidth": lambda s: s.translate({ord(str(d)): chr(0xFF10 + d) for d in range(10)}),
+    "hex": lambda s: hex(int(s)),
+}
+
+
+@pytest.mark.parametrize("encode", NON_CANONICAL.values(), ids=NON_CANONICAL.keys())
+@pytest.mark.parametrize("where", ["public_signals", "pi_a", "pi_b"])
+def test_non_canonical_integers_are_rejected(bundle_dir: Path, tmp_path: Path, encode: Any, where: str) -> None:
+    """One proof, one byte encoding: the same numbers spelled differently are not a valid bundle."""
+    b = load(bundle_dir, "solvent")
+    if where == "public_signals":
+        b["public_signals"][1] = encode(b["public_signals"][1])
+    elif where == "pi_a":
+        b["proof"]["pi_a"][0] = encode(b["proof"]["pi_a"][0])
+    else:
+        b["proof"]["pi_b"][1][1] = encode(b["proof"]["pi_b"][1][1])
+    out = rejected(write(tmp_path, b))
+    assert "decimal" in out
+
+
+def test_extra_proof_fields_and_duplicate_keys_are_rejected(bundle_dir: Path, tmp_path: Path) -> None:
+    b = load(bundle_dir, "solvent")
+    b["proof"]["pi_d"] = ["1", "2", "1"]
+    assert "unknown field" in rejected(write(tmp_path, b))
+    text = (bundle_dir / "solvent.bundle.json").read_text()
+    dup = text.replace('"format"', '"circuit": "x", "format"', 1)
+    assert "duplicate key" in rejected(write(tmp_path, dup))

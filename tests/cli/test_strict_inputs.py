@@ -1,0 +1,76 @@
+"""Issue 7 / issue 8 §3: every command that reads a market or an account refuses every bad input of
+SPEC §1 (trailing newline, spaces, exponent, plus sign, non-ASCII digits, short salts, ...) with
+exit code 2 and one line naming the file and the field. ``check`` and ``prove`` are covered in
+test_cli.py over the same cases."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from zksolvency.cli import main
+from zksolvency.zkcore.models import Account, new_salt
+
+from tests.conftest import write_json
+from tests.helpers import data
+from tests.helpers.bad_inputs import CASES, CROSS_FILE
+
+SINGLE_FILE = [c for c in CASES if c[0] not in CROSS_FILE]
+DEAD_RPC = "http://127.0.0.1:9"  # the file is refused before any node is contacted
+
+#: Commands that read one market or one account file, as argument lists around that file.
+MARKET_COMMANDS = {
+    "market-root": lambda f: ["market-root", f],
+    "chain-publish": lambda f: ["chain", "publish", f, "--rpc", DEAD_RPC],
+}
+ACCOUNT_COMMANDS = {
+    "commit": lambda f: ["commit", f],
+    "chain-register": lambda f: ["chain", "register", f, "--rpc", DEAD_RPC],
+}
+
+
+def _bad_file(tmp_path: Path, target: str, mutate: Any) -> Path:
+    doc = copy.deepcopy(data.MARKET if target == "market" else data.ACCOUNT)
+    mutate(doc)
+    return write_json(tmp_path / f"{target}.json", doc)
+
+
+@pytest.mark.parametrize(("case", "target", "mutate", "field"), SINGLE_FILE, ids=[c[0] for c in SINGLE_FILE])
+def test_every_reader_refuses_bad_input(tmp_path: Path, case: str, target: str, mutate: Any, field: str) -> None:
+    f = _bad_file(tmp_path, target, mutate)
+    commands = MARKET_COMMANDS if target == "market" else ACCOUNT_COMMANDS
+    for name, args in commands.items():
+        r = CliRunner().invoke(main, args(str(f)))
+        assert r.exit_code == 2, (name, r.output)
+        lines = r.output.strip().splitlines()
+        assert len(lines) == 1 and str(f) in lines[0] and field in lines[0], (name, r.output)
+        assert "Traceback" not in r.output
+
+
+@pytest.mark.parametrize(
+    ("case", "target", "mutate", "field"),
+    [c for c in SINGLE_FILE if c[1] == "market"],
+    ids=[c[0] for c in SINGLE_FILE if c[1] == "market"],
+)
+def test_verify_refuses_a_bad_market(bundle_dir: Path, tmp_path: Path, case: str, target: str, mutate: Any, field: str) -> None:
+    f = _bad_file(tmp_path, target, mutate)
+    r = CliRunner().invoke(main, ["verify", str(bundle_dir / "solvent.bundle.json"), "--config", "test", "--market", str(f)])
+    assert r.exit_code == 2 and len(r.output.strip().splitlines()) == 1 and field in r.output, r.output
+
+
+def test_salt_command_makes_fresh_valid_salts() -> None:
+    outs = {CliRunner().invoke(main, ["salt"]).output.strip() for _ in range(3)}
+    assert len(outs) == 3
+    for s in outs:
+        assert len(s) == 64 and s.startswith("0x") and int(s, 16) >= 2**128
+        assert Account(**data.account(salt=s)).salt == int(s, 16)
+    assert int(new_salt(), 16) < 2**248
+
+
+def test_salt_rule_is_explained(tmp_path: Path) -> None:
+    f = write_json(tmp_path / "a.json", data.account(salt="0x0badc0de"))
+    r = CliRunner().invoke(main, ["commit", str(f)])
+    assert r.exit_code == 2 and "salt" in r.output and "2^128" in r.output and "zksolvency salt" in r.output
