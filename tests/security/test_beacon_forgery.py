@@ -137,3 +137,28 @@ def test_forged_bundle_for_an_insolvent_account_is_refused_by_project_keys(
     r = CliRunner().invoke(main, ["verify", str(forged), "--config", "test"])
     assert r.exit_code == 1 and "does not verify" in r.output
     assert not tools.groth16_verify(artifacts.vkey, b["public_signals"], b["proof"])
+
+
+def test_beacon_forgery_passes_the_solidity_verifier_and_deploy_refuses_it(lab: Lab, tmp_path: Path) -> None:
+    """On chain the same: the generated verifier of a beacon key accepts the forgery, the one of a
+    project-made key does not, and `Chain.deploy` refuses the beacon key unless told otherwise."""
+    from zksolvency.onchain import anvil
+    from zksolvency.onchain.client import Chain, proof_calldata
+    from zksolvency.zkcore.errors import InputError
+
+    _tau, alpha, beta = beacon_secrets(lab.beacon.ptau)
+    signals = _random_signals(len(SIGNAL_NAMES))
+    node = anvil.start(tmp_path)
+    try:
+        ch = Chain(node.rpc, tmp_path / "deployment.json")
+        with pytest.raises(InputError, match="insecure-beacon"):
+            ch.deploy(lab.beacon.solidity, "four_signals", 60)
+        results = []
+        for keyed, allow in ((lab.beacon, True), (lab.project, False)):
+            ch.deploy(keyed.solidity, "four_signals", 60, allow_insecure_key=allow)
+            proof = forge(keyed.vk(), alpha * beta % R, signals)
+            a, b, c, s = proof_calldata(proof, [str(x) for x in signals])
+            results.append(ch.contract("verifier").functions.verifyProof(a, b, c, s).call())
+        assert results == [True, False]
+    finally:
+        anvil.stop(node.pid)
