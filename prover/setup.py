@@ -234,12 +234,14 @@ def find_ptau(power: int, build: Path, ptau: Path | None) -> tuple[Path, dict[st
     if ptau is not None:
         if not ptau.is_file():
             raise InputError(str(ptau), None, "ptau file not found")
-        if not has_secret_contribution(ptau):
+        secret = sum(not c.beacon for c in ptau_contributions(ptau))
+        if secret == 0:
             _say(f"  WARNING: {ptau.name} holds only public beacons in phase 1: anyone can forge proofs for its keys")
             return ptau, _provenance(ptau, keytrust.INSECURE_BEACON, "beacon-only ptau")
-        if SHARED_PTAU.is_file() and sha256_file(ptau) == _shared_sha():
-            return ptau, _provenance(ptau, keytrust.SINGLE_PARTY_DEV, "shared development ptau")
-        return ptau, _provenance(ptau, keytrust.CEREMONY, "ceremony ptau")
+        if secret == 1 or (SHARED_PTAU.is_file() and sha256_file(ptau) == _shared_sha()):
+            # one secret contribution is one party, whoever it was: not a ceremony
+            return ptau, _provenance(ptau, keytrust.SINGLE_PARTY_DEV, "single-contribution ptau")
+        return ptau, _provenance(ptau, keytrust.CEREMONY, f"ceremony ptau ({secret} contributions)")
     cache = build / "ptau"
     for p in sorted(cache.glob("dev_*.ptau")):
         n = int(p.stem.split("_")[1])

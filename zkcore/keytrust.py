@@ -5,11 +5,12 @@ randomises delta. Whoever knows alpha and beta forges a proof for ANY public sig
 verification key alone (A = C = (alpha*beta)*G1 + vk_x, B = G2 + delta). So a key is only as good
 as its phase 1:
 
-- ``ceremony``: a public multi-party ceremony file passed to ``setup --ptau`` (e.g. Hermez
-  ``powersOfTau28_hez_final_NN``); sound if one contributor discarded their secret.
-- ``single-party-development``: a ptau with one contribution of fresh OS entropy, discarded
-  (``shared/ptau/dev_16.ptau`` or one ``setup`` made locally). Nobody can derive alpha and beta from
-  public data, but its maker could have kept them: fine for development and tests, not for value.
+- ``ceremony``: a ptau with two or more secret phase-1 contributions passed to ``setup --ptau``
+  (e.g. Hermez ``powersOfTau28_hez_final_NN``); sound if one contributor discarded their secret.
+- ``single-party-development``: a ptau with exactly one secret contribution (``shared/ptau/
+  dev_16.ptau``, one ``setup`` made locally with fresh OS entropy, or any single-contribution
+  ``--ptau``). Nobody can derive alpha and beta from public data, but its maker could have kept
+  them: fine for development and tests, not for value.
 - ``insecure-beacon``: phase 1 has no contribution except public beacons. alpha and beta follow
   from the file itself: ANYONE can forge proofs.
 - ``unknown``: a key without a recognised label (made elsewhere, or by an older zksolvency).

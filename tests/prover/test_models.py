@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import copy
+import re
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from zksolvency.zkcore.errors import InputError
+from zksolvency.zkcore.fixedpoint import parse_decimal
 from zksolvency.zkcore.models import load_account, load_market
 
 from tests.conftest import write_json
@@ -59,3 +64,21 @@ def test_trailing_zero_digits_count_and_checksum_address_accepted(tmp_path: Path
     bad = data.account(collateral=[{"asset": "USDC", "amount": "1.000000000"}])
     with pytest.raises(InputError, match="fractional digits"):
         load_account(write_json(tmp_path / "b.json", bad))
+
+
+_SPEC_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)  # SPEC §1, verbatim
+
+
+@settings(max_examples=400)
+@given(st.one_of(st.text(max_size=14), st.from_regex(r"-?[0-9]{1,13}(\.[0-9]{1,8})?\n?", fullmatch=True)))
+def test_decimal_grammar_is_exactly_the_spec(s: str) -> None:
+    """Accepted iff SPEC §1's grammar matches the WHOLE string (and the value fits): no trailing
+    newline, no Unicode digits, no sign but `-`, no exponent."""
+    try:
+        parse_decimal(s, 8, signed=True)
+        accepted = True
+    except ValueError:
+        accepted = False
+    spec = _SPEC_DECIMAL.fullmatch(s)
+    fits = spec is not None and len(spec.group(1) or ".") - 1 <= 8 and abs(Fraction(s)) < 2**40
+    assert accepted == bool(spec and fits), s

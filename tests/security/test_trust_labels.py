@@ -1,0 +1,66 @@
+"""Issue 8 §1: every key says which phase 1 it rests on, and the project never rests on a beacon.
+
+The attack these refuse: keys silently made (or reused) from a beacon-only powers of tau, whose
+secret anyone recomputes (test_beacon_forgery.py forges with it)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from zksolvency.prover import setup as setup_mod
+from zksolvency.prover import tools
+from zksolvency.prover.setup import Artifacts, find_ptau, is_ready, ptau_contributions
+
+from tests.security.conftest import BEACON, Lab
+
+pytestmark = pytest.mark.slow
+
+
+def _contribute(src: Path, dst: Path) -> Path:
+    tools.snarkjs("powersoftau", "contribute", src, dst, "-n=someone", "-e=some entropy")
+    return dst
+
+
+def test_labels_follow_the_secret_contributions(lab: Lab, tmp_path: Path) -> None:
+    new = tmp_path / "new.ptau"
+    tools.snarkjs("powersoftau", "new", "bn128", "8", new)
+    one = _contribute(new, tmp_path / "one.ptau")
+    two = _contribute(one, tmp_path / "two.ptau")
+    two_beacon = tmp_path / "two_beacon.ptau"  # the shape of a Hermez final file: contributions + beacon
+    tools.snarkjs("powersoftau", "beacon", two, two_beacon, BEACON, "10", "-n=final beacon")
+    one_beacon = tmp_path / "one_beacon.ptau"
+    tools.snarkjs("powersoftau", "beacon", one, one_beacon, BEACON, "10", "-n=final beacon")
+    labels = {p.name: find_ptau(8, tmp_path, p)[1]["trust"] for p in (lab.beacon.ptau, one, two, two_beacon, one_beacon)}
+    assert labels == {
+        lab.beacon.ptau.name: "insecure-beacon",
+        "one.ptau": "single-party-development",
+        "two.ptau": "ceremony",
+        "two_beacon.ptau": "ceremony",
+        "one_beacon.ptau": "single-party-development",
+    }
+    assert [c.beacon for c in ptau_contributions(two_beacon)] == [False, False, True]
+
+
+def test_cached_beacon_only_dev_ptau_is_never_reused(lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build dir from before the fix holds a beacon-only dev_8.ptau: `setup` makes a new one."""
+    monkeypatch.setattr(setup_mod, "SHARED_PTAU", tmp_path / "no-shared" / "dev_16.ptau")
+    (tmp_path / "ptau").mkdir()
+    old = tmp_path / "ptau" / "dev_8.ptau"
+    shutil.copyfile(lab.beacon.ptau, old)
+    ptau, prov = find_ptau(8, tmp_path, None)
+    assert ptau == old and prov["trust"] == "single-party-development"
+    assert [c.beacon for c in ptau_contributions(ptau)] == [False]  # replaced by an OS-entropy one
+
+
+def test_keys_without_an_accepted_label_are_remade(artifacts: Artifacts, tmp_path: Path) -> None:
+    """Keys made before the fix (manifest v1, beacon ptau) are not `ready`: the next setup remakes them."""
+    art = Artifacts(tmp_path / artifacts.name, artifacts.name)
+    shutil.copytree(artifacts.dir, art.dir)
+    assert is_ready(art)
+    m = json.loads(art.manifest.read_text())
+    for change in ({"trust": "insecure-beacon"}, {"trust": None}, {"manifest_version": 1}):
+        art.manifest.write_text(json.dumps({**m, **change}))
+        assert not is_ready(art), change
