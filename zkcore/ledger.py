@@ -367,7 +367,7 @@ def build_ledger(
     is renamed into place; ``out`` must not exist or be an empty directory.
     """
     from zksolvency.zkcore.commitment import account_commitment
-    from zksolvency.zkcore.models import load_account, load_market, read_json
+    from zksolvency.zkcore.models import Account, _validate, check_account_against_market, load_market, read_json
 
     if not 1 <= depth <= MAX_DEPTH:
         raise InputError("--depth", None, f"must be in [1, {MAX_DEPTH}], got {depth}")
@@ -380,8 +380,10 @@ def build_ledger(
     m = load_market(market)
     loaded = []
     for p in accounts:
-        acc = load_account(p, m, market)
-        loaded.append((p, read_json(p), acc))
+        book = read_json(p)  # read once: the statement keeps the book exactly as validated
+        acc: Account = _validate(book, p, Account, "account")
+        check_account_against_market(acc, m, p, market)
+        loaded.append((p, book, acc))
     idx = read_indices(indices) if indices is not None else None
     plan = plan_ledger(loaded, idx, depth, str(indices) if indices else "--indices")
 
@@ -399,7 +401,8 @@ def build_ledger(
     try:
         (tmp / "statements").mkdir()
         for addr, st in statements.items():
-            (tmp / "statements" / f"{addr}.json").write_text(json.dumps(st.as_json(), indent=1) + "\n")
+            # compact JSON: json's C encoder runs only without indent (65,536 statements per 2^16 ledger)
+            (tmp / "statements" / f"{addr}.json").write_text(json.dumps(st.as_json()) + "\n")
         (tmp / "ledger.json").write_text(json.dumps(info.as_json(), indent=1) + "\n")
         if out.exists():
             out.rmdir()  # empty (checked above)
