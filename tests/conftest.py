@@ -64,7 +64,9 @@ def write_json(path: Path, data: Any) -> Path:
 
 @pytest.fixture(scope="session")
 def bundle_dir(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Real proof bundles made by the CLI: solvent, insolvent, and a second account's."""
+    """Real proof bundles made by the CLI from ledger statements: solvent (index 0), another
+    account's (index 2) in ledger ``ledger/``, and insolvent (the same address at index 1) in
+    ``ledger-insolvent/``, whose ledger.json files the verifier can check against."""
     from click.testing import CliRunner
     from zksolvency.cli import main
 
@@ -73,14 +75,20 @@ def bundle_dir(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory) -
     d = tmp_path_factory.mktemp("bundles")
     m = write_json(d / "market.json", data.MARKET)
     write_json(d / "market43.json", data.market(epoch=43))
-    for name, acc in (
-        ("solvent", data.ACCOUNT),
-        ("insolvent", data.INSOLVENT),
-        ("other", data.account(account=data.OTHER_ADDR, nonce=0, salt=data.OTHER_SALT)),
-    ):
-        a = write_json(d / f"{name}.account.json", acc)
-        r = CliRunner().invoke(main, ["prove", str(a), str(m), "-o", str(d / f"{name}.bundle.json"), "--config", "test"])
+    other = data.account(account=data.OTHER_ADDR, nonce=0, salt=data.OTHER_SALT)
+    accounts = {"solvent": data.ACCOUNT, "insolvent": data.INSOLVENT, "other": other}
+    paths = {name: write_json(d / f"{name}.account.json", acc) for name, acc in accounts.items()}
+    ledgers = {"ledger": (("solvent", 0), ("other", 2)), "ledger-insolvent": (("insolvent", 1),)}
+    for ledger, members in ledgers.items():
+        idx = write_json(d / f"{ledger}.indices.json", {accounts[n]["account"]: i for n, i in members})
+        args = ["ledger", "build", *(str(paths[n]) for n, _ in members), "--market", str(m), "--indices", str(idx)]
+        r = CliRunner().invoke(main, [*args, "--config", "test", "-o", str(d / ledger)])
         assert r.exit_code == 0, r.output
+        for name, _ in members:
+            st = d / ledger / "statements" / f"{accounts[name]['account']}.json"
+            out = d / f"{name}.bundle.json"
+            r = CliRunner().invoke(main, ["prove", str(st), str(m), "-o", str(out), "--config", "test"])
+            assert r.exit_code == 0, r.output
     return d
 
 

@@ -18,7 +18,11 @@ from tests.helpers.witness import WitnessServer
 
 #: Pinned R1CS sizes (circom 2.2.3 --O2, circomlib 2.0.5). A change here is a change in proving
 #: cost: update the pin on purpose and say why in the commit.
-PINNED = {"test": 13656, "default": 60481}
+#: Ledger opening (issue 9): 242 constraints per ledger level (one Poseidon(2), one selector, one
+#: range bit of the index) + 1 (non-zero leaf): 4,841 at LD = 20, 1,937 at LD = 8. Paid for by
+#: hashing instrument records in 16-wide chunks: before, default 60,481 and test 13,656.
+PINNED = {"test": 13829, "default": 58306}
+LEDGER_LEVEL = 242
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +61,16 @@ def test_out_of_range_arity_is_refused() -> None:
 
 def test_test_instance_size_is_pinned(artifacts: Artifacts) -> None:
     assert r1cs_info(artifacts.r1cs)["constraints"] == PINNED["test"]
+
+
+def test_ledger_opening_costs_242_constraints_per_level(artifacts: Artifacts) -> None:
+    from zksolvency.prover.setup import compile_circuit
+
+    cfg = load_config("test", {"LD": 4})
+    out = TEST_BUILD / "compile-only" / cfg.name
+    compile_circuit(cfg, out, progress=False)
+    smaller = r1cs_info(out / f"{cfg.name}.r1cs")["constraints"]
+    assert PINNED["test"] - smaller == (load_config("test").LD - 4) * LEDGER_LEVEL
 
 
 def test_default_instance_size_is_pinned(default_compiled: Path) -> None:

@@ -3,8 +3,8 @@
 Three layers:
 - differential: the circuit's `solvent` equals the reference verdict on random and edge portfolios;
 - forged inputs: whatever a malicious prover feeds the witness calculator (field wrap-around,
-  out-of-range sizes, forged tiers, hidden or duplicated positions, another account or epoch),
-  the circuit's constraints refuse it;
+  out-of-range sizes, forged tiers, hidden or duplicated positions, another account, index or
+  epoch, forged ledger paths, an empty ledger slot), the circuit's constraints refuse it;
 - forged witnesses: one witness value edited by its `.sym` name (the verdict, a sign bit, a tier
   selector, the scenario hint) and `snarkjs wtns check` finds a violated constraint.
 """
@@ -17,13 +17,16 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.engine import margin_report
 from zksolvency.prover.setup import Artifacts
 from zksolvency.prover.tools import wtns_check
-from zksolvency.prover.witness import build_input
+from zksolvency.prover.witness import LedgerOpening, build_input
+from zksolvency.zkcore.bundle import pack_account_index, unpack_account_index
 from zksolvency.zkcore.commitment import MarketCommitment, account_commitment, asset_field
 from zksolvency.zkcore.field import SNARK_FIELD, to_field
+from zksolvency.zkcore.ledger import LedgerTree, root_from_path
 from zksolvency.zkcore.models import Account, Market
 from zksolvency.zkcore.poseidon import poseidon
 
@@ -34,16 +37,17 @@ from tests.helpers.witness import WitnessServer, edit_wtns
 SOLVENT_IDX = 1  # first witness after the constant 1: the circuit's only output
 
 
-def signals(m: dict[str, Any], a: dict[str, Any], cfg: CircuitConfig) -> dict[str, Any]:
-    return build_input(Account(**a), Market(**m), cfg)  # type: ignore[return-value]
+def signals(m: dict[str, Any], a: dict[str, Any], cfg: CircuitConfig, index: int = 0) -> dict[str, Any]:
+    acc = Account(**a)
+    return build_input(acc, Market(**m), cfg, opening=LedgerOpening.alone(acc, cfg.LD, index))  # type: ignore[return-value]
 
 
 def verdict(ws: WitnessServer, sig: dict[str, Any]) -> int:
     ok, out = ws.compute(sig, [SOLVENT_IDX, 2, 3, 4])
     assert ok, out
     assert isinstance(out, list)
-    # public signals come back exactly as given: account, commitment, marketRoot
-    assert out[1:] == [int(sig["account"]), int(sig["commitment"]), int(sig["marketRoot"])]
+    # public signals come back exactly as given: accountIndex, ledgerRoot, marketRoot
+    assert out[1:] == [int(sig["accountIndex"]), int(sig["ledgerRoot"]), int(sig["marketRoot"])]
     return out[0]
 
 
@@ -58,11 +62,13 @@ def refused(ws: WitnessServer, sig: dict[str, Any]) -> str:
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(portfolios())
-def test_circuit_matches_reference_on_random_portfolios(witness_server: WitnessServer, test_cfg: CircuitConfig, p: Any) -> None:
+@given(portfolios(), st.integers(0, 2**8 - 1))
+def test_circuit_matches_reference_on_random_portfolios(
+    witness_server: WitnessServer, test_cfg: CircuitConfig, p: Any, index: int
+) -> None:
     m, a = p
     expected = margin_report(Account(**a), Market(**m)).solvent
-    assert verdict(witness_server, signals(m, a, test_cfg)) == int(expected)
+    assert verdict(witness_server, signals(m, a, test_cfg, index)) == int(expected)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -133,7 +139,8 @@ def _honest(test_cfg: CircuitConfig, account: dict[str, Any] | None = None) -> d
 
 
 def _recommit(sig: dict[str, Any]) -> None:
-    """Recompute the commitment over the slots as given: a prover who commits to a crafted account."""
+    """Recompute the ledger leaf over the slots as given, and the ledger root over it: a venue that
+    puts a crafted book in its ledger (and hands its owner the statement)."""
     coll = 0
     for i in reversed(range(len(sig["collActive"]))):
         if sig["collActive"][i] == "1":
@@ -142,7 +149,9 @@ def _recommit(sig: dict[str, Any]) -> None:
     for i in reversed(range(len(sig["posActive"]))):
         if sig["posActive"][i] == "1":
             pos = poseidon([int(sig["posId"][i]), int(sig["posSize"][i]), int(sig["posEntry"][i]), pos])
-    sig["commitment"] = str(poseidon([int(sig["account"]), int(sig["nonce"]), int(sig["salt"]), coll, pos]))
+    address, index = unpack_account_index(int(sig["accountIndex"]))
+    leaf = poseidon([int(address, 16), int(sig["nonce"]), int(sig["salt"]), coll, pos])
+    sig["ledgerRoot"] = str(root_from_path(leaf, index, [int(x) for x in sig["ledgerSiblings"]]))
 
 
 def test_forged_solvent_claim_is_impossible_without_a_forgery(witness_server: WitnessServer, test_cfg: CircuitConfig) -> None:
@@ -213,7 +222,7 @@ def test_one_instrument_twice_is_refused(witness_server: WitnessServer, test_cfg
     ids=["2^67", "-2^67-1", "p-2^68", "p/2", "2^200"],
 )
 def test_out_of_range_sizes_are_refused(witness_server: WitnessServer, test_cfg: CircuitConfig, size: int) -> None:
-    # The prover commits to a crafted size (it chooses its own commitment): the range check bites.
+    # The venue commits to a crafted size in its ledger: the range check bites.
     sig = _honest(test_cfg)
     sig["posSize"][0] = str(to_field(size))
     _recommit(sig)
@@ -237,7 +246,113 @@ def test_negative_entry_price_is_refused(witness_server: WitnessServer, test_cfg
 
 def test_another_accounts_address_is_refused(witness_server: WitnessServer, test_cfg: CircuitConfig) -> None:
     sig = _honest(test_cfg, data.ACCOUNT)
-    sig["account"] = str(int(data.OTHER_ADDR, 16))  # same commitment, another owner
+    sig["accountIndex"] = str(pack_account_index(data.OTHER_ADDR, 0))  # same leaf and path, another owner
+    refused(witness_server, sig)
+
+
+# ---------------------------------------------------------------- the ledger opening
+
+LD = 8  # ledger depth of the test instance
+
+
+def _two_account_ledger(test_cfg: CircuitConfig, i: int, j: int) -> tuple[LedgerTree, Account, Account]:
+    a, b = Account(**data.ACCOUNT), Account(**data.account(account=data.OTHER_ADDR, salt="0x0badc0de"))
+    return LedgerTree(test_cfg.LD, {i: account_commitment(a), j: account_commitment(b)}), a, b
+
+
+def _opened(test_cfg: CircuitConfig, tree: LedgerTree, acc: Account, index: int) -> dict[str, Any]:
+    opening = LedgerOpening(index, tree.path(index), tree.root)
+    return copy.deepcopy(build_input(acc, Market(**data.MARKET), test_cfg, opening=opening))  # type: ignore[arg-type]
+
+
+def test_instance_ledger_depth(test_cfg: CircuitConfig) -> None:
+    assert test_cfg.LD == LD
+
+
+@pytest.mark.parametrize("index", [0, 1, 6, 2**LD - 1])
+def test_signals_carry_the_index_the_leaf_was_opened_at(
+    witness_server: WitnessServer, test_cfg: CircuitConfig, index: int
+) -> None:
+    tree, a, _b = _two_account_ledger(test_cfg, index, (index + 3) % 2**LD)
+    sig = _opened(test_cfg, tree, a, index)
+    ok, out = witness_server.compute(sig, [SOLVENT_IDX, 2, 3])
+    assert ok, out
+    assert isinstance(out, list)
+    assert unpack_account_index(out[1]) == (data.ADDR, index)
+    assert out[2] == tree.root
+
+
+def test_a_witness_claiming_another_index_is_refused(witness_server: WitnessServer, test_cfg: CircuitConfig) -> None:
+    tree, a, _b = _two_account_ledger(test_cfg, 3, 4)
+    sig = _opened(test_cfg, tree, a, 3)
+    for other in (4, 2, 3 + 2**7, 0):  # the neighbour (another account), an empty slot, a high bit, 0
+        forged = copy.deepcopy(sig)
+        forged["accountIndex"] = str(pack_account_index(data.ADDR, other))
+        refused(witness_server, forged)
+
+
+def test_the_same_address_at_two_indices_gives_two_distinct_proofs(
+    witness_server: WitnessServer, test_cfg: CircuitConfig
+) -> None:
+    # The venue lists one address twice (indices 3 and 9): each opening states its own index, so a
+    # registry that binds (address, index) to the enrolled index accepts only the enrolled one.
+    a = Account(**data.ACCOUNT)
+    tree = LedgerTree(test_cfg.LD, {3: account_commitment(a), 9: account_commitment(a)})
+    seen = []
+    for index in (3, 9):
+        ok, out = witness_server.compute(_opened(test_cfg, tree, a, index), [2])
+        assert ok, out
+        assert isinstance(out, list)
+        seen.append(unpack_account_index(out[0]))
+    assert seen == [(data.ADDR, 3), (data.ADDR, 9)]
+    # and the path of index 3 does not open index 9
+    sig = _opened(test_cfg, tree, a, 3)
+    sig["accountIndex"] = str(pack_account_index(data.ADDR, 9))
+    refused(witness_server, sig)
+
+
+def test_forged_ledger_paths_are_refused(witness_server: WitnessServer, test_cfg: CircuitConfig) -> None:
+    tree, a, _b = _two_account_ledger(test_cfg, 5, 10)
+    honest = _opened(test_cfg, tree, a, 5)
+    for level in (0, 3, LD - 1):
+        sig = copy.deepcopy(honest)
+        sig["ledgerSiblings"][level] = str(int(sig["ledgerSiblings"][level]) + 1)
+        refused(witness_server, sig)
+    sig = copy.deepcopy(honest)
+    sig["ledgerRoot"] = str(tree.root + 1)  # another published root
+    refused(witness_server, sig)
+
+
+def test_a_leaf_outside_the_tree_depth_is_refused(witness_server: WitnessServer, test_cfg: CircuitConfig) -> None:
+    # A ledger one level deeper (a leaf below the tree's depth): its path is one sibling longer, so
+    # the last LD siblings of it never lead to the root of the depth-LD ledger, nor do the first LD.
+    a = Account(**data.ACCOUNT)
+    deep = LedgerTree(LD + 1, {2**LD + 5: account_commitment(a)})
+    path = deep.path(2**LD + 5)
+    for siblings in (path[:LD], path[1:]):
+        sig = _opened(test_cfg, LedgerTree(LD, {5: account_commitment(a)}), a, 5)
+        sig["ledgerSiblings"] = [str(x) for x in siblings]
+        sig["ledgerRoot"] = str(deep.root)
+        refused(witness_server, sig)
+
+
+@pytest.mark.parametrize("index", [2**LD, 2**LD + 5, 2**40], ids=["2^LD", "2^LD+5", "2^40"])
+def test_an_index_beyond_the_ledger_is_refused(witness_server: WitnessServer, test_cfg: CircuitConfig, index: int) -> None:
+    # bits above 160 + LD: the range check of accountIndex refuses them, whatever the path says
+    tree, a, _b = _two_account_ledger(test_cfg, index % 2**LD, 200)
+    sig = _opened(test_cfg, tree, a, index % 2**LD)
+    sig["accountIndex"] = str(pack_account_index(data.ADDR, index))
+    refused(witness_server, sig)
+
+
+def test_an_empty_leaf_is_never_opened_as_an_account(witness_server: WitnessServer, test_cfg: CircuitConfig) -> None:
+    # Index 7 is an empty slot (leaf 0): its path is public knowledge, yet no account data hashes
+    # to 0, so the prover cannot open it for any book.
+    tree, a, _b = _two_account_ledger(test_cfg, 3, 4)
+    assert tree.levels[0].get(7, 0) == 0
+    sig = _opened(test_cfg, tree, a, 3)
+    sig["accountIndex"] = str(pack_account_index(data.ADDR, 7))
+    sig["ledgerSiblings"] = [str(x) for x in tree.path(7)]
     refused(witness_server, sig)
 
 
@@ -305,6 +420,9 @@ def test_honest_witness_passes_wtns_check(artifacts: Artifacts, insolvent_wtns: 
         ("main.pos[0].reached[0]", 0),  # the tier selector
         ("main.posActive[2]", 1),  # an empty slot switched on
         ("main.pos[0].tiered", 0),  # the tiered margin of the position
+        ("main.leafInv", 0),  # the ledger leaf's non-zero witness
+        ("main.aiBits.out[160]", 1),  # the ledger index bit 0: another index, same path
+        ("main.ledgerRoot", 1),  # another ledger root
     ],
 )
 def test_forged_witness_fails_the_r1cs(

@@ -98,7 +98,10 @@ def test_check_bad_input_exits_2_with_one_line(tmp_path: Path, case: str, target
 
 @pytest.mark.parametrize(("case", "target", "mutate", "field"), CASES, ids=[c[0] for c in CASES])
 def test_prove_bad_input_exits_2_and_writes_nothing(tmp_path: Path, case: str, target: str, mutate: Any, field: str) -> None:
-    a, m = _bad_files(tmp_path, target, mutate)
+    m, acc = copy.deepcopy(data.MARKET), copy.deepcopy(data.ACCOUNT)
+    mutate(m if target == "market" else acc)
+    # the statement's book is the account (bad or not), written where the account was
+    a, m = write_json(tmp_path / "account.json", data.statement(acc)), write_json(tmp_path / "market.json", m)
     out = tmp_path / "bundle.json"
     r = CliRunner().invoke(main, ["prove", str(a), str(m), "-o", str(out), "--config", "test"])
     assert r.exit_code == 2
@@ -118,7 +121,7 @@ def test_prove_refuses_a_portfolio_bigger_than_the_circuit(tmp_path: Path) -> No
         main,
         [
             "prove",
-            str(write_json(tmp_path / "a.json", a)),
+            str(write_json(tmp_path / "a.json", data.statement(a))),
             str(write_json(tmp_path / "m.json", m)),
             "-o",
             str(out),
@@ -142,7 +145,7 @@ def test_prove_refuses_a_market_with_other_scenario_count(tmp_path: Path) -> Non
         main,
         [
             "prove",
-            str(write_json(tmp_path / "a.json", data.ACCOUNT)),
+            str(write_json(tmp_path / "a.json", data.statement(data.ACCOUNT))),
             str(write_json(tmp_path / "m.json", m)),
             "-o",
             str(out),

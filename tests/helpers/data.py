@@ -88,3 +88,30 @@ def account(**changes: Any) -> dict[str, Any]:
     a = copy.deepcopy(ACCOUNT)
     a.update(changes)
     return a
+
+
+def statement(acc: dict[str, Any], index: int = 0, depth: int = 8, epoch: int = 42) -> dict[str, Any]:
+    """A venue's statement for ``acc`` alone in a ledger of ``depth`` (8: the test instance's LD).
+
+    A book that does not validate gets a zero path and root (bad-input tests: the book is refused
+    before the path is looked at).
+    """
+    from zksolvency.zkcore.commitment import account_commitment
+    from zksolvency.zkcore.field import hex32
+    from zksolvency.zkcore.ledger import STATEMENT_FORMAT, LedgerTree
+    from zksolvency.zkcore.models import Account
+
+    try:
+        tree = LedgerTree(depth, {index: account_commitment(Account(**acc))})
+        path, root = tree.path(index), tree.root
+    except Exception:
+        path, root = [0] * depth, 0
+    return {
+        "format": STATEMENT_FORMAT,
+        "epoch": epoch,
+        "index": index,
+        "depth": depth,
+        "ledger_root": hex32(root),
+        "book": copy.deepcopy(acc),
+        "path": [hex32(x) for x in path],
+    }

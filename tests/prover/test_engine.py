@@ -5,14 +5,11 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from hypothesis import given, settings
 from zksolvency.prover.engine import margin_report
-from zksolvency.prover.witness import scaled_verdict
 from zksolvency.zkcore.fixedpoint import format_fraction
 from zksolvency.zkcore.models import Account, Market
 
 from tests.helpers import data
-from tests.helpers.strategies import portfolios
 
 
 def report(m: dict[str, Any], a: dict[str, Any]):
@@ -74,19 +71,6 @@ def test_scenarios_net_across_positions() -> None:
         positions=[{"instrument": 7, "size": "1", "entry_price": "152.25"}, {"instrument": 9, "size": "1", "entry_price": "40.5"}]
     )
     assert report(data.MARKET, a).scenario_mm == Fraction("31.5")
-
-
-@settings(max_examples=200, deadline=None)
-@given(portfolios())
-def test_scaled_twin_equals_reference(p: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    m, a = Market(**p[0]), Account(**p[1])
-    r, v = margin_report(a, m), scaled_verdict(a, m)
-    scale = 10**22
-    assert Fraction(v.collateral, scale) == r.collateral_value
-    assert Fraction(v.pnl, scale) == r.pnl
-    assert Fraction(v.tiered, scale) == r.tiered_mm
-    assert Fraction(v.scenario, scale) == r.scenario_mm
-    assert v.solvent == r.solvent
 
 
 def test_market_tree_cache_is_exact_and_keyed_by_content(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -31,9 +31,7 @@ from zksolvency.verifier.groth16 import (
     verify_reference,
 )
 from zksolvency.zkcore.bundle import vkey_digest
-from zksolvency.zkcore.commitment import account_commitment
-from zksolvency.zkcore.field import SNARK_FIELD, hex32
-from zksolvency.zkcore.models import Account
+from zksolvency.zkcore.field import SNARK_FIELD
 
 from tests.helpers import data
 from tests.verifier.test_bn254 import g2, twist_point_outside_subgroup
@@ -119,6 +117,12 @@ def test_claim_disagreeing_with_signals_is_rejected(bundle_dir: Path, tmp_path: 
     b = load(bundle_dir, "solvent")
     b["claims"]["account"] = data.OTHER_ADDR
     assert "claims.account disagrees" in rejected(write(tmp_path, b))
+    b = load(bundle_dir, "solvent")
+    b["claims"]["index"] = 1
+    assert "claims.index disagrees" in rejected(write(tmp_path, b))
+    b = load(bundle_dir, "solvent")
+    b["claims"]["index"] = False  # 0 == False in Python; the types must agree too
+    assert "claims.index disagrees" in rejected(write(tmp_path, b))
 
 
 def test_proof_point_off_curve_is_rejected(bundle_dir: Path, tmp_path: Path) -> None:
@@ -149,8 +153,7 @@ def test_swapped_coordinates_are_rejected(bundle_dir: Path, tmp_path: Path) -> N
 
 def test_proof_of_another_account_is_rejected(bundle_dir: Path, tmp_path: Path) -> None:
     other = load(bundle_dir, "other")
-    mine = hex32(account_commitment(Account(**data.ACCOUNT)))
-    assert "not " + mine in rejected(bundle_dir / "other.bundle.json", "--commitment", mine)
+    assert other["claims"]["account"] == data.OTHER_ADDR and other["claims"]["index"] == 2
     b = load(bundle_dir, "solvent")
     b["proof"] = other["proof"]  # another account's proof under my signals
     assert "does not verify" in rejected(write(tmp_path, b))
@@ -208,9 +211,29 @@ def test_json_output_of_a_rejection(bundle_dir: Path, tmp_path: Path) -> None:
     assert json.loads(r.output) == {"valid": False, "reason": json.loads(r.output)["reason"]} and "disagrees" in r.output
 
 
-def test_bad_commitment_argument_is_bad_input(bundle_dir: Path) -> None:
-    r = cli("verify", str(bundle_dir / "solvent.bundle.json"), "--commitment", "0x12")
-    assert r.exit_code == 2 and "--commitment" in r.output
+def test_ledger_binding(bundle_dir: Path, tmp_path: Path) -> None:
+    # the right ledger: root, epoch and the (account, index) listing all hold
+    r = cli("verify", str(bundle_dir / "solvent.bundle.json"), "--ledger", str(bundle_dir / "ledger" / "ledger.json"), "--json")
+    assert r.exit_code == 0, r.output
+    j = json.loads(r.output)
+    assert (j["account"], j["index"], j["ledger_checked"]) == (data.ADDR, 0, True)
+    assert j["ledger_root"] == json.loads((bundle_dir / "ledger" / "ledger.json").read_text())["root"]
+    # another ledger (the insolvent one's): another root
+    other = str(bundle_dir / "ledger-insolvent" / "ledger.json")
+    assert "another ledger" in rejected(bundle_dir / "solvent.bundle.json", "--ledger", other)
+    # same root, but the ledger file is for another epoch, or lists the account at another index
+    led = json.loads((bundle_dir / "ledger" / "ledger.json").read_text())
+    epoch43 = str(write(tmp_path, {**led, "epoch": 43}, "l.json"))
+    assert "epoch" in rejected(bundle_dir / "solvent.bundle.json", "--ledger", epoch43)
+    moved = {**led, "accounts": [{"account": data.ADDR, "index": 5}]}
+    assert "index 5" in rejected(bundle_dir / "solvent.bundle.json", "--ledger", str(write(tmp_path, moved, "l2.json")))
+
+
+def test_bad_ledger_argument_is_bad_input(bundle_dir: Path, tmp_path: Path) -> None:
+    led = json.loads((bundle_dir / "ledger" / "ledger.json").read_text())
+    bad = write(tmp_path, {**led, "root": "0x12"}, "l.json")
+    r = cli("verify", str(bundle_dir / "solvent.bundle.json"), "--ledger", str(bad))
+    assert r.exit_code == 2 and "root" in r.output and len(r.output.strip().splitlines()) == 1
 
 
 def test_batch_accepts_n_valid_and_names_the_bad_one(bundle_dir: Path, tmp_path: Path) -> None:
