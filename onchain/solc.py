@@ -38,6 +38,12 @@ def _sources(verifier_sol: Path) -> dict[str, str]:
     gen = CONTRACTS / "generated" / "Groth16Verifier.sol"
     if verifier_sol.resolve() != gen.resolve():
         shutil.copyfile(verifier_sol, gen)
+    batch = verifier_sol.with_name("Groth16BatchVerifier.sol")  # made beside it by the same setup
+    batch_gen = gen.with_name(batch.name)
+    if not batch.is_file():
+        batch_gen.unlink(missing_ok=True)  # never compile another key's batch verifier
+    elif batch.resolve() != batch_gen.resolve():
+        shutil.copyfile(batch, batch_gen)
     files = sorted(p for p in CONTRACTS.rglob("*.sol"))
     return {str(p.relative_to(ROOT)): p.read_text() for p in files}
 
@@ -51,7 +57,11 @@ def compile_contracts(verifier_sol: Path, cache_dir: Path) -> dict[str, Compiled
     """Compile every contract under contracts/ (cached by sources, settings and solc version)."""
     if not verifier_sol.is_file():
         raise ToolError(f"{verifier_sol} is missing: run `zksolvency setup` first")
-    sources = _sources(verifier_sol)
+    return compile_sources(_sources(verifier_sol), cache_dir)
+
+
+def compile_sources(sources: dict[str, str], cache_dir: Path) -> dict[str, Compiled]:
+    """Compile the given Solidity sources (path -> text) in one standard-JSON run, cached by content."""
     key = hashlib.sha256(json.dumps([sources, SETTINGS, solc_version()], sort_keys=True).encode()).hexdigest()
     cache = cache_dir / f"contracts-{key[:20]}.json"
     if cache.is_file():

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zksolvency.prover import tools
+from zksolvency.prover.batch_verifier import write_batch_verifier
 from zksolvency.prover.config import CIRCUITS_DIR, ROOT, CircuitConfig
 from zksolvency.zkcore.errors import InputError, ToolError
 
@@ -72,6 +73,11 @@ class Artifacts:
     def solidity(self) -> Path:
         """Generated Solidity verifier."""
         return self.dir / "Groth16Verifier.sol"
+
+    @property
+    def batch_solidity(self) -> Path:
+        """Generated Solidity batch verifier (prover/batch_verifier.py)."""
+        return self.dir / "Groth16BatchVerifier.sol"
 
     @property
     def manifest(self) -> Path:
@@ -237,6 +243,7 @@ def setup(cfg: CircuitConfig, build: Path, ptau: Path | None = None, *, force: b
     art = artifacts_for(cfg, build)
     t_all = time.monotonic()
     if not force and ptau is None and is_ready(art):
+        write_batch_verifier(json.loads(art.vkey.read_text()), art.batch_solidity)  # deterministic from the key
         return art
     _say(f"setup {cfg.name}")
     _say("[1/5] compiling the circuit")
@@ -250,6 +257,7 @@ def setup(cfg: CircuitConfig, build: Path, ptau: Path | None = None, *, force: b
     m = art.read_manifest()
     if not force and m.get("key") == key and all(p.exists() for p in (art.zkey, art.vkey, art.solidity)):
         _say("      keys are up to date (cached)")
+        write_batch_verifier(json.loads(art.vkey.read_text()), art.batch_solidity)  # deterministic from the key
         return art
     _say(f"      {ptau_label}")
     timings: dict[str, float] = {}
@@ -297,6 +305,7 @@ def setup(cfg: CircuitConfig, build: Path, ptau: Path | None = None, *, force: b
     os.replace(tmp1, art.zkey)
     os.replace(vkey_tmp, art.vkey)
     os.replace(sol_tmp, art.solidity)
+    write_batch_verifier(vk, art.batch_solidity)
     manifest = {
         "key": key,
         "sources": circuit_sources_hash(),
@@ -315,4 +324,6 @@ def copy_public_artifacts(art: Artifacts, build: Path) -> None:
     """Mirror the instance's key and verifier to build/ (SPEC §6 names) and contracts/generated/."""
     shutil.copyfile(art.vkey, build / "verification_key.json")
     shutil.copyfile(art.solidity, build / "Groth16Verifier.sol")
+    shutil.copyfile(art.batch_solidity, build / "Groth16BatchVerifier.sol")
     shutil.copyfile(art.solidity, ROOT / "contracts" / "generated" / "Groth16Verifier.sol")
+    shutil.copyfile(art.batch_solidity, ROOT / "contracts" / "generated" / "Groth16BatchVerifier.sol")
