@@ -235,6 +235,11 @@ def main() -> int:
         "binding checks, oracle call, storage",
     )
     print("\nfloor = 21,000 + calldata + 181,000 (4-pair pairing) + 6,150 per public input (ecMul + ecAdd)")
+
+    print("\nbatch verification gas (same run: these proofs, re-randomized into 32 distinct ones)")
+    from bench.batch import measure, report
+
+    report(measure(vk_raw, art.solidity, art.batch_solidity, raws), attest_gas=g["attest_gas"])
     return 0
 
 

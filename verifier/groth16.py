@@ -281,8 +281,10 @@ def fiat_shamir_weights(vk: VerifyingKey, items: Sequence[tuple[Proof, Sequence[
 
     seed = keccak256(tag || N || A_0..A_N-1 || B_0..B_N-1 || C_0..C_N-1 || signals_0..signals_N-1),
     every coordinate and signal a 32-byte big-endian word, B in EVM order (x1, x0, y1, y0); then
-    r_i = keccak256(seed || i) >> 128, and 1 if that is 0. Nobody can choose a weight without
-    changing a proof or a signal, and any change gives new, unpredictable weights to every proof.
+    r_0 = 1 and r_i = keccak256(seed || i) >> 128 (1 if that is 0). Nobody can choose a weight
+    without changing a proof or a signal, and any change gives new, unpredictable weights to every
+    other proof. (r_0 = 1 saves two scalar multiplications on-chain and stays sound: an error in a
+    proof k > 0 cancels for at most one value of r_k, and an error in proof 0 alone is not cancelled.)
     """
     from eth_hash.auto import keccak
 
@@ -292,8 +294,8 @@ def fiat_shamir_weights(vk: VerifyingKey, items: Sequence[tuple[Proof, Sequence[
     body += b"".join(_words(*p.c) for p, _ in items)
     body += b"".join(_words(*s) for _, s in items)
     seed = bytes(keccak(body))
-    weights = []
-    for i in range(len(items)):
+    weights = [1] if items else []
+    for i in range(1, len(items)):
         r = int.from_bytes(keccak(seed + _words(i)), "big") >> 128
         weights.append(r or 1)
     return weights
