@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from zksolvency.prover.config import build_dir, load_config
-from zksolvency.verifier.groth16 import parse_proof, parse_signals, parse_vkey, prepare, verify_fast
+from zksolvency.verifier.groth16 import BATCH_MAX, parse_proof, parse_signals, parse_vkey, prepare, verify_fast
 
-SIZES = (1, 4, 16, 32)
+SIZES = (1, 4, 16, 32, BATCH_MAX)
 PAIRING_PER_PAIR = 34_000  # EIP-1108
 EC_MUL = 6_000
 EC_ADD = 150
@@ -110,7 +110,7 @@ def measure(vk_json: dict[str, Any], single_sol: Path, batch_sol: Path, bundles:
 def report(g: BatchGas, attest_gas: int | None = None) -> None:
     """Print the table (ratios against the single attest when it was measured in the same run)."""
     print(f"  {'verifyProof (single generated verifier)':<44} {g.single:>12,}  per account")
-    for n in SIZES:
+    for n in SIZES[:-1]:
         per = g.per_account(n)
         note = f"{per / g.single:.3f}x single verifyProof"
         if attest_gas:
@@ -123,9 +123,13 @@ def report(g: BatchGas, attest_gas: int | None = None) -> None:
     )
     print(
         f"  {'marginal proof, N = 16 -> 32':<44} {round(marginal):>12,}  {marginal / g.asymptote:.3f}x asymptote "
-        "(adds the duplicate scan, hashing, checks, memory)"
+        "(adds the duplicate table, hashing, checks, memory)"
     )
     print(f"  {'N = 32 per account over the asymptote':<44} {g.per_account(32) / g.asymptote:>12.3f}x")
+    print(
+        f"  {f'N = BATCH_MAX = {BATCH_MAX}: transaction gas':<44} {g.batch[BATCH_MAX]:>12,}  "
+        f"{g.batch[BATCH_MAX] / 2**24:.2f} of the 2^24 per-transaction cap (EIP-7825)"
+    )
     if attest_gas:
         print("  (attestBatch adds per account: the binding checks and the storage write)")
 

@@ -3,7 +3,12 @@ on false records nothing; and eth_estimateGas alone would find that cheap false.
 
 from __future__ import annotations
 
+from typing import Any
+
+from zksolvency.verifier.groth16 import BATCH_MAX
+
 from tests.batch.conftest import Entry, Verifiers, batch_args, evm_accepts
+from tests.helpers.groth16 import rerandomize
 
 
 def least_gas_returning_true(v: Verifiers, entries: list[Entry]) -> int:
@@ -44,3 +49,18 @@ def test_estimate_gas_finds_the_cheap_false(verifiers: Verifiers, pool: list[Ent
     # A caller must revert on false (the registry does) so that estimation finds the real cost.
     assert est < need
     assert starved(verifiers, batch, est) is False
+
+
+def test_a_full_batch_fits_well_inside_one_transaction(verifiers: Verifiers, pool: list[Entry], vk_json: dict[str, Any]) -> None:
+    # BATCH_MAX distinct real proofs verify in one transaction that leaves more than half of the
+    # EIP-7825 per-transaction cap (2^24 gas) for a registry's per-account work
+    entries = list(pool)
+    k = 0
+    while len(entries) < BATCH_MAX:
+        p, s = pool[k % 3]
+        entries.append((rerandomize(p, vk_json, 5 + k, 9 + k), s))
+        k += 1
+    assert evm_accepts(verifiers, entries)
+    h = verifiers.batch.functions.verifyBatch(*batch_args(entries)).transact({"from": verifiers.w3.eth.accounts[0], "gas": 2**24})
+    used = verifiers.w3.eth.wait_for_transaction_receipt(h)["gasUsed"]
+    assert used < 2**24 // 2, used
