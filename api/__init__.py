@@ -185,8 +185,16 @@ def verify_batch(
     )
 
 
-def chain(rpc: str | None = None, deployment: StrPath | None = None) -> Chain:
-    """A client of the deployed contracts at ``rpc`` (default: the node of ``chain up``)."""
+def chain(rpc: str | None = None, deployment: StrPath | None = None, *, build_dir: StrPath | None = None) -> Chain:
+    """A client of the deployed contracts at ``rpc`` (default: the node of ``chain up``).
+
+    The returned :class:`~zksolvency.onchain.client.Chain` holds the typed on-chain operations:
+    ``deploy``, ``publish`` (oracle), ``enroll`` / ``enroll_ledger`` / ``enrolled`` /
+    ``publish_ledger`` (venue), ``submit_proof`` (attest or flag), ``flag_stale``, ``resolve_flag``
+    (liquidator), ``status``, ``ledger_root`` and the role helpers. ``build_dir`` is where the
+    node record and the deployment file live (default ``build/`` or ``$ZKSOLVENCY_BUILD``).
+    """
     from zksolvency.onchain.client import Chain, resolve_rpc
 
-    return Chain(resolve_rpc(rpc), Path(deployment) if deployment is not None else None)
+    build = Path(build_dir) if build_dir is not None else None
+    return Chain(resolve_rpc(rpc, build), Path(deployment) if deployment is not None else None, build)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eth_abi import decode as abi_decode
+from eth_abi.abi import decode as abi_decode
+from eth_abi.exceptions import DecodingError
 from eth_typing import ChecksumAddress
 from eth_utils.abi import function_signature_to_4byte_selector
 from web3 import Web3
@@ -31,33 +32,81 @@ class ChainError(ZkSolvencyError):
     exit_code = 1
 
 
-def chain_dir() -> Path:
-    """Where the node record, deployment file and compiled contracts live."""
-    return build_dir() / "chain"
+def chain_dir(build: Path | None = None) -> Path:
+    """Where the node record, deployment file and compiled contracts live (under ``build``)."""
+    return (build if build is not None else build_dir()) / "chain"
 
 
-def deployment_path() -> Path:
+def deployment_path(build: Path | None = None) -> Path:
     """Default deployment file (``$ZKSOLVENCY_DEPLOYMENT`` overrides)."""
-    return Path(os.environ.get("ZKSOLVENCY_DEPLOYMENT", chain_dir() / "deployment.json"))
+    return Path(os.environ.get("ZKSOLVENCY_DEPLOYMENT", chain_dir(build) / "deployment.json"))
 
 
-def node_record() -> Path:
+def node_record(build: Path | None = None) -> Path:
     """Where ``chain up`` records the node it started."""
-    return chain_dir() / "node.json"
+    return chain_dir(build) / "node.json"
 
 
-def resolve_rpc(rpc: str | None) -> str:
+def resolve_rpc(rpc: str | None, build: Path | None = None) -> str:
     """--rpc, else $ZKSOLVENCY_RPC, else the node of ``chain up``, else the deployment's."""
     if rpc:
         return rpc
     if os.environ.get("ZKSOLVENCY_RPC"):
         return os.environ["ZKSOLVENCY_RPC"]
-    for f in (node_record(), deployment_path()):
+    for f in (node_record(build), deployment_path(build)):
         if f.is_file():
             data = json.loads(f.read_text())
             if isinstance(data, dict) and isinstance(data.get("rpc"), str):
                 return str(data["rpc"])
     raise InputError("--rpc", None, "no node: run `zksolvency chain up` or pass --rpc URL")
+
+
+@dataclass(frozen=True)
+class PublicLedger:
+    """The public part of a venue's ledger (``DIR/ledger.json``): what goes on chain."""
+
+    path: Path
+    epoch: int
+    root: int
+    accounts: dict[str, int]  # checksum address -> index
+
+
+def read_public_ledger(path: Path) -> PublicLedger:
+    """Read ``DIR/ledger.json`` (``path`` is the file or its directory); bad content is an InputError."""
+    is_dir = path.is_dir() or (not path.exists() and path.suffix != ".json")
+    file = path / "ledger.json" if is_dir else path
+    try:
+        data = json.loads(file.read_text())
+    except FileNotFoundError:
+        raise InputError(str(file), None, "no such file (make it with `zksolvency ledger build`)") from None
+    except (OSError, ValueError) as e:
+        raise InputError(str(file), None, f"not JSON: {e}") from None
+    if not isinstance(data, dict):
+        raise InputError(str(file), None, "expected a JSON object")
+    epoch, root, accounts = data.get("epoch"), data.get("root"), data.get("accounts")
+    if not isinstance(epoch, int) or isinstance(epoch, bool) or not 0 <= epoch < 2**64:
+        raise InputError(str(file), "epoch", "expected an integer in [0, 2^64)")
+    if not isinstance(root, str) or not root.startswith("0x") or len(root) != 66:
+        raise InputError(str(file), "root", "expected 0x + 64 hex digits")
+    try:
+        root_int = int(root, 16)
+    except ValueError:
+        raise InputError(str(file), "root", "expected 0x + 64 hex digits") from None
+    if not isinstance(accounts, list):
+        raise InputError(str(file), "accounts", "expected a list of {account, index}")
+    out: dict[str, int] = {}
+    for i, entry in enumerate(accounts):
+        field = f"accounts[{i}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("account"), str) or not Web3.is_address(entry["account"]):
+            raise InputError(str(file), f"{field}.account", "expected a 20-byte hex address")
+        index = entry.get("index")
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise InputError(str(file), f"{field}.index", "expected a non-negative integer")
+        address = Web3.to_checksum_address(entry["account"])
+        if address in out:
+            raise InputError(str(file), f"{field}.account", f"{address} is listed twice")
+        out[address] = index
+    return PublicLedger(file, epoch, root_int, out)
 
 
 def _error_table(abis: list[list[dict[str, Any]]]) -> dict[str, tuple[str, list[str], list[str]]]:
@@ -86,9 +135,12 @@ def explain_revert(data: str, table: dict[str, tuple[str, list[str], list[str]]]
         return name
     try:
         values = abi_decode(types, bytes.fromhex(data[10:]))
-    except Exception:  # noqa: BLE001 - malformed revert data: the name alone still helps
+    except (DecodingError, ValueError):  # malformed revert data: the name alone still helps
         return name
-    shown = [v.hex() if isinstance(v, bytes) else str(v) for v in values]
+    shown = [
+        "0x" + v.hex() if isinstance(v, bytes) else Web3.to_checksum_address(v) if t == "address" else str(v)
+        for t, v in zip(types, values, strict=True)
+    ]
     return f"{name}({', '.join(f'{n}={v}' for n, v in zip(names, shown, strict=True))})"
 
 
@@ -144,12 +196,13 @@ def proof_calldata(proof: dict[str, Any], signals: list[str]) -> tuple[list[int]
 class Chain:
     """A connection to one node and, once deployed, the zksolvency contracts on it."""
 
-    def __init__(self, rpc: str, deployment: Path | None = None) -> None:
+    def __init__(self, rpc: str, deployment: Path | None = None, build: Path | None = None) -> None:
         self.rpc = rpc
+        self.build = build
         self.w3 = Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 60}))
         if not self.w3.is_connected():
             raise ChainError(f"no JSON-RPC node answers at {rpc}")
-        self.deployment_file = deployment or deployment_path()
+        self.deployment_file = deployment or deployment_path(build)
         self._deployment: dict[str, Any] | None = None
         self._compiled: dict[str, Compiled] | None = None
         self._key = os.environ.get("ZKSOLVENCY_PRIVATE_KEY")
@@ -251,7 +304,7 @@ class Chain:
         Roles default to the deployer: ``admin`` (grants roles on both contracts), ``publisher``
         (oracle epochs), ``venue`` (enrollment and ledger roots), ``liquidator`` (resolves flags).
         """
-        self._compiled = compile_contracts(verifier_sol, chain_dir() / "solc-cache")
+        self._compiled = compile_contracts(verifier_sol, chain_dir(self.build) / "solc-cache")
         deployer = self.default_sender()
         roles = {
             "admin": admin or deployer,
@@ -333,6 +386,40 @@ class Chain:
         count = int(reg.enrolledCount().call())
         return {str(reg.accountAt(i).call()): i for i in range(count)}
 
+    def enroll_ledger(self, ledger: PublicLedger, sender: str | None = None) -> EnrollResult | None:
+        """Enroll the ledger's accounts that are not enrolled yet, so that every account gets
+        exactly the index the ledger gives it; None when all of them already are.
+
+        Checked before anything is sent: an account enrolled at another index, or indices that
+        enrollment in order cannot give (a gap, or one already taken), are an InputError.
+        """
+        onchain = self.enrolled()
+        taken = {i: a for a, i in onchain.items()}
+        new = sorted(((i, a) for a, i in ledger.accounts.items() if a not in onchain), key=lambda x: x[0])
+        for a, i in ledger.accounts.items():
+            if a in onchain and onchain[a] != i:
+                msg = f"{a} is enrolled at index {onchain[a]}, the ledger puts it at {i}"
+                raise InputError(str(ledger.path), "accounts", msg)
+        for k, (i, a) in enumerate(new):
+            want = len(onchain) + k
+            if i != want:
+                owner = f" (taken by {taken[i]})" if i in taken else ""
+                raise InputError(
+                    str(ledger.path), "accounts", f"{a} has index {i}{owner}, but enrolling it now gives index {want}"
+                )
+        if not new:
+            return None
+        return self.enroll([a for _, a in new], sender)
+
+    def publish_ledger_file(self, ledger: PublicLedger, sender: str | None = None) -> TxResult:
+        """Publish a ``ledger.json``'s root, after checking its epoch is the oracle's latest."""
+        latest = self.latest_epoch()
+        if latest is None:
+            raise ChainError("the oracle has published no epoch yet: run `zksolvency chain publish MARKET` first")
+        if ledger.epoch != latest:
+            raise InputError(str(ledger.path), "epoch", f"{ledger.epoch} is not the oracle's latest epoch ({latest})")
+        return self.publish_ledger(ledger.epoch, ledger.root, sender)
+
     def publish_ledger(self, epoch: int, root: int, sender: str | None = None) -> TxResult:
         """Registry (venue): publish the ledger root of the oracle's latest epoch."""
         return self.send(self.contract("registry").functions.publishLedger(epoch, root), sender)
@@ -364,7 +451,7 @@ class Chain:
         res = self.send(reg.functions.flagStale(addrs), sender)
         receipt = self.w3.eth.get_transaction_receipt(res.tx_hash)  # type: ignore[arg-type]
         flagged = [str(e["args"]["account"]) for e in reg.events.FlaggedStale().process_receipt(receipt)]
-        skipped = [a for a in addrs if a not in set(flagged)]
+        skipped = [str(a) for a in addrs if a not in set(flagged)]
         return FlagStaleResult(res.tx_hash, res.gas_used, res.block, flagged, skipped)
 
     def resolve_flag(self, account: str, sender: str | None = None) -> TxResult:
