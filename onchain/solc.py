@@ -62,7 +62,8 @@ def compile_contracts(verifier_sol: Path, cache_dir: Path) -> dict[str, Compiled
     if not verifier_sol.is_file():
         raise ToolError(f"{verifier_sol} is missing: run `zksolvency setup` first")
     sources = _sources(verifier_sol)
-    key = hashlib.sha256(json.dumps([sources, SETTINGS, solc_version(), openzeppelin_version()], sort_keys=True).encode()).hexdigest()
+    versions = [solc_version(), openzeppelin_version()]
+    key = hashlib.sha256(json.dumps([sources, SETTINGS, versions], sort_keys=True).encode()).hexdigest()
     cache = cache_dir / f"contracts-{key[:20]}.json"
     if cache.is_file():
         out = json.loads(cache.read_text())

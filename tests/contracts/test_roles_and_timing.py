@@ -191,9 +191,7 @@ def test_silent_account_cannot_hide_behind_frequent_epochs(chain: Chain, roles: 
     res = chain.flag_stale([addr(0)], roles.others[0])
     assert res.flagged == [addr(0)]
     logs = chain.contract("registry").events.FlaggedStale().get_logs(from_block=res.block, to_block=res.block)
-    assert [(log["args"]["account"], log["args"]["epoch"], log["args"]["by"]) for log in logs] == [
-        (addr(0), 12, roles.others[0])
-    ]
+    assert [(log["args"]["account"], log["args"]["epoch"], log["args"]["by"]) for log in logs] == [(addr(0), 12, roles.others[0])]
     st = chain.status(addr(0))
     assert st["flag"] == "stale" and st["flagged_epoch"] == 12 and not st["solvent_now"]
     refused("SolvencyRegistry__AccountFlagged", chain.flag_stale, [addr(0)])
