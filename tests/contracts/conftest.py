@@ -94,17 +94,26 @@ class OneBlock:
     def __init__(self, chain: Chain) -> None:
         self.chain = chain
         self.hashes: list[Any] = []
+        self.nonces: dict[str, int] = {}
 
     def __enter__(self) -> OneBlock:
         self.chain.w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
         return self
 
     def send(self, fn: Any, sender: str, gas: int = 1_000_000) -> int:
-        """Queue one call (no estimate: it may revert); returns its position."""
+        """Queue one contract call (no estimate: it may revert); returns its position."""
+        return self.send_raw({"to": fn.address, "data": fn._encode_transaction_data()}, sender, gas)
+
+    def send_raw(self, tx: dict[str, Any], sender: str, gas: int = 1_000_000) -> int:
+        """Queue one transaction; returns its position."""
         frm = self.chain._ensure_sender(sender)
-        # a higher tip for earlier calls: the block orders them as sent
+        # explicit nonces (the node's count ignores what is queued), and a higher tip for earlier
+        # transactions so the block orders them as sent
+        nonce = self.nonces.get(frm, self.chain.w3.eth.get_transaction_count(frm))
+        self.nonces[frm] = nonce + 1
         tip = (100 - len(self.hashes)) * 10**9
-        self.hashes.append(fn.transact({"from": frm, "gas": gas, "maxPriorityFeePerGas": tip, "maxFeePerGas": 10**12}))
+        full = {**tx, "from": frm, "gas": gas, "nonce": nonce, "maxPriorityFeePerGas": tip, "maxFeePerGas": 10**12}
+        self.hashes.append(self.chain.w3.eth.send_transaction(full))  # type: ignore[arg-type]
         return len(self.hashes) - 1
 
     def __exit__(self, *exc: object) -> None:
