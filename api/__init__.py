@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from zksolvency.prover.prove import ProveResult
     from zksolvency.prover.setup import Artifacts
     from zksolvency.verifier.verify import BatchResult, Verdict
+    from zksolvency.zkcore.ledger import BuiltLedger, Statement, StatementCheck
     from zksolvency.zkcore.models import Account, Market
 
 __all__ = [
@@ -39,16 +40,19 @@ __all__ = [
     "InvalidProof",
     "ToolError",
     "ZkSolvencyError",
+    "build_ledger",
     "chain",
     "check",
     "commit",
     "load_account",
     "load_market",
+    "load_statement",
     "market_root",
     "prove",
     "setup",
     "verify",
     "verify_batch",
+    "verify_statement",
 ]
 
 StrPath = str | PathLike[str]
@@ -91,7 +95,7 @@ def check(account: StrPath, market: StrPath) -> MarginReport:
 
 
 def commit(account: StrPath) -> str:
-    """The account's commitment as ``0x`` + 64 hex digits."""
+    """The account's ledger leaf (its commitment) as ``0x`` + 64 hex digits."""
     from zksolvency.zkcore.commitment import account_commitment
     from zksolvency.zkcore.field import hex32
 
@@ -129,8 +133,76 @@ def setup(
     return art
 
 
+def build_ledger(
+    accounts: list[StrPath],
+    market: StrPath,
+    out: StrPath,
+    *,
+    indices: StrPath | None = None,
+    depth: int | None = None,
+    config: str = "default",
+) -> BuiltLedger:
+    """Build the epoch's ledger (SPEC §3) and write ``out/ledger.json`` and ``out/statements/``.
+
+    Indices come from ``indices`` (``{"0x…": 3, …}``) or the order of ``accounts`` from 0; the depth
+    is ``depth`` or the ``LD`` of circuit instance ``config`` (a proof opens exactly that depth).
+    Written atomically: a failed build leaves nothing in ``out``.
+    """
+    from zksolvency.prover.config import load_config
+    from zksolvency.zkcore.ledger import build_ledger as _build
+
+    d = depth if depth is not None else load_config(config).LD
+    return _build(
+        [Path(a) for a in accounts],
+        Path(market),
+        Path(out),
+        indices=Path(indices) if indices is not None else None,
+        depth=d,
+    )
+
+
+def load_statement(statement: StrPath) -> Statement:
+    """Load and validate a statement file (the trader's private part of the ledger)."""
+    from zksolvency.zkcore.ledger import load_statement as _load
+
+    return _load(Path(statement))
+
+
+def verify_statement(
+    statement: StrPath | Statement,
+    *,
+    ledger: StrPath | None = None,
+    root: int | str | None = None,
+    epoch: int | None = None,
+    account: StrPath | None = None,
+) -> StatementCheck:
+    """The trader's check (SPEC §3): the venue committed to this book, at this index, under the
+    published ledger root.
+
+    The root comes from ``ledger`` (a ``ledger.json``, which also gives the epoch, depth and the
+    listing of (account, index)) or from ``root`` (e.g. read from the registry, with ``epoch``).
+    ``account``: the trader's own account.json, compared with the statement's book.
+    Returns a :class:`StatementCheck` (``ok`` or the problems); bad files raise :class:`InputError`.
+    """
+    from zksolvency.zkcore.ledger import Statement as _Statement
+    from zksolvency.zkcore.ledger import load_ledger_info
+    from zksolvency.zkcore.ledger import load_statement as _load
+    from zksolvency.zkcore.ledger import verify_statement as _verify
+
+    st = statement if isinstance(statement, _Statement) else _load(Path(statement))
+    own = load_account(account) if account is not None else None
+    if (ledger is None) == (root is None):
+        raise InputError("--ledger", None, "give exactly one of a ledger file and a published root")
+    if ledger is not None:
+        info = load_ledger_info(Path(ledger))
+        return _verify(st, info.root, epoch=info.epoch, depth=info.depth, listed=info.indices_of(st.address), own_book=own)
+    assert root is not None
+    r = int(root, 16) if isinstance(root, str) else root
+    return _verify(st, r, epoch=epoch, own_book=own)
+
+
 def prove(
-    account: StrPath,
+    statement: StrPath,
     market: StrPath,
     out: StrPath,
     *,
@@ -138,13 +210,14 @@ def prove(
     params: dict[str, int] | None = None,
     build_dir: StrPath | None = None,
 ) -> ProveResult:
-    """Prove the account's verdict (solvent or not) and write the proof bundle to ``out`` atomically."""
+    """Prove the verdict (solvent or not) of the account in a venue's ``statement`` at ``market``'s
+    epoch, opened at its index in the ledger; write the proof bundle to ``out`` atomically."""
     from zksolvency.prover.config import build_dir as default_build
     from zksolvency.prover.config import load_config
     from zksolvency.prover.prove import prove as _prove
 
     build = Path(build_dir) if build_dir is not None else default_build()
-    return _prove(Path(account), Path(market), Path(out), load_config(config, params), build)
+    return _prove(Path(statement), Path(market), Path(out), load_config(config, params), build)
 
 
 def verify(
@@ -152,10 +225,12 @@ def verify(
     *,
     vkey: StrPath | None = None,
     market: StrPath | None = None,
-    commitment: str | None = None,
+    ledger: StrPath | None = None,
 ) -> Verdict:
     """Verify one proof bundle; returns the :class:`~zksolvency.verifier.verify.Verdict`.
 
+    ``market`` checks the market root and epoch; ``ledger`` (a ``ledger.json``) checks the ledger
+    root, its epoch and that it lists the proof's account at the proof's index.
     Raises :class:`InvalidProof` when the proof or its claims do not hold, :class:`InputError`
     for bad arguments.
     """
@@ -165,7 +240,7 @@ def verify(
         Path(bundle),
         vkey=Path(vkey) if vkey is not None else None,
         market=Path(market) if market is not None else None,
-        commitment=commitment,
+        ledger=Path(ledger) if ledger is not None else None,
     )
 
 
@@ -174,6 +249,7 @@ def verify_batch(
     *,
     vkey: StrPath | None = None,
     market: StrPath | None = None,
+    ledger: StrPath | None = None,
 ) -> BatchResult:
     """Verify many bundles with one batched pairing check; the result names every bad bundle."""
     from zksolvency.verifier.verify import verify_batch as _batch
@@ -182,11 +258,20 @@ def verify_batch(
         [Path(b) for b in bundles],
         vkey=Path(vkey) if vkey is not None else None,
         market=Path(market) if market is not None else None,
+        ledger=Path(ledger) if ledger is not None else None,
     )
 
 
-def chain(rpc: str | None = None, deployment: StrPath | None = None) -> Chain:
-    """A client of the deployed contracts at ``rpc`` (default: the node of ``chain up``)."""
+def chain(rpc: str | None = None, deployment: StrPath | None = None, *, build_dir: StrPath | None = None) -> Chain:
+    """A client of the deployed contracts at ``rpc`` (default: the node of ``chain up``).
+
+    The returned :class:`~zksolvency.onchain.client.Chain` holds the typed on-chain operations:
+    ``deploy``, ``publish`` (oracle), ``enroll`` / ``enroll_ledger`` / ``enrolled`` /
+    ``publish_ledger`` (venue), ``submit_proof`` (attest or flag), ``flag_stale``, ``resolve_flag``
+    (liquidator), ``status``, ``ledger_root`` and the role helpers. ``build_dir`` is where the
+    node record and the deployment file live (default ``build/`` or ``$ZKSOLVENCY_BUILD``).
+    """
     from zksolvency.onchain.client import Chain, resolve_rpc
 
-    return Chain(resolve_rpc(rpc), Path(deployment) if deployment is not None else None)
+    build = Path(build_dir) if build_dir is not None else None
+    return Chain(resolve_rpc(rpc, build), Path(deployment) if deployment is not None else None, build)

@@ -59,25 +59,21 @@ template PositionSlot(S, T, D) {
     (1 - active) * size === 0;
 
     // --- the instrument leaf, opened in the market tree ---
-    component tiers = TierChain(T);
-    for (var j = 0; j < T; j++) {
-        tiers.active[j] <== tierActive[j];
-        tiers.floor[j] <== tierFloor[j];
-        tiers.rate[j] <== tierRate[j];
-        tiers.deduction[j] <== tierDeduction[j];
-    }
-    hasScen * (hasScen - 1) === 0;
-    component scenH = SpongeHash(S);
+    // The whole record (id, mark, tiers, risk array) is hashed, so every market value used
+    // below is the published one.
+    component leaf = InstrumentLeaf(S, T);
+    leaf.id <== id;
+    leaf.mark <== mark;
+    leaf.hasScen <== hasScen;
     for (var s = 0; s < S; s++) {
-        scenH.in[s] <== scen[s];
+        leaf.scen[s] <== scen[s];
     }
-    signal scenHash;              // 0 when the instrument has no risk array
-    scenHash <== hasScen * scenH.out;
-    component leaf = Poseidon(4);
-    leaf.inputs[0] <== id;
-    leaf.inputs[1] <== mark;
-    leaf.inputs[2] <== tiers.out;
-    leaf.inputs[3] <== scenHash;
+    for (var j = 0; j < T; j++) {
+        leaf.tierActive[j] <== tierActive[j];
+        leaf.floor[j] <== tierFloor[j];
+        leaf.rate[j] <== tierRate[j];
+        leaf.deduction[j] <== tierDeduction[j];
+    }
     component tree = VarDepthMerkle(D);
     tree.leaf <== leaf.out;
     for (var k = 0; k < D; k++) {
@@ -193,23 +189,34 @@ template CollateralSlot(DC) {
     value <== gross * (1000000 - haircut);
 }
 
-// Solvency(K, A, S, T, D, DC): the whole check.
+// Solvency(K, A, S, T, D, DC, LD): the whole check.
 //   K position slots, A collateral slots, S scenarios, T tiers per instrument,
-//   D = instrument tree depth (up to 2^D instruments), DC = collateral tree depth.
-// Public: account, commitment, marketRoot (inputs) and solvent (output).
+//   D = instrument tree depth (up to 2^D instruments), DC = collateral tree depth,
+//   LD = ledger depth (the venue's ledger holds up to 2^LD accounts).
+// Public, in snarkjs order: solvent (output), accountIndex, ledgerRoot, marketRoot.
+//   accountIndex = index * 2^160 + address: the account and the ledger position its leaf is
+//   opened at, packed into one field element (160 + LD bits, far below the field's 253, so the
+//   packing is one-to-one). A registry that binds (address, index) to its enrollment therefore
+//   never accepts this proof for another account, or for the same address placed at a second
+//   index by the venue: the proof states the index it was opened at.
+// The ledger leaf is the account commitment, recomputed here from the private account, so the
+// proof is about the book the venue committed to, never one the prover picks.
 // NOTE: the market epoch is not a public signal of its own; it is inside marketRoot, so a proof
-// counts only for the epoch whose published root it carries.
-template Solvency(K, A, S, T, D, DC) {
+// counts only for the epoch whose published root it carries. The ledger epoch is not in
+// ledgerRoot: binding a ledger root to its epoch is the registry's job (it stores one per epoch).
+template Solvency(K, A, S, T, D, DC, LD) {
     assert(K >= 1 && K <= 4096);
     assert(A >= 1 && A <= 4096);
     assert(S >= 1 && T >= 1 && D >= 1 && DC >= 1);
     assert(D <= 32 && DC <= 32);
+    assert(LD >= 1 && LD <= 64);  // 160 + LD bits stay far below the 253-bit field
 
-    signal input account;         // public: 20-byte owner address
-    signal input commitment;      // public: Poseidon commitment to the whole private account
+    signal input accountIndex;    // public: index * 2^160 + address
+    signal input ledgerRoot;      // public: the venue's ledger root of this epoch
     signal input marketRoot;      // public: Poseidon commitment to the market of one epoch
     signal output solvent;        // public: 1 iff equity >= maintenance
 
+    signal input ledgerSiblings[LD]; // Merkle siblings of the account's leaf, leaf to root
     signal input nonce;           // account nonce (committed)
     signal input salt;            // account salt (committed; hides the account)
     signal input epoch;           // market epoch (in marketRoot)
@@ -241,9 +248,15 @@ template Solvency(K, A, S, T, D, DC) {
     signal input collSiblings[A][DC];
     signal input collPathBits[A][DC];
 
-    // the address fits 20 bytes, so the public signal decodes to exactly one address
-    component accountBits = Num2Bits(160);
-    accountBits.in <== account;
+    // --- account and index: the low 160 bits are the address, the next LD bits the index ---
+    // One decomposition range-checks both (address < 2^160, index < 2^LD) and yields the path
+    // bits of the ledger opening, so the opened position IS the public index.
+    component aiBits = Num2Bits(160 + LD);
+    aiBits.in <== accountIndex;
+    var account = 0;             // the 20-byte address (a linear combination of bits)
+    for (var k = 0; k < 160; k++) {
+        account += aiBits.out[k] * (1 << k);
+    }
 
     // --- market root ---
     component mroot = Poseidon(6);
@@ -340,14 +353,25 @@ template Solvency(K, A, S, T, D, DC) {
         collActive[i] * (1 - collOrder[i].out) === 0;
     }
 
-    // --- account commitment ---
+    // --- the account's ledger leaf, opened at its index in the venue's ledger ---
     component commit = Poseidon(5);
     commit.inputs[0] <== account;
     commit.inputs[1] <== nonce;
     commit.inputs[2] <== salt;
     commit.inputs[3] <== coll[0].link;
     commit.inputs[4] <== pos[0].link;
-    commit.out === commitment;
+    // An empty ledger slot holds 0; a Poseidon output is 0 only with negligible probability, but
+    // say it outright (one constraint): a zero leaf is never opened as an account.
+    signal leafInv;              // 1 / leaf
+    leafInv <-- commit.out != 0 ? 1 / commit.out : 0;
+    leafInv * commit.out === 1;
+    component ledger = FixedMerkle(LD);
+    ledger.leaf <== commit.out;
+    for (var k = 0; k < LD; k++) {
+        ledger.siblings[k] <== ledgerSiblings[k];
+        ledger.pathBits[k] <== aiBits.out[160 + k];
+    }
+    ledger.root === ledgerRoot;
 
     // --- totals ---
     var collateral = 0;          // scale 1e22

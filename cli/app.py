@@ -54,7 +54,11 @@ config_option = click.option(
     "--config", "config_name", default="default", show_default=True, help="circuit instance from circuits/circuits.json"
 )
 param_option = click.option(
-    "--param", "params", multiple=True, metavar="NAME=N", help="override an instance parameter (K, A, S, T, D, DC); repeatable"
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=N",
+    help="override an instance parameter (K, A, S, T, D, DC, LD); repeatable",
 )
 build_option = click.option(
     "--build-dir",
@@ -72,9 +76,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from zksolvency.cli import chain, demo, inputs, market, proofs
+    from zksolvency.cli import chain, demo, inputs, ledger, market, proofs
 
-    for module in (inputs, proofs, market, chain, demo):
+    for module in (inputs, proofs, ledger, market, chain, demo):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -1,4 +1,4 @@
-"""``check``, ``commit``, ``market-root``: reference numbers and commitments, no proof."""
+"""``check``, ``commit``, ``market-root``: reference numbers, ledger leaves and roots, no proof."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def check(account: Path, market: Path, as_json: bool) -> None:
 @click.command()
 @click.argument("account", type=_file)
 def commit(account: Path) -> None:
-    """Print the account commitment (0x + 32 bytes)."""
+    """Print the account's ledger leaf: its commitment (0x + 32 bytes)."""
     click.echo(zksolvency.commit(account))
 
 

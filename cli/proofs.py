@@ -32,33 +32,36 @@ def setup(config_name: str, params: tuple[str, ...], build: Path | None, ptau: P
 
 
 @click.command()
-@click.argument("account", type=_file)
+@click.argument("statement", type=_file)
 @click.argument("market", type=_file)
 @click.option("-o", "--out", "out", type=_file, required=True, help="bundle file to write")
 @config_option
 @param_option
 @build_option
-def prove(account: Path, market: Path, out: Path, config_name: str, params: tuple[str, ...], build: Path | None) -> None:
-    """Prove the account's verdict (solvent or not) and write a proof bundle."""
-    result = zksolvency.prove(account, market, out, config=config_name, params=params_dict(params), build_dir=build)
+def prove(statement: Path, market: Path, out: Path, config_name: str, params: tuple[str, ...], build: Path | None) -> None:
+    """Prove the verdict (solvent or not) of the account in a venue's STATEMENT; write a proof bundle."""
+    result = zksolvency.prove(statement, market, out, config=config_name, params=params_dict(params), build_dir=build)
     claims = result.bundle["claims"]
     assert isinstance(claims, dict)
     verdict = "SOLVENT" if claims["solvent"] else "INSOLVENT"
-    click.echo(f"proved {verdict} for {claims['account']} at epoch {claims['epoch']} in {result.seconds:.1f}s -> {out}")
+    click.echo(
+        f"proved {verdict} for {claims['account']} (index {claims['index']}) at epoch {claims['epoch']}"
+        f" in {result.seconds:.1f}s -> {out}"
+    )
 
 
 @click.command()
 @click.argument("bundle", type=_file)
 @click.option("--market", type=_file, default=None, help="check the proof is for this market (root and epoch)")
-@click.option("--commitment", default=None, metavar="HEX", help="check the proof is for this account commitment")
+@click.option("--ledger", type=_file, default=None, help="check the proof is for this ledger.json (root, epoch, index)")
 @click.option("--vkey", type=_file, default=None, help="verification key (default: the bundle circuit's key under build/)")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object")
-def verify(bundle: Path, market: Path | None, commitment: str | None, vkey: Path | None, as_json: bool) -> None:
+def verify(bundle: Path, market: Path | None, ledger: Path | None, vkey: Path | None, as_json: bool) -> None:
     """Verify a proof bundle in Python (BN254 on plain ints): attest or flag. Exit 0 valid, 1 invalid."""
     from zksolvency.verifier.groth16 import InvalidProof
 
     try:
-        v = zksolvency.verify(bundle, vkey=vkey, market=market, commitment=commitment)
+        v = zksolvency.verify(bundle, vkey=vkey, market=market, ledger=ledger)
     except InvalidProof as e:
         if as_json:
             click.echo(json.dumps({"valid": False, "reason": str(e)}))
@@ -69,8 +72,10 @@ def verify(bundle: Path, market: Path | None, commitment: str | None, vkey: Path
         return
     click.echo(v.headline)
     epoch_note = "" if v.epoch_checked else " (as claimed; pass --market to check it)"
+    ledger_note = "" if v.ledger_checked else " (as claimed; pass --ledger to check it)"
     click.echo(f"  account     {v.account}")
-    click.echo(f"  commitment  {v.commitment}")
+    click.echo(f"  index       {v.index}")
+    click.echo(f"  ledger root {v.ledger_root}{ledger_note}")
     click.echo(f"  market root {v.market_root}")
     click.echo(f"  epoch       {v.epoch}{epoch_note}")
 
@@ -78,13 +83,14 @@ def verify(bundle: Path, market: Path | None, commitment: str | None, vkey: Path
 @click.command("verify-batch")
 @click.argument("bundles", type=_file, nargs=-1, required=True)
 @click.option("--market", type=_file, default=None, help="check every proof is for this market")
+@click.option("--ledger", type=_file, default=None, help="check every proof is for this ledger.json")
 @click.option("--vkey", type=_file, default=None, help="verification key for every bundle")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per bundle, one per line")
-def verify_batch(bundles: tuple[Path, ...], market: Path | None, vkey: Path | None, as_json: bool) -> None:
+def verify_batch(bundles: tuple[Path, ...], market: Path | None, ledger: Path | None, vkey: Path | None, as_json: bool) -> None:
     """Verify many bundles with one batched pairing check; name every bundle that fails."""
     from zksolvency.verifier.verify import Verdict
 
-    result = zksolvency.verify_batch(list(bundles), vkey=vkey, market=market)
+    result = zksolvency.verify_batch(list(bundles), vkey=vkey, market=market, ledger=ledger)
     for path, r in result.results:
         if as_json:
             obj = (

@@ -1,15 +1,17 @@
-"""Witness input for ``Solvency(K, A, S, T, D, DC)`` and the scaled-integer twin of the engine.
+"""Witness input for ``Solvency(K, A, S, T, D, DC, LD)``.
 
-:func:`build_input` lays an account and a market out in the circuit's slots; :func:`scaled_verdict`
-recomputes the verdict with the circuit's own integer arithmetic at scale 1e22, so tests can check
-it against the plain :mod:`prover.engine` and against the circuit.
+:func:`build_input` lays an account, its ledger opening and a market out in the circuit's slots.
+It computes no margin: SPEC §2 has one Python implementation, :mod:`prover.engine`, which the
+circuit is checked against.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from zksolvency.prover.config import CircuitConfig
+from zksolvency.zkcore.bundle import pack_account_index
 from zksolvency.zkcore.commitment import (
     MarketCommitment,
     account_commitment,
@@ -19,10 +21,23 @@ from zksolvency.zkcore.commitment import (
 )
 from zksolvency.zkcore.errors import CapacityError
 from zksolvency.zkcore.field import to_field
+from zksolvency.zkcore.ledger import LedgerTree
 from zksolvency.zkcore.models import Account, Market
 
-MONEY = 10**8
-RATE = 10**6
+
+@dataclass(frozen=True)
+class LedgerOpening:
+    """Where the account's leaf sits in the venue's ledger: index, siblings (leaf to root), root."""
+
+    index: int
+    siblings: Sequence[int]
+    root: int
+
+    @classmethod
+    def alone(cls, account: Account, depth: int, index: int = 0) -> LedgerOpening:
+        """The opening of a ledger that lists only this account, at ``index`` (tests, examples)."""
+        tree = LedgerTree(depth, {index: account_commitment(account)})
+        return cls(index, tree.path(index), tree.root)
 
 
 def _bigger(cfg: CircuitConfig, param: str, need: int) -> str:
@@ -72,10 +87,25 @@ def _pad(path: tuple[list[int], list[int]], depth: int) -> tuple[list[int], list
     return sib + [0] * (depth - len(sib)), bits + [0] * (depth - len(bits))
 
 
-def build_input(account: Account, market: Market, cfg: CircuitConfig, mc: MarketCommitment | None = None) -> dict[str, object]:
-    """The snarkjs input JSON (all values as decimal strings of field elements)."""
+def build_input(
+    account: Account,
+    market: Market,
+    cfg: CircuitConfig,
+    mc: MarketCommitment | None = None,
+    opening: LedgerOpening | None = None,
+) -> dict[str, object]:
+    """The snarkjs input JSON (all values as decimal strings of field elements).
+
+    ``opening`` defaults to a ledger that lists only this account at index 0.
+    """
     mc = mc or MarketCommitment(market)
     check_capacity(account, market, cfg, mc)
+    opening = opening or LedgerOpening.alone(account, cfg.LD)
+    if len(opening.siblings) != cfg.LD:
+        raise CapacityError(
+            f"the ledger has depth {len(opening.siblings)}, the circuit {cfg.name} opens depth {cfg.LD}:"
+            f" build the ledger with `--depth {cfg.LD}` or prove with `--param LD={len(opening.siblings)}`"
+        )
     K, A, S, T, D, DC = cfg.K, cfg.A, cfg.S, cfg.T, cfg.D, cfg.DC
 
     pos = sorted_positions(account)
@@ -127,9 +157,10 @@ def build_input(account: Account, market: Market, cfg: CircuitConfig, mc: Market
             c_bits.append([0] * DC)
 
     signals: dict[str, object] = {
-        "account": int(account.account, 16),
-        "commitment": account_commitment(account),
+        "accountIndex": pack_account_index(account.account, opening.index),
+        "ledgerRoot": opening.root,
         "marketRoot": mc.root,
+        "ledgerSiblings": list(opening.siblings),
         "nonce": account.nonce,
         "salt": account.salt,
         "epoch": market.epoch,
@@ -170,41 +201,3 @@ def _stringify(x: object) -> object:
     if isinstance(x, dict):
         return {k: _stringify(v) for k, v in x.items()}
     return str(x)
-
-
-@dataclass(frozen=True)
-class ScaledVerdict:
-    """The circuit's totals at scale 1e22 (integers), and its verdict."""
-
-    collateral: int
-    pnl: int
-    tiered: int
-    scenario: int
-
-    @property
-    def solvent(self) -> bool:
-        """equity - maintenance >= 0."""
-        return self.collateral + self.pnl - self.tiered - self.scenario >= 0
-
-
-def scaled_verdict(account: Account, market: Market) -> ScaledVerdict:
-    """SPEC §2 with the circuit's integer arithmetic (scale 1e22), for cross-checking."""
-    coll = sum(
-        h.amount * market.collateral_asset(h.asset).price * (RATE - market.collateral_asset(h.asset).haircut)
-        for h in account.collateral
-    )
-    pnl = tiered = 0
-    losses = [0] * market.n_scenarios
-    for p in account.positions:
-        ins = market.instrument(p.instrument)
-        pnl += p.size * (ins.mark_price - p.entry_price) * RATE
-        notional = abs(p.size) * ins.mark_price
-        chosen = None
-        for t in ins.mm_tiers:
-            if t.notional_floor * MONEY <= notional:
-                chosen = t
-        if chosen is not None:
-            tiered += max(0, notional * chosen.rate - chosen.deduction * MONEY * RATE)
-        for s, v in enumerate(ins.scenario_pnl):
-            losses[s] -= p.size * v
-    return ScaledVerdict(coll, pnl, tiered, max([0, *losses]) * RATE)

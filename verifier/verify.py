@@ -1,7 +1,8 @@
 """Verify a proof bundle (SPEC §4) and decide: attest a solvent account or flag it.
 
 Independent of the prover: this module reads the bundle, the verification key and, optionally,
-the market file and an expected commitment, and checks them with :mod:`verifier.groth16`.
+the market file and the venue's published ledger, and checks them with :mod:`verifier.groth16`.
+Signal names, claims and bundle keys come from :mod:`zkcore.bundle`, the one bundle schema.
 """
 
 from __future__ import annotations
@@ -24,12 +25,11 @@ from zksolvency.verifier.groth16 import (
     prepare,
     verify_fast,
 )
-from zksolvency.zkcore.bundle import BUNDLE_FORMAT, SIGNAL_NAMES, claims_from_signals, vkey_digest
+from zksolvency.zkcore.bundle import BUNDLE_FORMAT, BUNDLE_KEYS, CLAIM_NAMES, claims_from_signals, vkey_digest
 from zksolvency.zkcore.errors import InputError
 from zksolvency.zkcore.paths import build_dir
 
 _CIRCUIT_NAME = re.compile(r"^[a-z0-9_-]{1,80}$")
-_HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,12 @@ class Verdict:
 
     solvent: bool
     account: str
-    commitment: str
+    index: int
+    ledger_root: str
     market_root: str
     epoch: int
-    epoch_checked: bool
+    epoch_checked: bool  # the market file (root and epoch) was checked
+    ledger_checked: bool = False  # the ledger file (root, epoch, listing) was checked
 
     @property
     def decision(self) -> str:
@@ -60,10 +62,12 @@ class Verdict:
             "solvent": self.solvent,
             "decision": self.decision,
             "account": self.account,
-            "commitment": self.commitment,
+            "index": self.index,
+            "ledger_root": self.ledger_root,
             "market_root": self.market_root,
             "epoch": self.epoch,
             "epoch_checked": self.epoch_checked,
+            "ledger_checked": self.ledger_checked,
         }
 
 
@@ -92,7 +96,7 @@ def read_bundle(path: Path) -> dict[str, Any]:
         raise InvalidProof(f"{path}: not a bundle: invalid JSON ({e})") from None
     if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
         raise InvalidProof(f"{path}: not a bundle: expected an object with format {BUNDLE_FORMAT!r}")
-    for key in ("proof", "public_signals", "claims", "vkey_sha256", "circuit"):
+    for key in BUNDLE_KEYS:
         if key not in data:
             raise InvalidProof(f"{path}: not a bundle: missing {key!r}")
     return data
@@ -146,8 +150,13 @@ def load_bundle(path: Path, vkey: Path | None = None) -> LoadedBundle:
     return LoadedBundle(path, raw, proof, signals, key)
 
 
-def check_claims(b: LoadedBundle, market: Path | None, commitment: str | None) -> Verdict:
-    """Claims decoded from the signals must equal the bundle's; then the optional bindings."""
+def check_claims(b: LoadedBundle, market: Path | None, ledger: Path | None = None) -> Verdict:
+    """Claims decoded from the signals must equal the bundle's; then the optional bindings.
+
+    ``market``: the proof's market root and claimed epoch are this market file's. ``ledger``: the
+    proof's ledger root is this ``ledger.json``'s, for the same epoch, and the ledger lists the
+    proof's account at the proof's index.
+    """
     claims = b.raw["claims"]
     if not isinstance(claims, dict):
         raise InvalidProof(f"{b.path}: claims must be an object")
@@ -158,8 +167,8 @@ def check_claims(b: LoadedBundle, market: Path | None, commitment: str | None) -
         decoded = claims_from_signals(b.signals, epoch)
     except ValueError as e:
         raise InvalidProof(f"{b.path}: public signals: {e}") from None
-    for name in SIGNAL_NAMES:
-        if claims.get(name) != decoded[name]:
+    for name in CLAIM_NAMES:
+        if claims.get(name) != decoded[name] or type(claims.get(name)) is not type(decoded[name]):
             raise InvalidProof(f"{b.path}: claims.{name} disagrees with the public signals")
     epoch_checked = False
     if market is not None:
@@ -173,27 +182,42 @@ def check_claims(b: LoadedBundle, market: Path | None, commitment: str | None) -
         if m.epoch != epoch:
             raise InvalidProof(f"{b.path}: claims.epoch {epoch} is not the epoch {m.epoch} of {market}")
         epoch_checked = True
-    if commitment is not None:
-        if not _HEX32.match(commitment):
-            raise InputError("--commitment", None, f"expected 0x + 64 hex digits, got {commitment!r}")
-        if commitment.lower() != decoded["commitment"]:
-            raise InvalidProof(f"{b.path}: the proof is for commitment {decoded['commitment']}, not {commitment.lower()}")
+    ledger_checked = False
+    if ledger is not None:
+        from zksolvency.zkcore.field import hex32
+        from zksolvency.zkcore.ledger import load_ledger_info
+
+        info = load_ledger_info(ledger)
+        if hex32(info.root) != decoded["ledger_root"]:
+            raise InvalidProof(f"{b.path}: the proof is for another ledger than {ledger} (ledger root differs)")
+        if info.epoch != epoch:
+            raise InvalidProof(f"{b.path}: claims.epoch {epoch} is not the epoch {info.epoch} of {ledger}")
+        listed = info.indices_of(str(decoded["account"]))
+        if decoded["index"] not in listed:
+            where = f"at index {listed[0]}" if listed else "nowhere"
+            msg = f"{ledger} lists {decoded['account']} {where}, the proof is for index {decoded['index']}"
+            raise InvalidProof(f"{b.path}: {msg}")
+        ledger_checked = True
+    index = decoded["index"]
+    assert isinstance(index, int)
     return Verdict(
         bool(decoded["solvent"]),
         str(decoded["account"]),
-        str(decoded["commitment"]),
+        index,
+        str(decoded["ledger_root"]),
         str(decoded["market_root"]),
         epoch,
         epoch_checked,
+        ledger_checked,
     )
 
 
-def verify_bundle(path: Path, *, vkey: Path | None = None, market: Path | None = None, commitment: str | None = None) -> Verdict:
+def verify_bundle(path: Path, *, vkey: Path | None = None, market: Path | None = None, ledger: Path | None = None) -> Verdict:
     """Verify one bundle end to end; raises InvalidProof (exit 1) or InputError (exit 2)."""
     b = load_bundle(path, vkey)
     if not verify_fast(b.key, b.proof, b.signals):
         raise InvalidProof(f"{path}: the proof does not verify against its public signals")
-    return check_claims(b, market, commitment)
+    return check_claims(b, market, ledger)
 
 
 @dataclass(frozen=True)
@@ -208,7 +232,9 @@ class BatchResult:
         return all(isinstance(r, Verdict) for _, r in self.results)
 
 
-def verify_batch(paths: Sequence[Path], *, vkey: Path | None = None, market: Path | None = None) -> BatchResult:
+def verify_batch(
+    paths: Sequence[Path], *, vkey: Path | None = None, market: Path | None = None, ledger: Path | None = None
+) -> BatchResult:
     """Verify many bundles with one random-linear-combination check per key.
 
     When a batch fails, its bundles are checked one by one so the bad ones are named.
@@ -235,7 +261,7 @@ def verify_batch(paths: Sequence[Path], *, vkey: Path | None = None, market: Pat
                     out[b.path] = f"{b.path}: the proof does not verify against its public signals"
         for b in good:
             try:
-                out[b.path] = check_claims(b, market, None)
+                out[b.path] = check_claims(b, market, ledger)
             except InvalidProof as e:
                 out[b.path] = str(e)
     return BatchResult([(p, out[p]) for p in paths])

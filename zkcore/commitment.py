@@ -1,5 +1,10 @@
 """Market root and account commitment, bit for bit what ``circuits/`` computes.
 
+All hashes are circomlib's Poseidon. Those of at most 12 inputs (tree nodes, collateral leaves,
+the account commitment) go through :mod:`zkcore.poseidon_fast`; the 16-wide instrument leaf
+through the reference :mod:`zkcore.poseidon`. Functions that hash many values take ``h`` (the
+2..12-input hash), so the reference can stand in for the fast one (tests, benchmarks).
+
 Market root (one per epoch)::
 
     root = Poseidon(epoch, timestamp, instrDepth, instrRoot, collDepth, collRoot)
@@ -9,11 +14,12 @@ collateral leaves sorted by asset. A tree of n leaves has depth ceil(log2 n) (0 
 root of an empty tree is 0) and is padded with zero leaves, so a proof opens one leaf per position
 and costs grow with the positions held, not with the market. Leaves::
 
-    instrument = Poseidon(id, mark, tierChain, scenarioHash)
-    tierChain  = Poseidon(floor, rate, deduction, <chain of the next tiers>)   (0 when no tiers)
+    instrument = Poseidon(id, mark, scenarioHash, nTiers, 4 tiers (floor, rate, deduction), zero-padded)
+                 then h = Poseidon(h, next 5 tiers zero-padded) while tiers remain
+    scenarioHash = Poseidon(v_0..v_15), then Poseidon(h, next 15) per chunk   (0 when no array)
     collateral = Poseidon(asset, price, haircut)
 
-Account commitment::
+Account commitment (the account's leaf in the venue's ledger, :mod:`zkcore.ledger`)::
 
     commitment = Poseidon(account, nonce, salt, collChain, posChain)
     collChain  = Poseidon(asset, amount, <chain of the next holdings>)        (sorted by asset)
@@ -26,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -35,6 +41,14 @@ from zksolvency.zkcore.bundle import write_atomic
 from zksolvency.zkcore.field import to_field
 from zksolvency.zkcore.models import Account, CollateralPrice, Holding, Instrument, Market, Position, Tier
 from zksolvency.zkcore.poseidon import poseidon
+from zksolvency.zkcore.poseidon_fast import poseidon as fast_poseidon
+
+#: A Poseidon of 1..12 inputs: :func:`zkcore.poseidon_fast.poseidon` or the reference.
+Hash = Callable[[Sequence[int]], int]
+
+#: Tiers in the instrument leaf's first chunk, and in each further one.
+HEAD_TIERS = 4
+CHUNK_TIERS = 5
 
 
 def asset_field(asset: str) -> int:
@@ -42,21 +56,18 @@ def asset_field(asset: str) -> int:
     return int.from_bytes(asset.encode("ascii"), "big")
 
 
-def tier_chain(tiers: Sequence[Tier]) -> int:
-    """Hash chain over an instrument's tier table (0 for no tiers)."""
-    h = 0
-    for t in reversed(tiers):
-        h = poseidon([t.notional_floor, t.rate, t.deduction, h])
-    return h
-
-
 def sponge_hash(values: Sequence[int]) -> int:
     """Poseidon over a risk array: first 16 values, then the running hash plus 15 per chunk."""
     vals = [to_field(v) for v in values]
-    h = poseidon(vals[:16])
+    h = _wide(vals[:16])
     for i in range(16, len(vals), 15):
-        h = poseidon([h, *vals[i : i + 15]])
+        h = _wide([h, *vals[i : i + 15]])
     return h
+
+
+def _wide(inputs: Sequence[int]) -> int:
+    """Poseidon of 1..16 inputs: the fast one where it exists (<= 12), the reference above."""
+    return fast_poseidon(inputs) if len(inputs) <= 12 else poseidon(inputs)
 
 
 def scenario_hash(values: Sequence[int]) -> int:
@@ -64,14 +75,27 @@ def scenario_hash(values: Sequence[int]) -> int:
     return sponge_hash(values) if values else 0
 
 
+def _tier_values(tiers: Sequence[Tier], n: int) -> list[int]:
+    """floor, rate, deduction of n tier slots, zero-padded."""
+    out: list[int] = []
+    for t in tiers:
+        out += [t.notional_floor, t.rate, t.deduction]
+    return out + [0] * (3 * n - len(out))
+
+
 def instrument_leaf(ins: Instrument) -> int:
-    """Leaf of an instrument in the market's instrument tree."""
-    return poseidon([ins.id, ins.mark_price, tier_chain(ins.mm_tiers), scenario_hash(ins.scenario_pnl)])
+    """Leaf of an instrument in the market's instrument tree: its whole record in 16-wide chunks."""
+    tiers = list(ins.mm_tiers)
+    head = tiers[:HEAD_TIERS]
+    h = poseidon([ins.id, ins.mark_price, scenario_hash(ins.scenario_pnl), len(tiers), *_tier_values(head, HEAD_TIERS)])
+    for i in range(HEAD_TIERS, len(tiers), CHUNK_TIERS):
+        h = poseidon([h, *_tier_values(tiers[i : i + CHUNK_TIERS], CHUNK_TIERS)])
+    return h
 
 
-def collateral_leaf(c: CollateralPrice) -> int:
+def collateral_leaf(c: CollateralPrice, h: Hash = fast_poseidon) -> int:
     """Leaf of a collateral asset in the market's collateral tree."""
-    return poseidon([asset_field(c.asset), c.price, c.haircut])
+    return h([asset_field(c.asset), c.price, c.haircut])
 
 
 def tree_depth(n: int) -> int:
@@ -85,6 +109,7 @@ class MerkleTree:
 
     leaves: tuple[int, ...]
     levels: list[list[int]] = field(default_factory=list, repr=False, compare=False)
+    h: Hash = field(default=fast_poseidon, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.levels:  # precomputed (from a cache)
@@ -92,8 +117,9 @@ class MerkleTree:
         depth = tree_depth(len(self.leaves))
         level = list(self.leaves) + [0] * ((1 << depth) - len(self.leaves))
         levels = [level]
+        h = self.h
         for _ in range(depth):
-            level = [poseidon([level[i], level[i + 1]]) for i in range(0, len(level), 2)]
+            level = [h([level[i], level[i + 1]]) for i in range(0, len(level), 2)]
             levels.append(level)
         object.__setattr__(self, "levels", levels)
 
@@ -147,7 +173,7 @@ class MarketCommitment:
     def root(self) -> int:
         """The market root: Poseidon(epoch, timestamp, instrDepth, instrRoot, collDepth, collRoot)."""
         it, ct = self.instrument_tree, self.collateral_tree
-        return poseidon([self.market.epoch, self.market.timestamp, it.depth, it.root, ct.depth, ct.root])
+        return fast_poseidon([self.market.epoch, self.market.timestamp, it.depth, it.root, ct.depth, ct.root])
 
     def instrument_index(self, instrument_id: int) -> int:
         """Leaf position of an instrument."""
@@ -203,12 +229,12 @@ def sorted_positions(account: Account) -> list[Position]:
     return sorted(account.positions, key=lambda p: p.instrument)
 
 
-def account_commitment(account: Account) -> int:
-    """The account commitment of SPEC §3 (see module docstring)."""
+def account_commitment(account: Account, h: Hash = fast_poseidon) -> int:
+    """The account commitment: the account's leaf in the venue's ledger (see module docstring)."""
     coll = 0
-    for h in reversed(sorted_holdings(account)):
-        coll = poseidon([asset_field(h.asset), h.amount, coll])
+    for x in reversed(sorted_holdings(account)):
+        coll = h([asset_field(x.asset), x.amount, coll])
     pos = 0
     for p in reversed(sorted_positions(account)):
-        pos = poseidon([p.instrument, to_field(p.size), p.entry_price, pos])
-    return poseidon([int(account.account, 16), account.nonce, account.salt, coll, pos])
+        pos = h([p.instrument, to_field(p.size), p.entry_price, pos])
+    return h([int(account.account, 16), account.nonce, account.salt, coll, pos])

@@ -73,3 +73,30 @@ template VarDepthMerkle(D) {
     root <== r;
     index <== idx;
 }
+
+// FixedMerkle(LD): the root of the depth-LD Poseidon(2) tree (the venue's ledger) that holds
+// `leaf` at the position whose bits are `pathBits` (bit k = 1 where the running node is a right
+// child). ~242 constraints per level: one Poseidon(2) and one selector.
+// NOTE: the bits are NOT constrained to {0, 1} here: the caller takes them from a Num2Bits
+// decomposition (Solvency does: they are the high bits of the public accountIndex), so the
+// position opened is exactly the index the proof states.
+template FixedMerkle(LD) {
+    assert(LD >= 1 && LD <= 64);
+    signal input leaf;            // leaf hash at level 0
+    signal input siblings[LD];    // sibling hash at each level, leaf to root
+    signal input pathBits[LD];    // index bits, least significant first (boolean, see NOTE)
+    signal output root;           // root of the tree
+
+    signal node[LD + 1];          // running node, level by level
+    signal left[LD];              // left input of the level-k hash
+    component h[LD];
+    node[0] <== leaf;
+    for (var k = 0; k < LD; k++) {
+        left[k] <== node[k] + pathBits[k] * (siblings[k] - node[k]);
+        h[k] = Poseidon(2);
+        h[k].inputs[0] <== left[k];
+        h[k].inputs[1] <== node[k] + siblings[k] - left[k];
+        node[k + 1] <== h[k].out;
+    }
+    root <== node[LD];
+}
