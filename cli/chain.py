@@ -315,6 +315,50 @@ def chain_flag(
     _submit("flag", bundle, sender, rpc, deployment, build, as_json, precheck)
 
 
+@chain_group.command("attest-batch")
+@click.argument("bundles", type=click.Path(path_type=Path), nargs=-1, required=True)
+@click.option(
+    "--max", "max_n", type=click.IntRange(1), default=None, help="most proofs per transaction (default: the verifier's BATCH_MAX)"
+)
+@from_option
+@rpc_option
+@deployment_option
+@build_option
+@json_option
+def chain_attest_batch(
+    bundles: tuple[Path, ...],
+    max_n: int | None,
+    sender: str | None,
+    rpc: str | None,
+    deployment: Path | None,
+    build: Path | None,
+    as_json: bool,
+) -> None:
+    """Attest solvent = 1 bundles (BUNDLE… or a DIR of them) with batched pairing checks: all are
+    verified in Python first, then sent in transactions of at most --max proofs that fit the block.
+
+    --json: ``transactions`` (each with tx_hash, gas_used, accounts, gas_per_account), and over all
+    of them ``gas_used``, ``accounts``, ``gas_per_account``; ``tx_hash`` is the last transaction's.
+    """
+    from zksolvency.onchain.batch import bundle_paths
+
+    txs = _chain(rpc, deployment, build).attest_batch(bundle_paths(bundles), max_n=max_n, sender=sender)
+    total = sum(t.gas_used for t in txs)
+    n = sum(len(t.accounts) for t in txs)
+    obj = {
+        "tx_hash": txs[-1].tx_hash,
+        "gas_used": total,
+        "accounts": n,
+        "gas_per_account": total // n,
+        "transactions": [t.as_json() for t in txs],
+    }
+    lines = [
+        f"attested {len(t.accounts)} accounts: tx {t.tx_hash}, gas used {t.gas_used:,} ({t.gas_per_account:,} per account)"
+        for t in txs
+    ]
+    _echo(as_json, obj, "\n".join([*lines, f"{n} accounts in {len(txs)} transactions, gas_per_account {total // n:,}"]))
+
+
 @chain_group.command("flag-stale")
 @click.argument("addresses", nargs=-1, required=True)
 @from_option

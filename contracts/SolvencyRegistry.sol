@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IBatchVerifier} from "./interfaces/IBatchVerifier.sol";
 import {IVerifier} from "./interfaces/IVerifier.sol";
 import {MarginOracle} from "./MarginOracle.sol";
 
@@ -58,6 +59,8 @@ contract SolvencyRegistry is AccessControl {
 
     /// @notice The Groth16 verifier of the solvency circuit.
     IVerifier public immutable verifier;
+    /// @notice The batch verifier generated from the same verification key (Fiat-Shamir weights).
+    IBatchVerifier public immutable batchVerifier;
     /// @notice Where market roots and publication times come from.
     MarginOracle public immutable oracle;
     /// @notice Seconds after the publication of the first epoch an account owes before it may be
@@ -97,6 +100,9 @@ contract SolvencyRegistry is AccessControl {
     error SolvencyRegistry__LedgerRootMismatch();
     error SolvencyRegistry__MarketRootMismatch();
     error SolvencyRegistry__InvalidProof();
+    error SolvencyRegistry__BatchLengthMismatch();
+    error SolvencyRegistry__BatchTooLarge(uint256 size, uint256 max);
+    error SolvencyRegistry__BatchNotInIndexOrder(uint256 position);
     error SolvencyRegistry__AccountFlagged(address account, Flag flag);
     error SolvencyRegistry__NotFlagged(address account);
     error SolvencyRegistry__AttestationCurrent(address account, uint64 epoch);
@@ -104,6 +110,7 @@ contract SolvencyRegistry is AccessControl {
     error SolvencyRegistry__GracePeriodNotOver(address account, uint64 deadline);
 
     /// @param verifier_ The generated Groth16 verifier.
+    /// @param batchVerifier_ The generated batch verifier of the same key.
     /// @param oracle_ The market oracle.
     /// @param gracePeriod_ Seconds an account has to attest after the first epoch it owes.
     /// @param admin Grants and revokes roles.
@@ -111,6 +118,7 @@ contract SolvencyRegistry is AccessControl {
     /// @param liquidator Resolves flags.
     constructor(
         IVerifier verifier_,
+        IBatchVerifier batchVerifier_,
         MarginOracle oracle_,
         uint64 gracePeriod_,
         address admin,
@@ -119,6 +127,7 @@ contract SolvencyRegistry is AccessControl {
     ) {
         if (admin == address(0) || venue == address(0) || liquidator == address(0)) revert SolvencyRegistry__ZeroAddress();
         verifier = verifier_;
+        batchVerifier = batchVerifier_;
         oracle = oracle_;
         gracePeriod = gracePeriod_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -187,6 +196,46 @@ contract SolvencyRegistry is AccessControl {
         AccountState storage st = _bind(account, signals, 1, cur);
         if (!verifier.verifyProof(pA, pB, pC, signals)) revert SolvencyRegistry__InvalidProof();
         _recordAttestation(account, st, cur);
+    }
+
+    /// @notice Attest many accounts at the latest epoch with one batched pairing check: all or
+    ///         nothing. One `Attested` event per account.
+    /// @dev Every binding `attest` checks, per account (`_bind`), then one `verifyBatch` whose
+    ///      false reverts, so an invalid, stale or misbound proof anywhere records nothing.
+    ///      Accounts come in strictly increasing index order, which refuses an account twice in
+    ///      one batch at one comparison per account (the batch verifier refuses a repeated proof).
+    ///      The records are written before the pairing check and undone by its revert.
+    /// @param accounts The enrolled accounts, in increasing index order.
+    /// @param epoch The oracle's latest epoch.
+    /// @param pA Proof points A, one per account.
+    /// @param pB Proof points B (EVM coordinate order).
+    /// @param pC Proof points C.
+    /// @param signals [solvent, accountIndex, ledgerRoot, marketRoot] of each proof.
+    function attestBatch(
+        address[] calldata accounts,
+        uint64 epoch,
+        uint256[2][] calldata pA,
+        uint256[2][2][] calldata pB,
+        uint256[2][] calldata pC,
+        uint256[4][] calldata signals
+    ) external {
+        uint256 n = accounts.length;
+        if (n == 0) revert SolvencyRegistry__EmptyList();
+        if (pA.length != n || pB.length != n || pC.length != n || signals.length != n) {
+            revert SolvencyRegistry__BatchLengthMismatch();
+        }
+        uint256 max = batchVerifier.BATCH_MAX();
+        if (n > max) revert SolvencyRegistry__BatchTooLarge(n, max);
+        Current memory cur = _current(epoch);
+        uint256 previous;
+        for (uint256 i = 0; i < n; ++i) {
+            AccountState storage st = _bind(accounts[i], signals[i], 1, cur);
+            uint256 index = st.index;
+            if (i > 0 && index <= previous) revert SolvencyRegistry__BatchNotInIndexOrder(i);
+            previous = index;
+            _recordAttestation(accounts[i], st, cur);
+        }
+        if (!batchVerifier.verifyBatch(pA, pB, pC, signals)) revert SolvencyRegistry__InvalidProof();
     }
 
     /// @notice Flag an account for liquidation with a `solvent = 0` proof at the latest epoch.

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_abi.abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
@@ -24,6 +25,9 @@ from zksolvency.onchain.solc import Compiled, compile_contracts
 from zksolvency.zkcore.bundle import write_atomic
 from zksolvency.zkcore.errors import InputError, ZkSolvencyError
 from zksolvency.zkcore.paths import build_dir
+
+if TYPE_CHECKING:
+    from zksolvency.onchain.batch import BatchTx
 
 
 class ChainError(ZkSolvencyError):
@@ -312,26 +316,43 @@ class Chain:
             "venue": venue or deployer,
             "liquidator": liquidator or deployer,
         }
+        if "Groth16BatchVerifier" not in self._compiled:
+            raise ChainError(f"no Groth16BatchVerifier.sol beside {verifier_sol}: run `zksolvency setup` again")
         verifier, t1 = self.deploy_contract("Groth16Verifier")
+        batch_verifier, t4 = self.deploy_contract("Groth16BatchVerifier")
         oracle, t2 = self.deploy_contract("MarginOracle", roles["admin"], roles["publisher"])
         registry, t3 = self.deploy_contract(
-            "SolvencyRegistry", verifier, oracle, grace_period, roles["admin"], roles["venue"], roles["liquidator"]
+            "SolvencyRegistry",
+            verifier,
+            batch_verifier,
+            oracle,
+            grace_period,
+            roles["admin"],
+            roles["venue"],
+            roles["liquidator"],
         )
         dep = {
             "rpc": self.rpc,
             "chain_id": self.w3.eth.chain_id,
             "circuit": circuit,
             "verifier": verifier,
+            "batch_verifier": batch_verifier,
             "oracle": oracle,
             "registry": registry,
             "grace_period": grace_period,
             "deployer": deployer,
             "roles": roles,
-            "gas_used": {"verifier": t1.gas_used, "oracle": t2.gas_used, "registry": t3.gas_used},
+            "gas_used": {
+                "verifier": t1.gas_used,
+                "batch_verifier": t4.gas_used,
+                "oracle": t2.gas_used,
+                "registry": t3.gas_used,
+            },
             "abi": {
                 "registry": self.compiled["SolvencyRegistry"].abi,
                 "oracle": self.compiled["MarginOracle"].abi,
                 "verifier": self.compiled["Groth16Verifier"].abi,
+                "batch_verifier": self.compiled["Groth16BatchVerifier"].abi,
             },
         }
         self.deployment_file.parent.mkdir(parents=True, exist_ok=True)
@@ -439,6 +460,16 @@ class Chain:
         fn = self.contract("registry").functions
         call = (fn.attest if kind == "attest" else fn.flagInsolvent)(account, int(claims["epoch"]), a, b, c, s)
         return self.send(call, sender)
+
+    def attest_batch(
+        self, bundles: Sequence[Path], *, max_n: int | None = None, sender: str | None = None, vkey: Path | None = None
+    ) -> list[BatchTx]:
+        """Registry: ``attestBatch`` every bundle (checked in Python first), in as few transactions
+        of at most ``max_n`` proofs as fit; see :mod:`zksolvency.onchain.batch`."""
+        from zksolvency.onchain.batch import attest_batch
+        from zksolvency.verifier.groth16 import BATCH_MAX
+
+        return attest_batch(self, bundles, max_n=max_n or BATCH_MAX, sender=sender, vkey=vkey)
 
     def flag_stale(self, accounts: list[str], sender: str | None = None) -> FlagStaleResult:
         """Registry: flag, in one transaction, every listed account that is stale.

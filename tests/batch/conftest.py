@@ -1,4 +1,4 @@
-"""Batch fixtures: a pool of distinct real proofs (three CLI bundles and re-randomized copies of
+"""Batch fixtures: a pool of distinct real proofs (the bundles of one ledger and re-randomized copies of
 them, checked by snarkjs) and the generated batch verifiers deployed on a real anvil."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from tests.helpers.groth16 import rerandomize
 #: One batch entry: a snarkjs proof object and its public signals (decimal strings).
 Entry = tuple[dict[str, Any], list[str]]
 
-#: Distinct proofs in the pool: three bundles, each re-randomized into more.
+#: Distinct proofs in the pool: the ledger bundles, each re-randomized into more.
 POOL = 36
 
 
@@ -52,19 +52,19 @@ def pk(vk_json: dict[str, Any]) -> PreparedKey:
 
 @pytest.fixture(scope="session")
 def pool(
-    bundle_dir: Path, vk_json: dict[str, Any], artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory
+    ledger_bundles: Path, vk_json: dict[str, Any], artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory
 ) -> list[Entry]:
-    """POOL distinct valid proofs: the solvent, insolvent and other bundles and re-randomizations."""
-    base = [json.loads((bundle_dir / f"{n}.bundle.json").read_text()) for n in ("solvent", "insolvent", "other")]
+    """POOL distinct valid proofs: the ledger's bundles, then re-randomizations of them."""
+    base = [json.loads((ledger_bundles / "bundles" / f"{i}.json").read_text()) for i in range(LEDGER_ACCOUNTS)]
     out: list[Entry] = [(b["proof"], b["public_signals"]) for b in base]
     k = 0
     while len(out) < POOL:
-        b = base[k % 3]
+        b = base[k % len(base)]
         out.append((rerandomize(b["proof"], vk_json, 1000 + 7 * k, 31 + k), b["public_signals"]))
         k += 1
-    # snarkjs (the reference tool) accepts a re-randomized proof of each bundle
+    # snarkjs (the reference tool) accepts re-randomized proofs
     d = tmp_path_factory.mktemp("rerand")
-    for i in (3, 4, 5):
+    for i in (LEDGER_ACCOUNTS, LEDGER_ACCOUNTS + 1, LEDGER_ACCOUNTS + 2):
         (d / "p.json").write_text(json.dumps(out[i][0]))
         (d / "s.json").write_text(json.dumps(out[i][1]))
         assert "OK" in tools.snarkjs("groth16", "verify", artifacts.vkey, d / "s.json", d / "p.json")
@@ -135,3 +135,37 @@ def py_accepts(pk: PreparedKey, entries: list[Entry]) -> bool:
     except InvalidProof:
         return False
     return batch_verify_fiat_shamir(pk, items)
+
+
+#: Accounts of the shared ledger of the attestBatch tests (indices 0..LEDGER_ACCOUNTS-1).
+LEDGER_ACCOUNTS = 6
+
+
+def ledger_address(i: int) -> str:
+    """The i-th account of the batch ledger."""
+    return Web3.to_checksum_address(f"0x{0xBA7C4000 + i:040x}")
+
+
+@pytest.fixture(scope="session")
+def ledger_bundles(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """LEDGER_ACCOUNTS solvent accounts in one ledger, each proved from its statement: DIR with
+    ``ledger/`` (ledger.json, statements/), ``market.json`` and ``bundles/<index>.json``."""
+    import zksolvency
+
+    from tests.helpers import data
+
+    d = tmp_path_factory.mktemp("ledger-bundles")
+    market = d / "market.json"
+    market.write_text(json.dumps(data.MARKET))
+    accounts = []
+    for i in range(LEDGER_ACCOUNTS):
+        a = d / f"account{i}.json"
+        a.write_text(json.dumps(data.account(account=ledger_address(i), nonce=i, salt=f"0x{i + 1:04x}")))
+        accounts.append(a)
+    built = zksolvency.build_ledger(list(accounts), market, d / "ledger", config="test")
+    names = {a.lower(): a for a in built.statements}
+    (d / "bundles").mkdir()
+    for i in range(LEDGER_ACCOUNTS):
+        st = d / "ledger" / "statements" / f"{names[ledger_address(i).lower()]}.json"
+        zksolvency.prove(st, market, d / "bundles" / f"{i}.json", config="test", build_dir=TEST_BUILD)
+    return d
