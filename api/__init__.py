@@ -53,6 +53,7 @@ __all__ = [
     "verify",
     "verify_batch",
     "verify_statement",
+    "verify_statement_on_chain",
 ]
 
 StrPath = str | PathLike[str]
@@ -199,6 +200,28 @@ def verify_statement(
     assert root is not None
     r = int(root, 16) if isinstance(root, str) else root
     return _verify(st, r, epoch=epoch, own_book=own)
+
+
+def verify_statement_on_chain(
+    statement: StrPath | Statement,
+    *,
+    rpc: str | None = None,
+    deployment: StrPath | None = None,
+    build_dir: StrPath | None = None,
+    account: StrPath | None = None,
+) -> StatementCheck:
+    """The trader's check (SPEC §3) against the registry at ``rpc``: the ledger root the venue
+    published on chain for the statement's epoch, and the index the account is enrolled at.
+
+    ``account``: the trader's own account.json, compared with the statement's book. Returns a
+    :class:`StatementCheck` (``ok`` or the problems); bad files raise :class:`InputError`.
+    """
+    from zksolvency.zkcore.ledger import Statement as _Statement
+    from zksolvency.zkcore.ledger import load_statement as _load
+
+    st = statement if isinstance(statement, _Statement) else _load(Path(statement))
+    own = load_account(account) if account is not None else None
+    return chain(rpc, deployment, build_dir=build_dir).check_statement(st, own)
 
 
 def prove(

@@ -33,7 +33,9 @@ def trust_model(provenance: dict[str, Any]) -> str:
     ptau = str(provenance.get("ptau", "unknown powers of tau"))
     if provenance.get("insecure", True):
         return f"keys from an INSECURE development setup ({ptau}): anyone could forge proofs; fine for a demo, never for value"
-    return f"keys from a public powers-of-tau ceremony ({ptau}) plus a phase-2 contribution: sound unless every contributor colluded"
+    return (
+        f"keys from a public powers-of-tau ceremony ({ptau}) plus a phase-2 contribution: sound unless every contributor colluded"
+    )
 
 
 def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
@@ -86,10 +88,10 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
         click.echo(f"  roles: admin + oracle publisher {oracle_op}, venue {venue}, liquidator {liquidator}")
 
         _step(4, "venue enrolls the three traders; the oracle publishes the epoch")
-        res = ch.enroll([address[n] for n in TRADERS], venue)
+        enrolled = ch.enroll([address[n] for n in TRADERS], venue)
         for name in TRADERS:
-            click.echo(f"  {name:<6} {address[name]} -> index {res.indices[address[name]]}")
-        click.echo(f"  enroll: gas {res.gas_used:,}")
+            click.echo(f"  {name:<6} {address[name]} -> index {enrolled.indices[address[name]]}")
+        click.echo(f"  enroll: gas {enrolled.gas_used:,}")
         res = ch.publish(market.epoch, root, oracle_op)
         click.echo(f"  publish epoch {market.epoch}: gas {res.gas_used:,}")
 

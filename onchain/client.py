@@ -7,6 +7,7 @@ Talks to any endpoint (web3.py). Transactions are sent from an unlocked account 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Sequence
@@ -24,10 +25,13 @@ from web3.exceptions import ContractLogicError
 from zksolvency.onchain.solc import Compiled, compile_contracts
 from zksolvency.zkcore.bundle import write_atomic
 from zksolvency.zkcore.errors import InputError, ZkSolvencyError
+from zksolvency.zkcore.ledger import StatementCheck
 from zksolvency.zkcore.paths import build_dir
 
 if TYPE_CHECKING:
     from zksolvency.onchain.batch import BatchTx
+    from zksolvency.zkcore.ledger import Statement
+    from zksolvency.zkcore.models import Account
 
 
 class ChainError(ZkSolvencyError):
@@ -449,6 +453,30 @@ class Chain:
         """The ledger root the venue published for ``epoch`` (None when unpublished)."""
         root = int(self.contract("registry").functions.ledgerRootOf(epoch).call())
         return root or None
+
+    def check_statement(self, statement: Statement, own_book: Account | None = None) -> StatementCheck:
+        """The trader's check (SPEC §3) against the chain: the ledger root the venue published for
+        the statement's epoch, and the index the registry enrolled the statement's account at.
+
+        Problems (no root published, another enrolled index, a book or path that does not lead to
+        the root, another book than ``own_book``) come back in the check, never as exceptions.
+        """
+        from zksolvency.zkcore.ledger import verify_statement
+
+        problems = []
+        st = self.status(statement.address)
+        if not st["enrolled"]:
+            problems.append(f"{statement.address} is not enrolled in the registry")
+        elif st["index"] != statement.index:
+            problems.append(
+                f"the registry enrolled {statement.address} at index {st['index']}, the statement is for index {statement.index}"
+            )
+        root = self.ledger_root(statement.epoch)
+        if root is None:
+            msg = f"the venue has published no ledger root on chain for epoch {statement.epoch}"
+            return StatementCheck(statement.address, statement.index, statement.epoch, 0, (*problems, msg))
+        check = verify_statement(statement, root, epoch=statement.epoch, own_book=own_book)
+        return dataclasses.replace(check, problems=(*problems, *check.problems))
 
     # ------------------------------------------------------------ proofs and flags
 

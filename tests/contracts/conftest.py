@@ -7,9 +7,11 @@ is rolled back afterwards.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +20,8 @@ from zksolvency.onchain.client import Chain, ChainError
 from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.setup import Artifacts
 
-from tests.conftest import TEST_BUILD
+from tests.conftest import TEST_BUILD, write_json
+from tests.helpers import data
 
 GRACE = 3600
 #: A proof that never reaches the pairing: for refusals checked before it.
@@ -127,3 +130,49 @@ class OneBlock:
     def ok(self, i: int) -> bool:
         """Whether the i-th queued call succeeded."""
         return bool(self.receipts[i]["status"] == 1)
+
+
+# ------------------------------------------------------------ a venue's ledger with real proofs
+
+#: The ledger the venue commits to at epochs 42 and 43. Index 2 is a malicious venue's second
+#: leaf for ADDR: a solvent book where ADDR's true book (index 0) is under water.
+LEDGER_BOOKS: dict[int, dict[str, Any]] = {
+    0: data.INSOLVENT,
+    1: data.account(account=data.OTHER_ADDR, nonce=0, salt="0x0badc0de"),
+    2: data.ACCOUNT,
+}
+#: (name, index, epoch) of every proof the fixture makes.
+PROOFS = {"insolvent": (0, 42), "other": (1, 42), "other43": (1, 43), "duplicate": (2, 42)}
+
+
+def write_statements(out: Path, books: dict[int, dict[str, Any]], epoch: int, depth: int) -> dict[int, Path]:
+    """Build the ledger tree of ``books`` (index -> account.json) and write one statement file per
+    index, the way a venue does, but allowing what `ledger build` refuses: one address at two
+    indices. Returns index -> statement file."""
+    from zksolvency.zkcore.commitment import account_commitment
+    from zksolvency.zkcore.ledger import LedgerTree, Statement
+    from zksolvency.zkcore.models import Account
+
+    accounts = {i: Account(**b) for i, b in books.items()}
+    tree = LedgerTree(depth, {i: account_commitment(a) for i, a in accounts.items()})
+    out.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for i, acc in accounts.items():
+        st = Statement(books[i], acc, i, tuple(tree.path(i)), epoch, tree.root, depth)
+        files[i] = out / f"statement-{epoch}-{i}.json"
+        files[i].write_text(json.dumps(st.as_json()))
+    return files
+
+
+@pytest.fixture(scope="session")
+def venue_proofs(artifacts: Artifacts, test_cfg: CircuitConfig, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Real proofs of the LEDGER_BOOKS ledger: ``<name>.bundle.json`` for every PROOFS entry, with
+    the markets of epochs 42 and 43."""
+    from zksolvency.prover.prove import prove
+
+    d = tmp_path_factory.mktemp("venue")
+    markets = {42: write_json(d / "market42.json", data.MARKET), 43: write_json(d / "market43.json", data.market(epoch=43))}
+    statements = {e: write_statements(d / "statements", LEDGER_BOOKS, e, test_cfg.LD) for e in markets}
+    for name, (index, epoch) in PROOFS.items():
+        prove(statements[epoch][index], markets[epoch], d / f"{name}.bundle.json", test_cfg, TEST_BUILD)
+    return d
