@@ -219,22 +219,10 @@ contract SolvencyRegistry is AccessControl {
         uint256[2][] calldata pC,
         uint256[4][] calldata signals
     ) external {
-        uint256 n = accounts.length;
-        if (n == 0) revert SolvencyRegistry__EmptyList();
-        if (pA.length != n || pB.length != n || pC.length != n || signals.length != n) {
+        if (pA.length != signals.length || pB.length != signals.length || pC.length != signals.length) {
             revert SolvencyRegistry__BatchLengthMismatch();
         }
-        uint256 max = batchVerifier.BATCH_MAX();
-        if (n > max) revert SolvencyRegistry__BatchTooLarge(n, max);
-        Current memory cur = _current(epoch);
-        uint256 previous;
-        for (uint256 i = 0; i < n; ++i) {
-            AccountState storage st = _bind(accounts[i], signals[i], 1, cur);
-            uint256 index = st.index;
-            if (i > 0 && index <= previous) revert SolvencyRegistry__BatchNotInIndexOrder(i);
-            previous = index;
-            _recordAttestation(accounts[i], st, cur);
-        }
+        _bindAndRecordAll(epoch, accounts, signals);
         if (!batchVerifier.verifyBatch(pA, pB, pC, signals)) revert SolvencyRegistry__InvalidProof();
     }
 
@@ -412,6 +400,26 @@ contract SolvencyRegistry is AccessControl {
         if (accountIndex >> 160 != st.index) revert SolvencyRegistry__IndexMismatch(st.index, accountIndex >> 160);
         if (signals[2] != cur.ledgerRoot) revert SolvencyRegistry__LedgerRootMismatch();
         if (signals[3] != cur.marketRoot) revert SolvencyRegistry__MarketRootMismatch();
+    }
+
+    /// @dev attestBatch before its pairing check: the batch's size, then every account bound (as
+    ///      attest does) in strictly increasing index order and recorded. The caller reverts all of
+    ///      it on a false from the batch verifier.
+    function _bindAndRecordAll(uint64 epoch, address[] calldata accounts, uint256[4][] calldata signals) internal {
+        uint256 n = accounts.length;
+        if (n == 0) revert SolvencyRegistry__EmptyList();
+        if (signals.length != n) revert SolvencyRegistry__BatchLengthMismatch();
+        uint256 max = batchVerifier.BATCH_MAX();
+        if (n > max) revert SolvencyRegistry__BatchTooLarge(n, max);
+        Current memory cur = _current(epoch);
+        uint256 previous;
+        for (uint256 i = 0; i < n; ++i) {
+            AccountState storage st = _bind(accounts[i], signals[i], 1, cur);
+            uint256 index = st.index;
+            if (i > 0 && index <= previous) revert SolvencyRegistry__BatchNotInIndexOrder(i);
+            previous = index;
+            _recordAttestation(accounts[i], st, cur);
+        }
     }
 
     /// @dev Record a verified `solvent = 1` proof: one slot written.
