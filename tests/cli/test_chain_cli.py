@@ -43,6 +43,7 @@ def build(artifacts: Artifacts, test_cfg: CircuitConfig, tmp_path: Path, monkeyp
     b = tmp_path / "build"
     (b / test_cfg.name).mkdir(parents=True)
     shutil.copyfile(artifacts.solidity, b / test_cfg.name / "Groth16Verifier.sol")
+    shutil.copyfile(artifacts.batch_solidity, b / test_cfg.name / "Groth16BatchVerifier.sol")
     up = js(cli("chain", "up", "--build-dir", str(b), "--json"))
     assert up["already_running"] is False and (b / "chain" / "node.json").is_file()
     yield b
