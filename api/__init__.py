@@ -54,6 +54,7 @@ __all__ = [
     "verify",
     "verify_batch",
     "verify_statement",
+    "verify_statement_on_chain",
 ]
 
 StrPath = str | PathLike[str]
@@ -202,6 +203,28 @@ def verify_statement(
     return _verify(st, r, epoch=epoch, own_book=own)
 
 
+def verify_statement_on_chain(
+    statement: StrPath | Statement,
+    *,
+    rpc: str | None = None,
+    deployment: StrPath | None = None,
+    build_dir: StrPath | None = None,
+    account: StrPath | None = None,
+) -> StatementCheck:
+    """The trader's check (SPEC §3) against the registry at ``rpc``: the ledger root the venue
+    published on chain for the statement's epoch, and the index the account is enrolled at.
+
+    ``account``: the trader's own account.json, compared with the statement's book. Returns a
+    :class:`StatementCheck` (``ok`` or the problems); bad files raise :class:`InputError`.
+    """
+    from zksolvency.zkcore.ledger import Statement as _Statement
+    from zksolvency.zkcore.ledger import load_statement as _load
+
+    st = statement if isinstance(statement, _Statement) else _load(Path(statement))
+    own = load_account(account) if account is not None else None
+    return chain(rpc, deployment, build_dir=build_dir).check_statement(st, own)
+
+
 def prove(
     statement: StrPath,
     market: StrPath,
@@ -306,8 +329,16 @@ def new_salt() -> str:
     return _new()
 
 
-def chain(rpc: str | None = None, deployment: StrPath | None = None) -> Chain:
-    """A client of the deployed contracts at ``rpc`` (default: the node of ``chain up``)."""
+def chain(rpc: str | None = None, deployment: StrPath | None = None, *, build_dir: StrPath | None = None) -> Chain:
+    """A client of the deployed contracts at ``rpc`` (default: the node of ``chain up``).
+
+    The returned :class:`~zksolvency.onchain.client.Chain` holds the typed on-chain operations:
+    ``deploy``, ``publish`` (oracle), ``enroll`` / ``enroll_ledger`` / ``enrolled`` /
+    ``publish_ledger`` (venue), ``submit_proof`` (attest or flag), ``flag_stale``, ``resolve_flag``
+    (liquidator), ``status``, ``ledger_root`` and the role helpers. ``build_dir`` is where the
+    node record and the deployment file live (default ``build/`` or ``$ZKSOLVENCY_BUILD``).
+    """
     from zksolvency.onchain.client import Chain, resolve_rpc
 
-    return Chain(resolve_rpc(rpc), Path(deployment) if deployment is not None else None)
+    build = Path(build_dir) if build_dir is not None else None
+    return Chain(resolve_rpc(rpc, build), Path(deployment) if deployment is not None else None, build)

@@ -1,39 +1,55 @@
-"""``zksolvency demo``: the whole story on an embedded local chain.
+"""``zksolvency demo``: the venue's story end to end on an embedded local chain.
 
-Set up (cached), build a market with perps and options, prove a solvent and an insolvent account,
-verify both in Python, start anvil, deploy, publish the epoch, register three accounts, attest the
-solvent one, flag the insolvent one, let the grace period pass and flag the silent third one
-stale, print the status table and stop the node (always, even on failure).
+The oracle builds and publishes the epoch's market; the venue enrolls three traders (alice, bob,
+carol), builds its ledger at their enrolled indices and publishes the root; alice checks her
+statement against the root on chain, proves and attests; bob's proof says he is under water and
+flags him; carol stays silent and is flagged stale once the grace period is over. The node is
+stopped at the end, always, even on failure.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 import time
 from pathlib import Path
 from typing import Any
 
 import click
 from zksolvency.prover.config import ROOT, CircuitConfig
-from zksolvency.prover.engine import margin_report
-from zksolvency.prover.prove import prove
-from zksolvency.prover.setup import setup
-from zksolvency.zkcore.commitment import account_commitment, market_root
-from zksolvency.zkcore.field import hex32
-from zksolvency.zkcore.models import load_account, load_market
 
 EXAMPLES = ROOT / "examples"
 GRACE = 3600
+TRADERS = ("alice", "bob", "carol")
+STEPS = 9
 
 
 def _step(n: int, text: str) -> None:
-    click.secho(f"\n[{n}/8] {text}", bold=True)
+    click.secho(f"\n[{n}/{STEPS}] {text}", bold=True)
+
+
+def trust_model(vkey: dict[str, Any]) -> str:
+    """One line on what the keys' trusted setup rests on, from the trust label inside the key."""
+    from zksolvency.zkcore import keytrust
+
+    label = keytrust.key_trust(vkey)
+    return f"{label}: {keytrust.DESCRIPTION[label]} ({keytrust.key_ptau(vkey)})"
 
 
 def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
     """Run the demo; returns what it measured (used by the README and the e2e test)."""
+    import zksolvency
+    from web3 import Web3
     from zksolvency.onchain import anvil
-    from zksolvency.onchain.client import Chain
+    from zksolvency.onchain.client import Chain, read_public_ledger
+    from zksolvency.oracle.marketbuild import write_market
+    from zksolvency.prover.prove import prove
+    from zksolvency.prover.setup import setup
     from zksolvency.verifier.verify import verify_bundle
+    from zksolvency.zkcore.commitment import market_root
+    from zksolvency.zkcore.field import hex32
+    from zksolvency.zkcore.ledger import build_ledger
+    from zksolvency.zkcore.models import load_account, load_market
 
     out = build / "demo"
     out.mkdir(parents=True, exist_ok=True)
@@ -45,79 +61,108 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
     manifest = art.read_manifest()
     r1cs = manifest.get("r1cs", {})
     measured["constraints"] = r1cs.get("constraints") if isinstance(r1cs, dict) else None
-    click.echo(f"  {measured['constraints']:,} constraints; trust model {manifest.get('trust')}; {time.monotonic() - t:.1f}s")
+    vkey = json.loads(art.vkey.read_text())
+    measured["trust"] = keytrust_label = trust_model(vkey)
+    click.echo(f"  {measured['constraints']:,} constraints; ready in {time.monotonic() - t:.1f}s")
+    click.echo(f"  trust model: {keytrust_label}")
 
     _step(2, "oracle: build the epoch's market (perps + options with Black-Scholes SPAN risk arrays)")
-    from zksolvency.oracle.marketbuild import write_market
-
     market_path = out / "market.json"
     write_market(EXAMPLES / "market-spec.json", market_path)
     market = load_market(market_path)
     root = market_root(market)
     click.echo(f"  epoch {market.epoch}: {len(market.instruments)} instruments, market root {hex32(root)}")
+    books = {name: EXAMPLES / "demo" / f"{name}.json" for name in TRADERS}
+    address = {name: Web3.to_checksum_address(load_account(p).account) for name, p in books.items()}
 
-    accounts = {name: EXAMPLES / "demo" / f"{name}.json" for name in ("alice", "bob", "carol")}
-    loaded = {name: load_account(p, market, market_path) for name, p in accounts.items()}
-
-    _step(3, "traders: reference check and proofs (alice solvent, bob under water)")
-    bundles: dict[str, Path] = {}
-    for name in ("alice", "bob"):
-        r = margin_report(loaded[name], market)
-        d = r.as_json()
-        verdict = "SOLVENT" if r.solvent else "INSOLVENT"
-        click.echo(f"  {name:<6} equity {d['equity']:>16}  maintenance {d['maintenance']:>16}  -> {verdict}")
-        bundles[name] = out / f"{name}.bundle.json"
-        proved = prove(accounts[name], market_path, bundles[name], cfg, build)
-        measured[f"prove_{name}_s"] = round(proved.seconds, 2)
-        click.echo(f"         proof in {proved.seconds:.1f}s -> {bundles[name]}")
-
-    _step(4, "verifier: check both proofs in Python (py_ecc BN254, no snarkjs)")
-    for name in ("alice", "bob"):
-        t = time.monotonic()
-        v = verify_bundle(bundles[name], market=market_path, commitment=hex32(account_commitment(loaded[name])))
-        measured[f"verify_{name}_s"] = round(time.monotonic() - t, 3)
-        click.echo(f"  {name:<6} {v.headline}  ({measured[f'verify_{name}_s'] * 1000:.0f} ms)")
-
-    _step(5, "chain: start a local anvil, deploy verifier + oracle + registry")
+    _step(3, "chain: start a local anvil, deploy verifier + oracle + registry")
     node = anvil.start(out)
     try:
-        ch = Chain(node.rpc, out / "deployment.json")
-        dep = ch.deploy(build / cfg.name / "Groth16Verifier.sol", cfg.name, GRACE)
-        click.echo(f"  anvil {node.rpc}; registry {dep['registry']} (grace period {GRACE}s)")
+        ch = Chain(node.rpc, out / "deployment.json", build)
+        accounts = [str(a) for a in ch.w3.eth.accounts]
+        oracle_op, venue, liquidator, keeper = accounts[0], accounts[7], accounts[8], accounts[9]
+        dep = ch.deploy(build / cfg.name / "Groth16Verifier.sol", cfg.name, GRACE, liquidator, venue=venue)
+        click.echo(f"  anvil {node.rpc}; registry {dep['registry']}, grace period {GRACE}s")
+        click.echo(f"  roles: admin + oracle publisher {oracle_op}, venue {venue}, liquidator {liquidator}")
 
-        _step(6, "oracle publishes the epoch; the three traders register their commitments")
-        res = ch.publish(market.epoch, root)
+        _step(4, "venue enrolls the three traders; the oracle publishes the epoch")
+        enrolled = ch.enroll([address[n] for n in TRADERS], venue)
+        for name in TRADERS:
+            click.echo(f"  {name:<6} {address[name]} -> index {enrolled.indices[address[name]]}")
+        click.echo(f"  enroll: gas {enrolled.gas_used:,}")
+        res = ch.publish(market.epoch, root, oracle_op)
         click.echo(f"  publish epoch {market.epoch}: gas {res.gas_used:,}")
-        for name, acc in loaded.items():
-            res = ch.register(acc.account, account_commitment(acc))
-            click.echo(f"  register {name:<6} {acc.account}: gas {res.gas_used:,}")
 
-        _step(7, "alice attests solvency, a keeper flags bob, carol stays silent past the grace period")
-        import json
+        _step(5, "venue builds its ledger at the enrolled indices and publishes the root")
+        indices = out / "indices.json"
+        indices.write_text(json.dumps(ch.enrolled()))
+        ledger_dir = out / f"ledger-{market.epoch}"
+        shutil.rmtree(ledger_dir, ignore_errors=True)
+        built = build_ledger([books[n] for n in TRADERS], market_path, ledger_dir, indices=indices, depth=cfg.LD)
+        ledger = read_public_ledger(ledger_dir)
+        res = ch.publish_ledger_file(ledger, venue)
+        measured["ledger_gas"] = res.gas_used
+        click.echo(f"  ledger of {len(ledger.accounts)} accounts, depth {built.info.depth}, root {hex32(ledger.root)}")
+        click.echo(f"  publishLedger: gas {res.gas_used:,} (one transaction, whatever the number of accounts)")
+        statements = {n: ledger_dir / "statements" / f"{address[n]}.json" for n in TRADERS}
+        for n, p in statements.items():
+            if not p.is_file():  # the ledger names files by the address as the venue wrote it
+                statements[n] = next((ledger_dir / "statements").glob(f"{address[n].lower()}*.json"), p)
 
-        res = ch.submit_proof("attest", json.loads(bundles["alice"].read_text()))
+        _step(6, "alice checks her statement against the root on chain, proves and attests")
+        on_chain = ch.ledger_root(market.epoch)
+        check = zksolvency.verify_statement(statements["alice"], root=on_chain, epoch=market.epoch, account=books["alice"])
+        measured["alice_statement_ok"] = check.ok
+        click.echo(f"  statement: {'OK' if check.ok else 'MISMATCH'} (index {check.index}, root {hex32(check.root)})")
+        bundles: dict[str, Path] = {}
+        for name in ("alice", "bob"):
+            bundles[name] = out / f"{name}.bundle.json"
+            proved = prove(statements[name], market_path, bundles[name], cfg, build)
+            measured[f"prove_{name}_s"] = round(proved.seconds, 2)
+        click.echo(f"  proof in {measured['prove_alice_s']:.1f}s")
+        v = verify_bundle(bundles["alice"], vkey=art.vkey, market=market_path, ledger=ledger.path)
+        click.echo(f"  Python verifier: {v.headline}")
+        res = ch.submit_proof("attest", json.loads(bundles["alice"].read_text()), address["alice"])
         measured["attest_gas"] = res.gas_used
         click.echo(f"  attest alice: gas {res.gas_used:,}")
-        res = ch.submit_proof("flag", json.loads(bundles["bob"].read_text()))
-        measured["flag_gas"] = res.gas_used
-        click.echo(f"  flag bob (insolvent proof): gas {res.gas_used:,}")
-        ch.advance_time(GRACE + 1)
-        res = ch.flag_stale(loaded["carol"].account)
-        measured["flag_stale_gas"] = res.gas_used
-        click.echo(f"  {GRACE + 1}s later, flag carol stale: gas {res.gas_used:,}")
 
-        _step(8, "status on chain")
+        _step(7, "bob's proof (made by the venue from his statement) says he is under water: flag him")
+        click.echo(f"  proof in {measured['prove_bob_s']:.1f}s")
+        v = verify_bundle(bundles["bob"], vkey=art.vkey, market=market_path, ledger=ledger.path)
+        click.echo(f"  Python verifier: {v.headline}")
+        res = ch.submit_proof("flag", json.loads(bundles["bob"].read_text()), keeper)
+        measured["flag_gas"] = res.gas_used
+        click.echo(f"  flagInsolvent bob: gas {res.gas_used:,}")
+
+        _step(8, "carol stays silent; a keeper flags her stale once the grace period is over")
+        stale_at = ch.status(address["carol"])["stale_at"]
+        click.echo(f"  carol owes epoch {market.epoch}; stale from t={stale_at}")
+        ch.advance_time(GRACE)
+        res_stale = ch.flag_stale([address[n] for n in TRADERS], keeper)
+        measured["flag_stale_gas"] = res_stale.gas_used
+        click.echo(f"  {GRACE}s later: flagStale(alice, bob, carol) flags {', '.join(res_stale.flagged)}")
+        click.echo(f"  (alice is attested and bob already flagged: skipped); gas {res_stale.gas_used:,}")
+        measured["flag_stale_flagged"] = res_stale.flagged
+
+        _step(9, "status on chain")
         from rich.console import Console
         from rich.table import Table
 
         table = Table(show_lines=False)
-        for col in ("trader", "address", "attested epoch", "flag", "solvent now"):
+        for col in ("trader", "address", "index", "attested epoch", "flag", "solvent now"):
             table.add_column(col)
         statuses = {}
-        for name, acc in loaded.items():
-            st = ch.status(acc.account)
+        for name in TRADERS:
+            st = ch.status(address[name])
             statuses[name] = st
-            table.add_row(name, st["account"], str(st["attested_epoch"] or "-"), st["flag"], "yes" if st["solvent_now"] else "no")
+            table.add_row(
+                name,
+                st["account"],
+                str(st["index"]),
+                str(st["attested_epoch"] if st["attested_epoch"] is not None else "-"),
+                st["flag"],
+                "yes" if st["solvent_now"] else "no",
+            )
         Console(width=120).print(table)
         measured["status"] = statuses
     finally:

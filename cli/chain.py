@@ -1,4 +1,7 @@
-"""``zksolvency chain …``: the EVM side (node, deployment, oracle epochs, attestations, flags)."""
+"""``zksolvency chain …``: the EVM side (node, deployment, oracle epochs, enrollment, ledgers,
+attestations and flags). Every command takes ``--json`` (one object; transactions carry at least
+``tx_hash`` and ``gas_used``) and ``--build-dir``; every command that talks to a node takes ``--rpc``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from zksolvency.prover.config import build_dir, load_config, parse_param
+from zksolvency.cli.app import build_option
+from zksolvency.prover.config import load_config, parse_param
 from zksolvency.zkcore.errors import InputError
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
@@ -25,105 +29,128 @@ deployment_option = click.option(
     "--deployment",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="deployment file (default build/chain/deployment.json)",
+    help="deployment file (default BUILD/chain/deployment.json)",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="one JSON object")
 from_option = click.option("--from", "sender", default=None, help="sender address (default: the node's first account)")
 
 
-def _chain(rpc: str | None, deployment: Path | None) -> Any:
-    from zksolvency.onchain.client import Chain, resolve_rpc
+def _chain(rpc: str | None, deployment: Path | None, build: Path | None) -> Any:
+    import zksolvency
 
-    return Chain(resolve_rpc(rpc), deployment)
+    return zksolvency.chain(rpc, deployment, build_dir=build)
+
+
+def _echo(as_json: bool, obj: dict[str, Any], text: str) -> None:
+    click.echo(json.dumps(obj) if as_json else text)
 
 
 def _report(what: str, res: Any, as_json: bool, extra: dict[str, object] | None = None) -> None:
-    if as_json:
-        click.echo(json.dumps({**res.as_json(), **(extra or {})}))
-    else:
-        click.echo(f"{what}: tx {res.tx_hash}, gas used {res.gas_used:,}")
+    _echo(as_json, {**res.as_json(), **(extra or {})}, f"{what}: tx {res.tx_hash}, gas used {res.gas_used:,}")
 
 
 @click.group("chain")
 def chain_group() -> None:
-    """The EVM side: node, deployment, oracle epochs, registration, attestations and flags."""
+    """The EVM side: node, deployment, oracle epochs, enrollment, ledgers, attestations and flags."""
 
 
 @chain_group.command("up")
 @click.option("--port", type=int, default=None, help="loopback port (default: a free one)")
-def chain_up(port: int | None) -> None:
+@build_option
+@json_option
+def chain_up(port: int | None, build: Path | None, as_json: bool) -> None:
     """Start a local anvil in the background and record it."""
     from zksolvency.onchain import anvil
     from zksolvency.onchain.client import chain_dir, node_record
 
-    rec = node_record()
+    rec = node_record(build)
     if rec.is_file():
         data = json.loads(rec.read_text())
         if anvil.rpc_alive(data["rpc"]):
-            click.echo(f"already running: {data['rpc']} (pid {data['pid']})")
+            _echo(as_json, {**data, "already_running": True}, f"already running: {data['rpc']} (pid {data['pid']})")
             return
-    node = anvil.start(chain_dir(), port=port)
+    node = anvil.start(chain_dir(build), port=port)
     rec.parent.mkdir(parents=True, exist_ok=True)
     rec.write_text(json.dumps(node.as_json()))
-    click.echo(f"anvil running at {node.rpc} (pid {node.pid}); stop it with `zksolvency chain down`")
+    text = f"anvil running at {node.rpc} (pid {node.pid}); stop it with `zksolvency chain down`"
+    _echo(as_json, {**node.as_json(), "already_running": False}, text)
 
 
 @chain_group.command("down")
-def chain_down() -> None:
+@build_option
+@json_option
+def chain_down(build: Path | None, as_json: bool) -> None:
     """Stop the anvil that `chain up` started."""
     from zksolvency.onchain import anvil
     from zksolvency.onchain.client import node_record
 
-    rec = node_record()
+    rec = node_record(build)
     if not rec.is_file():
-        click.echo("no node recorded")
+        _echo(as_json, {"stopped": False, "rpc": None}, "no node recorded")
         return
     data = json.loads(rec.read_text())
     stopped = anvil.stop(int(data["pid"]))
     rec.unlink()
-    click.echo(f"stopped {data['rpc']}" if stopped else f"{data['rpc']} was not running")
+    text = f"stopped {data['rpc']}" if stopped else f"{data['rpc']} was not running"
+    _echo(as_json, {"stopped": stopped, "rpc": data["rpc"]}, text)
 
 
 @chain_group.command("deploy")
 @click.option("--config", "config_name", default="default", show_default=True, help="circuit instance whose verifier to deploy")
 @click.option("--param", "params", multiple=True, metavar="NAME=N", help="instance parameter override")
 @click.option("--grace", "grace", type=click.IntRange(0, 2**63), default=3600, show_default=True, help="grace period in seconds")
-@click.option("--liquidator", default=None, help="liquidator address (default: the deployer)")
+@click.option("--venue", default=None, help="venue address: enrolls, publishes ledgers (default: the deployer)")
+@click.option("--liquidator", default=None, help="liquidator address: resolves flags (default: the deployer)")
+@click.option("--admin", default=None, help="admin address: grants roles (default: the deployer)")
 @click.option(
     "--allow-insecure-key", is_flag=True, help="deploy a key labelled insecure-beacon or unknown (anyone may forge proofs)"
 )
 @rpc_option
 @deployment_option
+@build_option
 @json_option
 def chain_deploy(
     config_name: str,
     params: tuple[str, ...],
     grace: int,
+    venue: str | None,
     liquidator: str | None,
+    admin: str | None,
     allow_insecure_key: bool,
     rpc: str | None,
     deployment: Path | None,
+    build: Path | None,
     as_json: bool,
 ) -> None:
     """Compile (solc-js) and deploy the verifier, the oracle and the registry."""
+    from zksolvency.prover.config import build_dir
+
     cfg = load_config(config_name, dict(parse_param(p) for p in params))
-    sol = build_dir() / cfg.name / "Groth16Verifier.sol"
+    sol = (build if build is not None else build_dir()) / cfg.name / "Groth16Verifier.sol"
     if not sol.is_file():
         raise InputError(str(sol), None, f"no verifier for {cfg.name}: run `zksolvency setup --config {config_name}` first")
     from zksolvency.onchain.client import deployable_key
 
     deployable_key(sol, allow_insecure_key)  # refuse before touching the node
-    ch = _chain(rpc, deployment)
+    roles = {k: _address(v, f"--{k}") if v else None for k, v in (("venue", venue), ("liquidator", liquidator), ("admin", admin))}
+    ch = _chain(rpc, deployment, build)
     dep = ch.deploy(
-        sol, cfg.name, grace, _address(liquidator, "--liquidator") if liquidator else None, allow_insecure_key=allow_insecure_key
+        sol,
+        cfg.name,
+        grace,
+        roles["liquidator"],
+        venue=roles["venue"],
+        admin=roles["admin"],
+        allow_insecure_key=allow_insecure_key,
     )
     if as_json:
-        click.echo(
-            json.dumps({k: dep[k] for k in ("chain_id", "circuit", "verifier", "oracle", "registry", "grace_period", "gas_used")})
-        )
+        keys = ("chain_id", "circuit", "verifier", "oracle", "registry", "grace_period", "roles", "gas_used")
+        click.echo(json.dumps({k: dep[k] for k in keys}))
         return
     for k in ("verifier", "oracle", "registry"):
-        click.echo(f"{k:<9} {dep[k]}  (gas {dep['gas_used'][k]:,})")
+        click.echo(f"{k:<10} {dep[k]}  (gas {dep['gas_used'][k]:,})")
+    for role, who in dep["roles"].items():
+        click.echo(f"{role:<10} {who}")
     click.echo(f"deployment written to {ch.deployment_file}")
 
 
@@ -132,42 +159,111 @@ def chain_deploy(
 @from_option
 @rpc_option
 @deployment_option
+@build_option
 @json_option
-def chain_publish(market: Path, sender: str | None, rpc: str | None, deployment: Path | None, as_json: bool) -> None:
-    """Publish a market's epoch and root on the oracle."""
+def chain_publish(
+    market: Path, sender: str | None, rpc: str | None, deployment: Path | None, build: Path | None, as_json: bool
+) -> None:
+    """Oracle: publish a market's epoch and root."""
     from zksolvency.zkcore.commitment import market_root
     from zksolvency.zkcore.field import hex32
     from zksolvency.zkcore.models import load_market
 
     m = load_market(market)
     root = market_root(m)
-    res = _chain(rpc, deployment).publish(m.epoch, root, sender)
+    res = _chain(rpc, deployment, build).publish(m.epoch, root, sender)
     _report(f"published epoch {m.epoch} root {hex32(root)}", res, as_json, {"epoch": m.epoch, "market_root": hex32(root)})
 
 
-@chain_group.command("register")
-@click.argument("account", type=click.Path(path_type=Path, dir_okay=False))
+@chain_group.command("enroll")
+@click.argument("addresses", nargs=-1)
+@click.option(
+    "--from-ledger",
+    "ledger",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="enroll a ledger's accounts (DIR or DIR/ledger.json) at exactly its indices",
+)
+@from_option
 @rpc_option
 @deployment_option
+@build_option
 @json_option
-def chain_register(account: Path, rpc: str | None, deployment: Path | None, as_json: bool) -> None:
-    """Register an account's commitment, sent from the account's own address."""
-    from zksolvency.zkcore.commitment import account_commitment
-    from zksolvency.zkcore.field import hex32
-    from zksolvency.zkcore.models import load_account
+def chain_enroll(
+    addresses: tuple[str, ...],
+    ledger: Path | None,
+    sender: str | None,
+    rpc: str | None,
+    deployment: Path | None,
+    build: Path | None,
+    as_json: bool,
+) -> None:
+    """Venue: enroll accounts; each gets the next index (0, 1, 2, … never reused)."""
+    from zksolvency.onchain.client import read_public_ledger
 
-    a = load_account(account)
-    c = account_commitment(a)
-    res = _chain(rpc, deployment).register(a.account, c)
-    _report(f"registered {a.account} commitment {hex32(c)}", res, as_json, {"commitment": hex32(c)})
+    if bool(addresses) == (ledger is not None):
+        raise InputError("ADDRESS", None, "give the addresses to enroll or --from-ledger DIR, not both and not neither")
+    ch = _chain(rpc, deployment, build)
+    if ledger is not None:
+        res = ch.enroll_ledger(read_public_ledger(ledger), sender)
+        if res is None:
+            _echo(as_json, {"tx_hash": None, "gas_used": 0, "indices": {}}, "every account of the ledger is enrolled already")
+            return
+    else:
+        res = ch.enroll([_address(a) for a in addresses], sender)
+    text = "\n".join(f"enrolled {a} at index {i}" for a, i in res.indices.items())
+    _echo(as_json, res.as_json(), f"{text}\ntx {res.tx_hash}, gas used {res.gas_used:,}")
+
+
+@chain_group.command("enrolled")
+@rpc_option
+@deployment_option
+@build_option
+@json_option
+def chain_enrolled(rpc: str | None, deployment: Path | None, build: Path | None, as_json: bool) -> None:
+    """Every enrolled account and its index (--json: the `ledger build --indices` file)."""
+    accounts = _chain(rpc, deployment, build).enrolled()
+    if as_json:
+        click.echo(json.dumps(accounts))
+        return
+    for a, i in accounts.items():
+        click.echo(f"{i:>8}  {a}")
+    click.echo(f"{len(accounts)} enrolled")
+
+
+@chain_group.command("publish-ledger")
+@click.argument("ledger", type=click.Path(path_type=Path))
+@from_option
+@rpc_option
+@deployment_option
+@build_option
+@json_option
+def chain_publish_ledger(
+    ledger: Path, sender: str | None, rpc: str | None, deployment: Path | None, build: Path | None, as_json: bool
+) -> None:
+    """Venue: publish DIR/ledger.json's root for the oracle's latest epoch (once per epoch)."""
+    from zksolvency.onchain.client import read_public_ledger
+    from zksolvency.zkcore.field import hex32
+
+    led = read_public_ledger(ledger)
+    res = _chain(rpc, deployment, build).publish_ledger_file(led, sender)
+    extra = {"epoch": led.epoch, "ledger_root": hex32(led.root)}
+    _report(f"published the ledger of epoch {led.epoch}, root {hex32(led.root)}", res, as_json, extra)
 
 
 def _submit(
-    kind: str, bundle: Path, sender: str | None, rpc: str | None, deployment: Path | None, as_json: bool, precheck: bool
+    kind: str,
+    bundle: Path,
+    sender: str | None,
+    rpc: str | None,
+    deployment: Path | None,
+    build: Path | None,
+    as_json: bool,
+    precheck: bool,
 ) -> None:
     from zksolvency.verifier.verify import read_bundle, verify_bundle
 
-    ch = _chain(rpc, deployment)
+    ch = _chain(rpc, deployment, build)
     if precheck:  # don't spend gas on a proof the Python verifier refuses, against the DEPLOYED key
         v = verify_bundle(bundle, keys=ch.verification_key())
         if v.solvent != (kind == "attest"):
@@ -178,7 +274,9 @@ def _submit(
     raw = read_bundle(bundle)
     res = ch.submit_proof(kind, raw, sender)
     verb = "attested" if kind == "attest" else "flagged for liquidation"
-    _report(f"{verb} {raw['claims']['account']} at epoch {raw['claims']['epoch']}", res, as_json)
+    claims = raw["claims"]
+    extra = {"account": claims["account"], "epoch": claims["epoch"]}
+    _report(f"{verb} {claims['account']} at epoch {claims['epoch']}", res, as_json, extra)
 
 
 precheck_option = click.option(
@@ -197,12 +295,19 @@ precheck_option = click.option(
 @precheck_option
 @rpc_option
 @deployment_option
+@build_option
 @json_option
 def chain_attest(
-    bundle: Path, sender: str | None, precheck: bool, rpc: str | None, deployment: Path | None, as_json: bool
+    bundle: Path,
+    sender: str | None,
+    precheck: bool,
+    rpc: str | None,
+    deployment: Path | None,
+    build: Path | None,
+    as_json: bool,
 ) -> None:
     """Submit a solvent = 1 bundle: attest the account for the latest epoch."""
-    _submit("attest", bundle, sender, rpc, deployment, as_json, precheck)
+    _submit("attest", bundle, sender, rpc, deployment, build, as_json, precheck)
 
 
 @chain_group.command("flag")
@@ -211,42 +316,119 @@ def chain_attest(
 @precheck_option
 @rpc_option
 @deployment_option
+@build_option
 @json_option
-def chain_flag(bundle: Path, sender: str | None, precheck: bool, rpc: str | None, deployment: Path | None, as_json: bool) -> None:
+def chain_flag(
+    bundle: Path,
+    sender: str | None,
+    precheck: bool,
+    rpc: str | None,
+    deployment: Path | None,
+    build: Path | None,
+    as_json: bool,
+) -> None:
     """Submit a solvent = 0 bundle: flag the account for liquidation."""
-    _submit("flag", bundle, sender, rpc, deployment, as_json, precheck)
+    _submit("flag", bundle, sender, rpc, deployment, build, as_json, precheck)
+
+
+@chain_group.command("attest-batch")
+@click.argument("bundles", type=click.Path(path_type=Path), nargs=-1, required=True)
+@click.option(
+    "--max", "max_n", type=click.IntRange(1), default=None, help="most proofs per transaction (default: the verifier's BATCH_MAX)"
+)
+@from_option
+@rpc_option
+@deployment_option
+@build_option
+@json_option
+def chain_attest_batch(
+    bundles: tuple[Path, ...],
+    max_n: int | None,
+    sender: str | None,
+    rpc: str | None,
+    deployment: Path | None,
+    build: Path | None,
+    as_json: bool,
+) -> None:
+    """Attest solvent = 1 bundles (BUNDLE… or a DIR of them) with batched pairing checks: all are
+    verified in Python first, then sent in transactions of at most --max proofs that fit the block.
+
+    --json: ``transactions`` (each with tx_hash, gas_used, accounts, gas_per_account), and over all
+    of them ``gas_used``, ``accounts``, ``gas_per_account``; ``tx_hash`` is the last transaction's.
+    """
+    from zksolvency.onchain.batch import bundle_paths
+
+    txs = _chain(rpc, deployment, build).attest_batch(bundle_paths(bundles), max_n=max_n, sender=sender)
+    total = sum(t.gas_used for t in txs)
+    n = sum(len(t.accounts) for t in txs)
+    obj = {
+        "tx_hash": txs[-1].tx_hash,
+        "gas_used": total,
+        "accounts": n,
+        "gas_per_account": total // n,
+        "transactions": [t.as_json() for t in txs],
+    }
+    lines = [
+        f"attested {len(t.accounts)} accounts: tx {t.tx_hash}, gas used {t.gas_used:,} ({t.gas_per_account:,} per account)"
+        for t in txs
+    ]
+    _echo(as_json, obj, "\n".join([*lines, f"{n} accounts in {len(txs)} transactions, gas_per_account {total // n:,}"]))
 
 
 @chain_group.command("flag-stale")
+@click.argument("addresses", nargs=-1, required=True)
+@from_option
+@rpc_option
+@deployment_option
+@build_option
+@json_option
+def chain_flag_stale(
+    addresses: tuple[str, ...], sender: str | None, rpc: str | None, deployment: Path | None, build: Path | None, as_json: bool
+) -> None:
+    """Flag, in one transaction, every listed account with no attestation for the latest epoch
+    once its grace period is over (accounts that are not stale are skipped and listed)."""
+    res = _chain(rpc, deployment, build).flag_stale([_address(a) for a in addresses], sender)
+    lines = [f"flagged {a} stale" for a in res.flagged] + [f"skipped {a} (not stale)" for a in res.skipped]
+    text = "\n".join(lines) + f"\ntx {res.tx_hash}, gas used {res.gas_used:,} ({res.gas_per_account:,} per flagged account)"
+    _echo(as_json, res.as_json(), text)
+
+
+@chain_group.command("resolve-flag")
 @click.argument("address")
 @from_option
 @rpc_option
 @deployment_option
+@build_option
 @json_option
-def chain_flag_stale(address: str, sender: str | None, rpc: str | None, deployment: Path | None, as_json: bool) -> None:
-    """Flag an account with no attestation for the latest epoch after the grace period."""
-    res = _chain(rpc, deployment).flag_stale(_address(address), sender)
-    _report(f"flagged {address} stale", res, as_json)
+def chain_resolve(
+    address: str, sender: str | None, rpc: str | None, deployment: Path | None, build: Path | None, as_json: bool
+) -> None:
+    """Liquidator: clear an account's flag after liquidating or clearing it."""
+    res = _chain(rpc, deployment, build).resolve_flag(_address(address), sender)
+    _report(f"resolved the flag of {address}", res, as_json)
 
 
 @chain_group.command("advance-time")
 @click.argument("seconds", type=click.IntRange(1, 10**9))
 @rpc_option
 @deployment_option
-def chain_advance(seconds: int, rpc: str | None, deployment: Path | None) -> None:
+@build_option
+@json_option
+def chain_advance(seconds: int, rpc: str | None, deployment: Path | None, build: Path | None, as_json: bool) -> None:
     """Local anvil only: move the chain clock forward (e.g. past a grace period)."""
-    _chain(rpc, deployment).advance_time(seconds)
-    click.echo(f"advanced {seconds} s")
+    _chain(rpc, deployment, build).advance_time(seconds)
+    _echo(as_json, {"advanced": seconds}, f"advanced {seconds} s")
 
 
 @chain_group.command("status")
 @click.argument("address")
 @rpc_option
 @deployment_option
+@build_option
 @json_option
-def chain_status(address: str, rpc: str | None, deployment: Path | None, as_json: bool) -> None:
-    """An account's registration, attestation and flag."""
-    st = _chain(rpc, deployment).status(_address(address))
+def chain_status(address: str, rpc: str | None, deployment: Path | None, build: Path | None, as_json: bool) -> None:
+    """An account's enrollment, index, attestation, flag and stale deadline."""
+    st = _chain(rpc, deployment, build).status(_address(address))
     if as_json:
         click.echo(json.dumps(st))
         return

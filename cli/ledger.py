@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 import zksolvency
-from zksolvency.cli.app import config_option
+from zksolvency.cli.app import build_option, config_option
+from zksolvency.zkcore.errors import InputError
 
 _file = click.Path(path_type=Path, dir_okay=False)
 
@@ -39,12 +40,33 @@ def statement() -> None:
 
 @statement.command("verify")
 @click.argument("statement_file", metavar="STATEMENT", type=_file)
-@click.option("--ledger", "ledger_file", type=_file, required=True, help="the venue's published ledger.json")
+@click.option("--ledger", "ledger_file", type=_file, default=None, help="the venue's published ledger.json")
+@click.option("--rpc", default=None, help="check against the root the venue published on chain (JSON-RPC URL)")
+@click.option(
+    "--deployment", type=_file, default=None, help="with --rpc: the deployment file (default BUILD/chain/deployment.json)"
+)
+@build_option
 @click.option("--account", type=_file, default=None, help="your own account.json: the statement's book must equal it")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object")
-def verify(statement_file: Path, ledger_file: Path, account: Path | None, as_json: bool) -> None:
-    """Check the venue committed to this book at this index under the published root. Exit 0 ok, 1 mismatch."""
-    check = zksolvency.verify_statement(statement_file, ledger=ledger_file, account=account)
+def verify(
+    statement_file: Path,
+    ledger_file: Path | None,
+    rpc: str | None,
+    deployment: Path | None,
+    build: Path | None,
+    account: Path | None,
+    as_json: bool,
+) -> None:
+    """Check the venue committed to this book at this index under the published root (from
+    --ledger, or read from the registry with --rpc). Exit 0 ok, 1 mismatch."""
+    if (ledger_file is None) == (rpc is None):
+        raise InputError("--ledger/--rpc", None, "give exactly one: the published ledger.json or the chain's --rpc URL")
+    if rpc is not None:
+        check = zksolvency.verify_statement_on_chain(
+            statement_file, rpc=rpc, deployment=deployment, build_dir=build, account=account
+        )
+    else:
+        check = zksolvency.verify_statement(statement_file, ledger=ledger_file, account=account)
     if as_json:
         click.echo(json.dumps(check.as_json()))
     elif check.ok:

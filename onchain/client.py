@@ -1,4 +1,4 @@
-"""The registry client: deploy, publish, register, attest, flag and read status over JSON-RPC.
+"""The registry client: deploy, publish, enroll, publish ledgers, attest, flag and read status.
 
 Talks to any endpoint (web3.py). Transactions are sent from an unlocked account of the node
 (anvil's dev accounts), from an account anvil impersonates, or signed locally with the key in
@@ -7,12 +7,16 @@ Talks to any endpoint (web3.py). Transactions are sent from an unlocked account 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from eth_abi.abi import decode as abi_decode
+from eth_abi.exceptions import DecodingError
 from eth_typing import ChecksumAddress
 from eth_utils.abi import function_signature_to_4byte_selector
 from web3 import Web3
@@ -21,10 +25,14 @@ from web3.exceptions import ContractLogicError
 from zksolvency.onchain.solc import Compiled, compile_contracts
 from zksolvency.zkcore.bundle import write_atomic
 from zksolvency.zkcore.errors import InputError, ZkSolvencyError
+from zksolvency.zkcore.ledger import StatementCheck
 from zksolvency.zkcore.paths import build_dir
 
 if TYPE_CHECKING:
+    from zksolvency.onchain.batch import BatchTx
     from zksolvency.verifier.verify import TrustedKey, TrustedKeys
+    from zksolvency.zkcore.ledger import Statement
+    from zksolvency.zkcore.models import Account
 
 
 class ChainError(ZkSolvencyError):
@@ -33,28 +41,28 @@ class ChainError(ZkSolvencyError):
     exit_code = 1
 
 
-def chain_dir() -> Path:
-    """Where the node record, deployment file and compiled contracts live."""
-    return build_dir() / "chain"
+def chain_dir(build: Path | None = None) -> Path:
+    """Where the node record, deployment file and compiled contracts live (under ``build``)."""
+    return (build if build is not None else build_dir()) / "chain"
 
 
-def deployment_path() -> Path:
+def deployment_path(build: Path | None = None) -> Path:
     """Default deployment file (``$ZKSOLVENCY_DEPLOYMENT`` overrides)."""
-    return Path(os.environ.get("ZKSOLVENCY_DEPLOYMENT", chain_dir() / "deployment.json"))
+    return Path(os.environ.get("ZKSOLVENCY_DEPLOYMENT", chain_dir(build) / "deployment.json"))
 
 
-def node_record() -> Path:
+def node_record(build: Path | None = None) -> Path:
     """Where ``chain up`` records the node it started."""
-    return chain_dir() / "node.json"
+    return chain_dir(build) / "node.json"
 
 
-def resolve_rpc(rpc: str | None) -> str:
+def resolve_rpc(rpc: str | None, build: Path | None = None) -> str:
     """--rpc, else $ZKSOLVENCY_RPC, else the node of ``chain up``, else the deployment's."""
     if rpc:
         return rpc
     if os.environ.get("ZKSOLVENCY_RPC"):
         return os.environ["ZKSOLVENCY_RPC"]
-    for f in (node_record(), deployment_path()):
+    for f in (node_record(build), deployment_path(build)):
         if f.is_file():
             data = json.loads(f.read_text())
             if isinstance(data, dict) and isinstance(data.get("rpc"), str):
@@ -62,14 +70,87 @@ def resolve_rpc(rpc: str | None) -> str:
     raise InputError("--rpc", None, "no node: run `zksolvency chain up` or pass --rpc URL")
 
 
-def _error_table(abis: list[list[dict[str, Any]]]) -> dict[str, str]:
+@dataclass(frozen=True)
+class PublicLedger:
+    """The public part of a venue's ledger (``DIR/ledger.json``): what goes on chain."""
+
+    path: Path
+    epoch: int
+    root: int
+    accounts: dict[str, int]  # checksum address -> index
+
+
+def read_public_ledger(path: Path) -> PublicLedger:
+    """Read ``DIR/ledger.json`` (``path`` is the file or its directory); bad content is an InputError."""
+    is_dir = path.is_dir() or (not path.exists() and path.suffix != ".json")
+    file = path / "ledger.json" if is_dir else path
+    try:
+        data = json.loads(file.read_text())
+    except FileNotFoundError:
+        raise InputError(str(file), None, "no such file (make it with `zksolvency ledger build`)") from None
+    except (OSError, ValueError) as e:
+        raise InputError(str(file), None, f"not JSON: {e}") from None
+    if not isinstance(data, dict):
+        raise InputError(str(file), None, "expected a JSON object")
+    epoch, root, accounts = data.get("epoch"), data.get("root"), data.get("accounts")
+    if not isinstance(epoch, int) or isinstance(epoch, bool) or not 0 <= epoch < 2**64:
+        raise InputError(str(file), "epoch", "expected an integer in [0, 2^64)")
+    if not isinstance(root, str) or not root.startswith("0x") or len(root) != 66:
+        raise InputError(str(file), "root", "expected 0x + 64 hex digits")
+    try:
+        root_int = int(root, 16)
+    except ValueError:
+        raise InputError(str(file), "root", "expected 0x + 64 hex digits") from None
+    if not isinstance(accounts, list):
+        raise InputError(str(file), "accounts", "expected a list of {account, index}")
+    out: dict[str, int] = {}
+    for i, entry in enumerate(accounts):
+        field = f"accounts[{i}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("account"), str) or not Web3.is_address(entry["account"]):
+            raise InputError(str(file), f"{field}.account", "expected a 20-byte hex address")
+        index = entry.get("index")
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise InputError(str(file), f"{field}.index", "expected a non-negative integer")
+        address = Web3.to_checksum_address(entry["account"])
+        if address in out:
+            raise InputError(str(file), f"{field}.account", f"{address} is listed twice")
+        out[address] = index
+    return PublicLedger(file, epoch, root_int, out)
+
+
+def _error_table(abis: list[list[dict[str, Any]]]) -> dict[str, tuple[str, list[str], list[str]]]:
+    """4-byte selector -> (error name, argument names, argument types) for every custom error."""
     table = {}
     for abi in abis:
         for item in abi:
             if item.get("type") == "error":
-                sig = f"{item['name']}({','.join(i['type'] for i in item['inputs'])})"
-                table["0x" + function_signature_to_4byte_selector(sig).hex()] = item["name"]
+                types = [i["type"] for i in item["inputs"]]
+                sig = f"{item['name']}({','.join(types)})"
+                table["0x" + function_signature_to_4byte_selector(sig).hex()] = (
+                    item["name"],
+                    [i["name"] for i in item["inputs"]],
+                    types,
+                )
     return table
+
+
+def explain_revert(data: str, table: dict[str, tuple[str, list[str], list[str]]]) -> str | None:
+    """Revert data -> ``Name(arg=value, …)`` (just ``Name`` without arguments); None if unknown."""
+    entry = table.get(data[:10])
+    if entry is None:
+        return None
+    name, names, types = entry
+    if not types:
+        return name
+    try:
+        values = abi_decode(types, bytes.fromhex(data[10:]))
+    except (DecodingError, ValueError):  # malformed revert data: the name alone still helps
+        return name
+    shown = [
+        "0x" + v.hex() if isinstance(v, bytes) else Web3.to_checksum_address(v) if t == "address" else str(v)
+        for t, v in zip(types, values, strict=True)
+    ]
+    return f"{name}({', '.join(f'{n}={v}' for n, v in zip(names, shown, strict=True))})"
 
 
 @dataclass(frozen=True)
@@ -83,6 +164,34 @@ class TxResult:
     def as_json(self) -> dict[str, object]:
         """For ``--json`` output."""
         return {"tx_hash": self.tx_hash, "gas_used": self.gas_used, "block": self.block}
+
+
+@dataclass(frozen=True)
+class EnrollResult(TxResult):
+    """A mined ``enroll``: the index each account got."""
+
+    indices: dict[str, int]
+
+    def as_json(self) -> dict[str, object]:
+        """For ``--json`` output."""
+        return {**super().as_json(), "indices": self.indices}
+
+
+@dataclass(frozen=True)
+class FlagStaleResult(TxResult):
+    """A mined ``flagStale``: who was flagged, who was skipped (not stale), gas per flag."""
+
+    flagged: list[str]
+    skipped: list[str]
+
+    @property
+    def gas_per_account(self) -> int:
+        """Gas per flagged account."""
+        return self.gas_used // max(1, len(self.flagged))
+
+    def as_json(self) -> dict[str, object]:
+        """For ``--json`` output."""
+        return {**super().as_json(), "flagged": self.flagged, "skipped": self.skipped, "gas_per_account": self.gas_per_account}
 
 
 def proof_calldata(proof: dict[str, Any], signals: list[str]) -> tuple[list[int], list[list[int]], list[int], list[int]]:
@@ -119,12 +228,13 @@ def deployable_key(verifier_sol: Path, allow_insecure_key: bool = False) -> Trus
 class Chain:
     """A connection to one node and, once deployed, the zksolvency contracts on it."""
 
-    def __init__(self, rpc: str, deployment: Path | None = None) -> None:
+    def __init__(self, rpc: str, deployment: Path | None = None, build: Path | None = None) -> None:
         self.rpc = rpc
+        self.build = build
         self.w3 = Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 60}))
         if not self.w3.is_connected():
             raise ChainError(f"no JSON-RPC node answers at {rpc}")
-        self.deployment_file = deployment or deployment_path()
+        self.deployment_file = deployment or deployment_path(build)
         self._deployment: dict[str, Any] | None = None
         self._compiled: dict[str, Compiled] | None = None
         self._key = os.environ.get("ZKSOLVENCY_PRIVATE_KEY")
@@ -165,7 +275,7 @@ class Chain:
             raise ChainError("contracts not compiled: deploy first")
         return self._compiled
 
-    def _errors(self) -> dict[str, str]:
+    def _errors(self) -> dict[str, tuple[str, list[str], list[str]]]:
         abis = [c.abi for c in self._compiled.values()] if self._compiled else []
         if not abis and self._deployment:
             abis = [self._deployment["abi"][k] for k in ("registry", "oracle")]
@@ -173,14 +283,15 @@ class Chain:
 
     def _explain(self, e: ContractLogicError) -> ChainError:
         data = e.data if isinstance(e.data, str) else ""
-        name = self._errors().get(data[:10]) if data else None
+        name = explain_revert(data, self._errors()) if data else None
         return ChainError(f"reverted: {name}" if name else f"reverted: {e.message or e}")
 
     def send(self, fn: Any, sender: str | None = None, value: int = 0) -> TxResult:
         """Estimate, send and wait for a contract call; a revert becomes its custom error name."""
         frm = self._ensure_sender(sender or self.default_sender())
         try:
-            gas = fn.estimate_gas({"from": frm, "value": value})
+            # against the block the transaction will land in (its timestamp decides grace periods)
+            gas = fn.estimate_gas({"from": frm, "value": value}, block_identifier="pending")
             tx = {"from": frm, "gas": int(gas * 1.2) + 10_000, "value": value}
             if self._key and self.w3.eth.account.from_key(self._key).address == frm:
                 built = fn.build_transaction({**tx, "nonce": self.w3.eth.get_transaction_count(frm)})
@@ -216,24 +327,48 @@ class Chain:
         grace_period: int,
         liquidator: str | None = None,
         *,
+        venue: str | None = None,
+        admin: str | None = None,
+        publisher: str | None = None,
         allow_insecure_key: bool = False,
     ) -> dict[str, Any]:
         """Compile and deploy verifier, oracle and registry; write the deployment file.
 
+        Roles default to the deployer: ``admin`` (grants roles on both contracts), ``publisher``
+        (oracle epochs), ``venue`` (enrollment and ledger roots), ``liquidator`` (resolves flags).
         The verifier's key (``verification_key.json`` beside ``verifier_sol``) must carry an
         accepted trust label; ``allow_insecure_key`` deploys a beacon-only or unknown one anyway.
         """
         key = deployable_key(verifier_sol, allow_insecure_key)
-        self._compiled = compile_contracts(verifier_sol, chain_dir() / "solc-cache")
+        self._compiled = compile_contracts(verifier_sol, chain_dir(self.build) / "solc-cache")
         deployer = self.default_sender()
+        roles = {
+            "admin": admin or deployer,
+            "publisher": publisher or deployer,
+            "venue": venue or deployer,
+            "liquidator": liquidator or deployer,
+        }
+        if "Groth16BatchVerifier" not in self._compiled:
+            raise ChainError(f"no Groth16BatchVerifier.sol beside {verifier_sol}: run `zksolvency setup` again")
         verifier, t1 = self.deploy_contract("Groth16Verifier")
-        oracle, t2 = self.deploy_contract("MarginOracle", deployer)
-        registry, t3 = self.deploy_contract("SolvencyRegistry", verifier, oracle, grace_period, liquidator or deployer)
+        batch_verifier, t4 = self.deploy_contract("Groth16BatchVerifier")
+        oracle, t2 = self.deploy_contract("MarginOracle", roles["admin"], roles["publisher"])
+        registry, t3 = self.deploy_contract(
+            "SolvencyRegistry",
+            verifier,
+            batch_verifier,
+            oracle,
+            grace_period,
+            roles["admin"],
+            roles["venue"],
+            roles["liquidator"],
+        )
         dep = {
             "rpc": self.rpc,
             "chain_id": self.w3.eth.chain_id,
             "circuit": circuit,
             "verifier": verifier,
+            "batch_verifier": batch_verifier,
             "oracle": oracle,
             "registry": registry,
             "grace_period": grace_period,
@@ -241,11 +376,18 @@ class Chain:
             "key_trust": key.trust,
             "allow_insecure_key": allow_insecure_key,
             "deployer": deployer,
-            "gas_used": {"verifier": t1.gas_used, "oracle": t2.gas_used, "registry": t3.gas_used},
+            "roles": roles,
+            "gas_used": {
+                "verifier": t1.gas_used,
+                "batch_verifier": t4.gas_used,
+                "oracle": t2.gas_used,
+                "registry": t3.gas_used,
+            },
             "abi": {
                 "registry": self.compiled["SolvencyRegistry"].abi,
                 "oracle": self.compiled["MarginOracle"].abi,
                 "verifier": self.compiled["Groth16Verifier"].abi,
+                "batch_verifier": self.compiled["Groth16BatchVerifier"].abi,
             },
         }
         self.deployment_file.parent.mkdir(parents=True, exist_ok=True)
@@ -275,7 +417,7 @@ class Chain:
         circuit = dep.get("circuit")
         if not isinstance(circuit, str) or "/" in circuit or circuit.startswith("."):
             raise InputError(str(self.deployment_file), "circuit", "not an instance name")
-        path = build_dir() / circuit / "verification_key.json"
+        path = (self.build if self.build is not None else build_dir()) / circuit / "verification_key.json"
         recorded = dep.get("vkey_sha256")
         if recorded is not None and load_key(path).digest != recorded:
             raise InputError(str(path), None, f"is not the key of the deployed verifier (vkey sha256 {str(recorded)[:16]}...)")
@@ -287,15 +429,101 @@ class Chain:
         contract: Contract = self.w3.eth.contract(address=dep[name], abi=dep["abi"][name])
         return contract
 
-    # ------------------------------------------------------------ actions
+    # ------------------------------------------------------------ oracle and venue
 
     def publish(self, epoch: int, root: int, sender: str | None = None) -> TxResult:
         """Oracle: publish (epoch, marketRoot)."""
         return self.send(self.contract("oracle").functions.publish(epoch, root), sender)
 
-    def register(self, account: str, commitment: int) -> TxResult:
-        """Registry: ``account`` registers its own commitment."""
-        return self.send(self.contract("registry").functions.register(commitment), account)
+    def latest_epoch(self) -> int | None:
+        """The oracle's latest epoch (None before the first publication)."""
+        epoch, _root, _at, seq = self.contract("oracle").functions.latest().call()
+        return int(epoch) if seq else None
+
+    def enroll(self, accounts: list[str], sender: str | None = None) -> EnrollResult:
+        """Registry (venue): enroll accounts in order; returns the indices they got."""
+        addrs = [Web3.to_checksum_address(a) for a in accounts]
+        reg = self.contract("registry")
+        res = self.send(reg.functions.enroll(addrs), sender)
+        receipt = self.w3.eth.get_transaction_receipt(res.tx_hash)  # type: ignore[arg-type]
+        events = reg.events.Enrolled().process_receipt(receipt)
+        indices = {str(e["args"]["account"]): int(e["args"]["index"]) for e in events}
+        return EnrollResult(res.tx_hash, res.gas_used, res.block, indices)
+
+    def enrolled(self) -> dict[str, int]:
+        """Every enrolled account (checksum address) with its index, in index order."""
+        reg = self.contract("registry").functions
+        count = int(reg.enrolledCount().call())
+        return {str(reg.accountAt(i).call()): i for i in range(count)}
+
+    def enroll_ledger(self, ledger: PublicLedger, sender: str | None = None) -> EnrollResult | None:
+        """Enroll the ledger's accounts that are not enrolled yet, so that every account gets
+        exactly the index the ledger gives it; None when all of them already are.
+
+        Checked before anything is sent: an account enrolled at another index, or indices that
+        enrollment in order cannot give (a gap, or one already taken), are an InputError.
+        """
+        onchain = self.enrolled()
+        taken = {i: a for a, i in onchain.items()}
+        new = sorted(((i, a) for a, i in ledger.accounts.items() if a not in onchain), key=lambda x: x[0])
+        for a, i in ledger.accounts.items():
+            if a in onchain and onchain[a] != i:
+                msg = f"{a} is enrolled at index {onchain[a]}, the ledger puts it at {i}"
+                raise InputError(str(ledger.path), "accounts", msg)
+        for k, (i, a) in enumerate(new):
+            want = len(onchain) + k
+            if i != want:
+                owner = f" (taken by {taken[i]})" if i in taken else ""
+                raise InputError(
+                    str(ledger.path), "accounts", f"{a} has index {i}{owner}, but enrolling it now gives index {want}"
+                )
+        if not new:
+            return None
+        return self.enroll([a for _, a in new], sender)
+
+    def publish_ledger_file(self, ledger: PublicLedger, sender: str | None = None) -> TxResult:
+        """Publish a ``ledger.json``'s root, after checking its epoch is the oracle's latest."""
+        latest = self.latest_epoch()
+        if latest is None:
+            raise ChainError("the oracle has published no epoch yet: run `zksolvency chain publish MARKET` first")
+        if ledger.epoch != latest:
+            raise InputError(str(ledger.path), "epoch", f"{ledger.epoch} is not the oracle's latest epoch ({latest})")
+        return self.publish_ledger(ledger.epoch, ledger.root, sender)
+
+    def publish_ledger(self, epoch: int, root: int, sender: str | None = None) -> TxResult:
+        """Registry (venue): publish the ledger root of the oracle's latest epoch."""
+        return self.send(self.contract("registry").functions.publishLedger(epoch, root), sender)
+
+    def ledger_root(self, epoch: int) -> int | None:
+        """The ledger root the venue published for ``epoch`` (None when unpublished)."""
+        root = int(self.contract("registry").functions.ledgerRootOf(epoch).call())
+        return root or None
+
+    def check_statement(self, statement: Statement, own_book: Account | None = None) -> StatementCheck:
+        """The trader's check (SPEC §3) against the chain: the ledger root the venue published for
+        the statement's epoch, and the index the registry enrolled the statement's account at.
+
+        Problems (no root published, another enrolled index, a book or path that does not lead to
+        the root, another book than ``own_book``) come back in the check, never as exceptions.
+        """
+        from zksolvency.zkcore.ledger import verify_statement
+
+        problems = []
+        st = self.status(statement.address)
+        if not st["enrolled"]:
+            problems.append(f"{statement.address} is not enrolled in the registry")
+        elif st["index"] != statement.index:
+            problems.append(
+                f"the registry enrolled {statement.address} at index {st['index']}, the statement is for index {statement.index}"
+            )
+        root = self.ledger_root(statement.epoch)
+        if root is None:
+            msg = f"the venue has published no ledger root on chain for epoch {statement.epoch}"
+            return StatementCheck(statement.address, statement.index, statement.epoch, 0, (*problems, msg))
+        check = verify_statement(statement, root, epoch=statement.epoch, own_book=own_book)
+        return dataclasses.replace(check, problems=(*problems, *check.problems))
+
+    # ------------------------------------------------------------ proofs and flags
 
     def submit_proof(self, kind: str, bundle: dict[str, Any], sender: str | None = None) -> TxResult:
         """Registry: ``attest`` (kind "attest") or ``flagInsolvent`` (kind "flag") with a bundle."""
@@ -306,27 +534,70 @@ class Chain:
         call = (fn.attest if kind == "attest" else fn.flagInsolvent)(account, int(claims["epoch"]), a, b, c, s)
         return self.send(call, sender)
 
-    def flag_stale(self, account: str, sender: str | None = None) -> TxResult:
-        """Registry: flag an account without a fresh attestation after the grace period."""
-        return self.send(self.contract("registry").functions.flagStale(Web3.to_checksum_address(account)), sender)
+    def attest_batch(self, bundles: Sequence[Path], *, max_n: int | None = None, sender: str | None = None) -> list[BatchTx]:
+        """Registry: ``attestBatch`` every bundle (checked in Python first), in as few transactions
+        of at most ``max_n`` proofs as fit; see :mod:`zksolvency.onchain.batch`."""
+        from zksolvency.onchain.batch import attest_batch
+        from zksolvency.verifier.groth16 import BATCH_MAX
+
+        return attest_batch(self, bundles, max_n=max_n or BATCH_MAX, sender=sender)
+
+    def flag_stale(self, accounts: list[str], sender: str | None = None) -> FlagStaleResult:
+        """Registry: flag, in one transaction, every listed account that is stale.
+
+        Accounts that are not stale are skipped (and listed in the result); the call reverts when
+        none is, with the reason of the first.
+        """
+        addrs = [Web3.to_checksum_address(a) for a in accounts]
+        reg = self.contract("registry")
+        res = self.send(reg.functions.flagStale(addrs), sender)
+        receipt = self.w3.eth.get_transaction_receipt(res.tx_hash)  # type: ignore[arg-type]
+        flagged = [str(e["args"]["account"]) for e in reg.events.FlaggedStale().process_receipt(receipt)]
+        skipped = [str(a) for a in addrs if a not in set(flagged)]
+        return FlagStaleResult(res.tx_hash, res.gas_used, res.block, flagged, skipped)
+
+    def resolve_flag(self, account: str, sender: str | None = None) -> TxResult:
+        """Registry (liquidator): clear an account's flag after liquidating or clearing it."""
+        return self.send(self.contract("registry").functions.resolveFlag(Web3.to_checksum_address(account)), sender)
 
     def status(self, account: str) -> dict[str, Any]:
-        """An account's status, and whether it counts as solvent now."""
+        """An account's enrollment, attestation and flag, and whether it counts as solvent now."""
         reg = self.contract("registry").functions
         addr = Web3.to_checksum_address(account)
-        commitment, registered, attested, attested_epoch, flag, flagged_epoch = reg.status(addr).call()
-        latest = self.contract("oracle").functions.latest().call()
+        enrolled, index, attested, attested_epoch, flag, flagged_epoch, stale_at = reg.status(addr).call()
         return {
             "account": addr,
-            "registered": bool(registered),
-            "commitment": "0x" + int(commitment).to_bytes(32, "big").hex(),
+            "enrolled": bool(enrolled),
+            "index": int(index) if enrolled else None,
             "attested": bool(attested),
             "attested_epoch": int(attested_epoch) if attested else None,
             "flag": ["none", "insolvent", "stale"][int(flag)],
             "flagged_epoch": int(flagged_epoch) if flag else None,
-            "latest_epoch": int(latest[0]) if latest[2] else None,
+            "stale_at": int(stale_at) or None,
+            "latest_epoch": self.latest_epoch(),
             "solvent_now": bool(reg.isSolvent(addr).call()),
         }
+
+    # ------------------------------------------------------------ roles
+
+    def role_id(self, contract: str, role: str) -> bytes:
+        """The AccessControl id of ``role`` ("admin", "venue", "liquidator", "publisher")."""
+        if role == "admin":
+            return b"\x00" * 32
+        fn = getattr(self.contract(contract).functions, f"{role.upper()}_ROLE")
+        return bytes(fn().call())
+
+    def grant_role(self, role: str, account: str, sender: str | None = None, contract: str = "registry") -> TxResult:
+        """Admin: give ``account`` a role on the registry (or the oracle)."""
+        c = self.contract(contract)
+        return self.send(c.functions.grantRole(self.role_id(contract, role), Web3.to_checksum_address(account)), sender)
+
+    def has_role(self, role: str, account: str, contract: str = "registry") -> bool:
+        """Whether ``account`` holds ``role`` on the registry (or the oracle)."""
+        fn = self.contract(contract).functions.hasRole(self.role_id(contract, role), Web3.to_checksum_address(account))
+        return bool(fn.call())
+
+    # ------------------------------------------------------------ dev chains
 
     def advance_time(self, seconds: int) -> None:
         """Dev chains only: move the clock forward and mine a block."""

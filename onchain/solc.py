@@ -2,6 +2,8 @@
 
 The generated verifier of a circuit instance (``build/<circuit>/Groth16Verifier.sol``) is copied
 to ``contracts/generated/`` and compiled with the registry and oracle in one standard-JSON run.
+``@openzeppelin/contracts/...`` imports resolve from ``node_modules`` (the version pinned in
+package.json) through the import callback of ``solc_compile.cjs``.
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ def _sources(verifier_sol: Path) -> dict[str, str]:
     gen = CONTRACTS / "generated" / "Groth16Verifier.sol"
     if verifier_sol.resolve() != gen.resolve():
         shutil.copyfile(verifier_sol, gen)
+    batch = verifier_sol.with_name("Groth16BatchVerifier.sol")  # made beside it by the same setup
+    batch_gen = gen.with_name(batch.name)
+    if not batch.is_file():
+        batch_gen.unlink(missing_ok=True)  # never compile another key's batch verifier
+    elif batch.resolve() != batch_gen.resolve():
+        shutil.copyfile(batch, batch_gen)
     files = sorted(p for p in CONTRACTS.rglob("*.sol"))
     return {str(p.relative_to(ROOT)): p.read_text() for p in files}
 
@@ -47,12 +55,25 @@ def solc_version() -> str:
     return str(json.loads((ROOT / "node_modules" / "solc" / "package.json").read_text())["version"])
 
 
+def openzeppelin_version() -> str:
+    """Version of the pinned OpenZeppelin contracts package (part of the compile cache key)."""
+    pkg = ROOT / "node_modules" / "@openzeppelin" / "contracts" / "package.json"
+    if not pkg.is_file():
+        raise ToolError("node_modules/@openzeppelin/contracts is missing: run `make install` (npm install)")
+    return str(json.loads(pkg.read_text())["version"])
+
+
 def compile_contracts(verifier_sol: Path, cache_dir: Path) -> dict[str, Compiled]:
     """Compile every contract under contracts/ (cached by sources, settings and solc version)."""
     if not verifier_sol.is_file():
         raise ToolError(f"{verifier_sol} is missing: run `zksolvency setup` first")
-    sources = _sources(verifier_sol)
-    key = hashlib.sha256(json.dumps([sources, SETTINGS, solc_version()], sort_keys=True).encode()).hexdigest()
+    return compile_sources(_sources(verifier_sol), cache_dir)
+
+
+def compile_sources(sources: dict[str, str], cache_dir: Path) -> dict[str, Compiled]:
+    """Compile the given Solidity sources (path -> text) in one standard-JSON run, cached by content."""
+    versions = [solc_version(), openzeppelin_version()]
+    key = hashlib.sha256(json.dumps([sources, SETTINGS, versions], sort_keys=True).encode()).hexdigest()
     cache = cache_dir / f"contracts-{key[:20]}.json"
     if cache.is_file():
         out = json.loads(cache.read_text())

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zksolvency.prover import tools
+from zksolvency.prover.batch_verifier import write_batch_verifier
 from zksolvency.prover.config import CIRCUITS_DIR, ROOT, CircuitConfig
 from zksolvency.zkcore import keytrust
 from zksolvency.zkcore.bundle import vkey_digest, write_atomic
@@ -76,6 +77,11 @@ class Artifacts:
     def solidity(self) -> Path:
         """Generated Solidity verifier."""
         return self.dir / "Groth16Verifier.sol"
+
+    @property
+    def batch_solidity(self) -> Path:
+        """Generated Solidity batch verifier (prover/batch_verifier.py)."""
+        return self.dir / "Groth16BatchVerifier.sol"
 
     @property
     def manifest(self) -> Path:
@@ -407,6 +413,7 @@ def setup(cfg: CircuitConfig, build: Path, ptau: Path | None = None, *, force: b
     t_all = time.monotonic()
     if not force and ptau is None and is_ready(art):
         record_configured_instance(cfg, art, build)
+        write_batch_verifier(json.loads(art.vkey.read_text()), art.batch_solidity)  # deterministic from the key
         return art
     _say(f"setup {cfg.name}")
     _say("[1/5] compiling the circuit")
@@ -425,6 +432,7 @@ def setup(cfg: CircuitConfig, build: Path, ptau: Path | None = None, *, force: b
     ):
         _say("      keys are up to date (cached)")
         record_configured_instance(cfg, art, build)
+        write_batch_verifier(json.loads(art.vkey.read_text()), art.batch_solidity)  # deterministic from the key
         return art
     _say(f"      {ptau_prov['ptau']}")
     _say("[3/5] groth16 setup + [4/5] phase-2 contribution")
@@ -445,6 +453,7 @@ def setup(cfg: CircuitConfig, build: Path, ptau: Path | None = None, *, force: b
     )
     sol_tmp.write_text(header + sol_tmp.read_text().replace("// SPDX-License-Identifier: GPL-3.0\n", "", 1))
     os.replace(sol_tmp, art.solidity)
+    write_batch_verifier(json.loads(art.vkey.read_text()), art.batch_solidity)
     manifest = {
         "manifest_version": MANIFEST_VERSION,
         "key": key,
@@ -465,4 +474,6 @@ def copy_public_artifacts(art: Artifacts, build: Path) -> None:
     """Mirror the instance's key and verifier to build/ (SPEC §6 names) and contracts/generated/."""
     shutil.copyfile(art.vkey, build / "verification_key.json")
     shutil.copyfile(art.solidity, build / "Groth16Verifier.sol")
+    shutil.copyfile(art.batch_solidity, build / "Groth16BatchVerifier.sol")
     shutil.copyfile(art.solidity, ROOT / "contracts" / "generated" / "Groth16Verifier.sol")
+    shutil.copyfile(art.batch_solidity, ROOT / "contracts" / "generated" / "Groth16BatchVerifier.sol")

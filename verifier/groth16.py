@@ -249,3 +249,113 @@ def verify_reference(vk: VerifyingKey, proof: Proof, signals: Sequence[int]) -> 
     lhs = pairing(g2(proof.b), g1(proof.a))
     rhs = pairing(g2(vk.beta), g1(vk.alpha)) * pairing(g2(vk.gamma), vk_x) * pairing(g2(vk.delta), g1(proof.c))
     return bool(lhs == rhs)
+
+
+# ------------------------------------------------------------ Fiat–Shamir batch (the contract's twin)
+
+#: Most proofs one batch may hold, here and in the generated ``Groth16BatchVerifier``. 128 proofs
+#: take 7.13M gas to verify (bench/batch.py: about 54k per proof + 0.2M), 0.42 of the 16,777,216
+#: (2^24) per-transaction cap of EIP-7825 and under a quarter of a 30M block, which leaves a
+#: registry ~75k gas per account for its binding checks, storage writes and events.
+BATCH_MAX = 128
+#: Domain separator of the batch transcript (changing it changes every weight).
+BATCH_DOMAIN = b"zksolvency.groth16-batch.v1"
+
+
+def _words(*xs: int) -> bytes:
+    return b"".join(x.to_bytes(32, "big") for x in xs)
+
+
+def _g2_evm_words(p: G2Point) -> bytes:
+    """A G2 point as the EVM precompile reads it: x1, x0, y1, y0 (imaginary part first)."""
+    (x0, x1), (y0, y1) = p
+    return _words(x1, x0, y1, y0)
+
+
+def batch_transcript_tag(vk: VerifyingKey) -> bytes:
+    """keccak256(domain || the key's points as EVM words): the first word of every batch transcript.
+
+    It binds the weights to the key, so a batch crafted against one key says nothing about another.
+    """
+    from eth_hash.auto import keccak
+
+    body = BATCH_DOMAIN + _words(*vk.alpha) + _g2_evm_words(vk.beta) + _g2_evm_words(vk.gamma) + _g2_evm_words(vk.delta)
+    body += b"".join(_words(*p) for p in vk.ic)
+    return bytes(keccak(body))
+
+
+def fiat_shamir_weights(vk: VerifyingKey, items: Sequence[tuple[Proof, Sequence[int]]]) -> list[int]:
+    """The generated batch verifier's weights, computed from the whole batch.
+
+    seed = keccak256(tag || N || A_0..A_N-1 || B_0..B_N-1 || C_0..C_N-1 || signals_0..signals_N-1),
+    every coordinate and signal a 32-byte big-endian word, B in EVM order (x1, x0, y1, y0); then
+    r_0 = 1 and r_i = keccak256(seed || i) >> 128 (1 if that is 0). Nobody can choose a weight
+    without changing a proof or a signal, and any change gives new, unpredictable weights to every
+    other proof. (r_0 = 1 saves two scalar multiplications on-chain and stays sound: an error in a
+    proof k > 0 cancels for at most one value of r_k, and an error in proof 0 alone is not cancelled.)
+    """
+    from eth_hash.auto import keccak
+
+    body = batch_transcript_tag(vk) + _words(len(items))
+    body += b"".join(_words(*p.a) for p, _ in items)
+    body += b"".join(_g2_evm_words(p.b) for p, _ in items)
+    body += b"".join(_words(*p.c) for p, _ in items)
+    body += b"".join(_words(*s) for _, s in items)
+    seed = bytes(keccak(body))
+    weights = [1] if items else []
+    for i in range(1, len(items)):
+        r = int.from_bytes(keccak(seed + _words(i)), "big") >> 128
+        weights.append(r or 1)
+    return weights
+
+
+def batch_verify_weighted(pk: PreparedKey, items: Sequence[tuple[Proof, Sequence[int]]], weights: Sequence[int]) -> bool:
+    """The batch equation with the given weights (sound only when the prover cannot predict them).
+
+    prod e(-r_i A_i, B_i) * e(sum r_i vk_x_i, gamma) * e(sum r_i C_i, delta) * e(alpha, beta)^(sum r_i) == 1.
+    """
+    if len(weights) != len(items):
+        raise InvalidProof("batch: one weight per proof")
+    pairs: list[tuple[G1Point | None, Lines]] = []
+    xs: list[G1Point] = []
+    x_weights: list[int] = []
+    for (proof, signals), r in zip(items, weights, strict=True):
+        if len(signals) != pk.vk.n_public:
+            raise InvalidProof(f"public_signals: the key expects {pk.vk.n_public}, got {len(signals)}")
+        pairs.append((bn254.g1_msm([bn254.g1_neg(proof.a)], [r]), bn254.prepare_g2(proof.b)))  # type: ignore[list-item]
+        vx = _vk_x(pk.vk, signals)
+        if vx is not None:
+            xs.append(vx)
+            x_weights.append(r)
+    pairs += [(bn254.g1_msm(xs, x_weights), pk.gamma_lines), (bn254.g1_msm([p.c for p, _ in items], weights), pk.delta_lines)]
+    ml = bn254.multi_miller(_pairs(pairs))
+    e_ab = bn254.f12_pow(pk.e_alpha_beta, sum(weights) % R)
+    return bn254.f12_mul(bn254.final_exponentiation(ml), e_ab) == bn254.F12_ONE
+
+
+def batch_duplicate(items: Sequence[tuple[Proof, Sequence[int]]]) -> int | None:
+    """Index of the first proof whose A has the x coordinate of an earlier one's (A = ±A'), else None.
+
+    A duplicated proof always repeats its A; an honest prover blinds A with fresh randomness, so two
+    distinct honest proofs share it with negligible probability. Re-randomized copies of one proof
+    have different A's and pass this check: each is a valid proof of its own (the registry refuses
+    a second proof for the same account).
+    """
+    seen: set[int] = set()
+    for i, (proof, _) in enumerate(items):
+        if proof.a[0] in seen:
+            return i
+        seen.add(proof.a[0])
+    return None
+
+
+def batch_verify_fiat_shamir(pk: PreparedKey, items: Sequence[tuple[Proof, Sequence[int]]]) -> bool:
+    """What the generated ``Groth16BatchVerifier.verifyBatch`` answers for the same (parsed) batch.
+
+    False for an empty batch, more than :data:`BATCH_MAX` proofs, a duplicated proof, or a batch
+    that fails the check under the Fiat–Shamir weights of :func:`fiat_shamir_weights`. (Malformed
+    points and signals are refused earlier, when parsing.)
+    """
+    if not 0 < len(items) <= BATCH_MAX or batch_duplicate(items) is not None:
+        return False
+    return batch_verify_weighted(pk, items, fiat_shamir_weights(pk.vk, items))

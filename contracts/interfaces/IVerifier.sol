@@ -3,7 +3,8 @@ pragma solidity ^0.8.24;
 
 /// @title IVerifier
 /// @notice The Groth16 verifier the registry calls: `snarkjs zkey export solidityverifier` output
-///         for the solvency circuit, whose public signals are [solvent, account, commitment, marketRoot].
+///         for the solvency circuit, whose public signals are [solvent, accountIndex, ledgerRoot,
+///         marketRoot] (accountIndex = index * 2^160 + address).
 interface IVerifier {
     /// @notice Check a Groth16 proof.
     /// @dev Returns false (never reverts) on an invalid proof, a signal >= r, or when the pairing

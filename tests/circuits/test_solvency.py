@@ -256,7 +256,7 @@ LD = 8  # ledger depth of the test instance
 
 
 def _two_account_ledger(test_cfg: CircuitConfig, i: int, j: int) -> tuple[LedgerTree, Account, Account]:
-    a, b = Account(**data.ACCOUNT), Account(**data.account(account=data.OTHER_ADDR, salt="0x0badc0de"))
+    a, b = Account(**data.ACCOUNT), Account(**data.account(account=data.OTHER_ADDR, salt=data.OTHER_SALT))
     return LedgerTree(test_cfg.LD, {i: account_commitment(a), j: account_commitment(b)}), a, b
 
 

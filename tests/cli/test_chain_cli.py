@@ -1,68 +1,140 @@
-"""The chain commands as a user runs them, against a node started by `chain up`."""
+"""The chain commands as a user runs them, against a node started by `chain up`, everything under
+one `--build-dir` (node record, deployment, compiled contracts)."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from web3 import Web3
 from zksolvency.cli import main
 from zksolvency.onchain.anvil import rpc_alive
+from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.setup import Artifacts
 
 from tests.conftest import write_json
 from tests.helpers import data
+
+A = Web3.to_checksum_address(data.ADDR)
+B = Web3.to_checksum_address(data.OTHER_ADDR)
+C = Web3.to_checksum_address("0x" + "c0" * 20)
 
 
 def cli(*args: str) -> Any:
     return CliRunner().invoke(main, list(args))
 
 
+def js(r: Any) -> Any:
+    """The one JSON object a --json command printed."""
+    assert r.exit_code == 0, r.output
+    return json.loads(r.output)
+
+
 @pytest.fixture
-def node(artifacts: Artifacts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("ZKSOLVENCY_DEPLOYMENT", str(tmp_path / "deployment.json"))
-    r = cli("chain", "up")
-    assert r.exit_code == 0, r.output
-    rpc = r.output.split()[3]
-    yield rpc
-    r = cli("chain", "down")
-    assert r.exit_code == 0 and "stopped" in r.output
-    assert not rpc_alive(rpc)
+def build(artifacts: Artifacts, test_cfg: CircuitConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh build directory holding the test circuit's verifier, with a node running for it."""
+    monkeypatch.delenv("ZKSOLVENCY_DEPLOYMENT", raising=False)
+    monkeypatch.delenv("ZKSOLVENCY_RPC", raising=False)
+    b = tmp_path / "build"
+    (b / test_cfg.name).mkdir(parents=True)
+    shutil.copyfile(artifacts.solidity, b / test_cfg.name / "Groth16Verifier.sol")
+    shutil.copyfile(artifacts.batch_solidity, b / test_cfg.name / "Groth16BatchVerifier.sol")
+    up = js(cli("chain", "up", "--build-dir", str(b), "--json"))
+    assert up["already_running"] is False and (b / "chain" / "node.json").is_file()
+    yield b
+    down = js(cli("chain", "down", "--build-dir", str(b), "--json"))
+    assert down["stopped"] is True and not rpc_alive(up["rpc"])
 
 
-def test_chain_commands_end_to_end(node: str, bundle_dir: Path, tmp_path: Path) -> None:
-    r = cli("chain", "up")
-    assert "already running" in r.output
-    r = cli("chain", "deploy", "--config", "test", "--grace", "60", "--json")
-    assert r.exit_code == 0, r.output
-    dep = json.loads(r.output)
+def ledger_dir(path: Path, epoch: int, root: int, accounts: dict[str, int]) -> Path:
+    """A public ledger.json as `ledger build` writes it."""
+    path.mkdir(parents=True, exist_ok=True)
+    entries = [{"account": a, "index": i} for a, i in accounts.items()]
+    write_json(path / "ledger.json", {"epoch": epoch, "root": f"0x{root:064x}", "depth": 20, "accounts": entries})
+    return path
+
+
+def test_venue_commands_end_to_end(build: Path, tmp_path: Path) -> None:
+    bd = ("--build-dir", str(build))
+    assert js(cli("chain", "up", *bd, "--json"))["already_running"] is True
+    dep = js(cli("chain", "deploy", "--config", "test", "--grace", "60", *bd, "--json"))
     assert dep["circuit"].startswith("solvency_k3") and dep["grace_period"] == 60
-    r = cli("chain", "publish", str(bundle_dir / "market.json"), "--json")
-    assert r.exit_code == 0, r.output
-    pub = json.loads(r.output)
+    assert (build / "chain" / "deployment.json").is_file()
+    assert set(dep["roles"]) == {"admin", "publisher", "venue", "liquidator"}
+    enr = js(cli("chain", "enroll", A, B, *bd, "--json"))
+    assert enr["indices"] == {A: 0, B: 1} and enr["gas_used"] > 0 and enr["tx_hash"].startswith("0x")
+    r = cli("chain", "enroll", A, *bd)
+    assert r.exit_code == 1 and "SolvencyRegistry__AlreadyEnrolled" in r.output
+    assert js(cli("chain", "enrolled", *bd, "--json")) == {A: 0, B: 1}  # the `ledger build --indices` file
+
+    # a ledger whose indices enrollment in order cannot give is refused before anything is sent
+    r = cli("chain", "enroll", "--from-ledger", str(ledger_dir(tmp_path / "gap", 42, 7, {A: 0, B: 1, C: 5})), *bd)
+    assert r.exit_code == 2 and "index 5" in r.output and "gives index 2" in r.output
+    r = cli("chain", "enroll", "--from-ledger", str(ledger_dir(tmp_path / "moved", 42, 7, {A: 1, B: 0})), *bd)
+    assert r.exit_code == 2 and "enrolled at index 0" in r.output
+    led = ledger_dir(tmp_path / "ledger", 42, 0xABC, {A: 0, B: 1, C: 2})
+    assert js(cli("chain", "enroll", "--from-ledger", str(led), *bd, "--json"))["indices"] == {C: 2}
+    again = js(cli("chain", "enroll", "--from-ledger", str(led), *bd, "--json"))
+    assert again["tx_hash"] is None and again["indices"] == {}
+
+    # the oracle publishes epoch 42 (the accounts, enrolled before it, owe it)
+    market = write_json(tmp_path / "market.json", data.MARKET)
+    pub = js(cli("chain", "publish", str(market), *bd, "--json"))
     assert pub["epoch"] == 42 and pub["gas_used"] > 0 and pub["tx_hash"].startswith("0x")
-    r = cli("chain", "register", str(bundle_dir / "solvent.account.json"))
-    assert r.exit_code == 0 and "gas used" in r.output
-    # the precheck refuses the wrong verdict before any gas is spent
-    r = cli("chain", "flag", str(bundle_dir / "solvent.bundle.json"))
-    assert r.exit_code == 2 and "solvent = 0" in r.output
-    # without it, the registry itself refuses, with its custom error
-    r = cli("chain", "flag", str(bundle_dir / "solvent.bundle.json"), "--no-precheck")
-    assert r.exit_code == 1 and "SolvencyRegistry__NotInsolventProof" in r.output
-    r = cli("chain", "attest", str(bundle_dir / "solvent.bundle.json"), "--json")
-    assert r.exit_code == 0, r.output
-    att = json.loads(r.output)
-    assert set(att) >= {"tx_hash", "gas_used"} and 200_000 < att["gas_used"] < 300_000
-    r = cli("chain", "status", data.ADDR, "--json")
-    st = json.loads(r.output)
-    assert st["attested_epoch"] == 42 and st["solvent_now"] is True
-    r = cli("chain", "flag-stale", data.ADDR)
-    assert r.exit_code == 1 and "SolvencyRegistry__AttestationCurrent" in r.output
-    r = cli("chain", "status", "0x1234")
+
+    # the ledger: its epoch must be the oracle's latest, and it goes on chain once
+    r = cli("chain", "publish-ledger", str(ledger_dir(tmp_path / "old", 41, 7, {A: 0})), *bd)
+    assert r.exit_code == 2 and "ledger.json" in r.output and "epoch" in r.output and "latest epoch (42)" in r.output
+    pl = js(cli("chain", "publish-ledger", str(led), *bd, "--json"))
+    assert pl["epoch"] == 42 and pl["ledger_root"] == f"0x{0xABC:064x}" and pl["gas_used"] > 0
+    r = cli("chain", "publish-ledger", str(led / "ledger.json"), *bd)
+    assert r.exit_code == 1 and "SolvencyRegistry__LedgerAlreadyPublished" in r.output
+
+    # staleness: too early is refused with its deadline; after it, many accounts in one tx
+    r = cli("chain", "flag-stale", A, *bd)
+    assert r.exit_code == 1 and "SolvencyRegistry__GracePeriodNotOver" in r.output and "deadline=" in r.output
+    assert js(cli("chain", "advance-time", "61", *bd, "--json")) == {"advanced": 61}
+    fs = js(cli("chain", "flag-stale", A, B, *bd, "--json"))
+    assert fs["flagged"] == [A, B] and fs["skipped"] == [] and fs["gas_per_account"] * 2 <= fs["gas_used"]
+    r = cli("chain", "flag-stale", A, C, *bd)  # A is flagged already: skipped, C flagged
+    assert r.exit_code == 0 and f"flagged {C} stale" in r.output and f"skipped {A}" in r.output
+    st = js(cli("chain", "status", A, *bd, "--json"))
+    assert st["flag"] == "stale" and st["flagged_epoch"] == 42 and st["index"] == 0 and st["solvent_now"] is False
+    res = js(cli("chain", "resolve-flag", A, *bd, "--json"))
+    assert res["gas_used"] > 0
+    r = cli("chain", "flag-stale", A, *bd)
+    assert r.exit_code == 1 and "SolvencyRegistry__NotDue" in r.output
+
+
+def test_chain_input_errors_are_one_line(build: Path, tmp_path: Path) -> None:
+    bd = ("--build-dir", str(build))
+    r = cli("chain", "status", "0x1234", *bd)
     assert r.exit_code == 2 and "20-byte" in r.output
+    r = cli("chain", "enroll", *bd)
+    assert r.exit_code == 2 and "--from-ledger" in r.output
+    r = cli("chain", "enroll", A, "--from-ledger", str(tmp_path), *bd)
+    assert r.exit_code == 2
+    r = cli("chain", "flag-stale", A, "nope", *bd)
+    assert r.exit_code == 2 and "nope" in r.output
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for content, field in (
+        ({"epoch": -1, "root": "0x" + "00" * 32, "accounts": []}, "epoch"),
+        ({"epoch": 1, "root": "0x12", "accounts": []}, "root"),
+        ({"epoch": 1, "root": "0x" + "11" * 32, "accounts": [{"account": "0x12", "index": 0}]}, "accounts[0].account"),
+        ({"epoch": 1, "root": "0x" + "11" * 32, "accounts": [{"account": A, "index": -2}]}, "accounts[0].index"),
+    ):
+        write_json(bad / "ledger.json", content)
+        r = cli("chain", "publish-ledger", str(bad), *bd)
+        assert r.exit_code == 2 and field in r.output and "Traceback" not in r.output, r.output
+        assert len(r.output.strip().splitlines()) == 1
+    r = cli("chain", "publish-ledger", str(tmp_path / "missing"), *bd)
+    assert r.exit_code == 2 and "ledger.json" in r.output
 
 
 def test_chain_without_a_node_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,3 +148,5 @@ def test_chain_without_a_node_is_a_clear_error(tmp_path: Path, monkeypatch: pyte
     bad = write_json(tmp_path / "m.json", {"epoch": "x"})
     r = cli("chain", "publish", str(bad), "--rpc", "http://127.0.0.1:9")
     assert r.exit_code == 2 and "epoch" in r.output
+    r = cli("chain", "register", "x")
+    assert r.exit_code == 2 and "No such command" in r.output  # accounts no longer register themselves

@@ -22,32 +22,40 @@ SINGLE_FILE = [c for c in CASES if c[0] not in CROSS_FILE]
 DEAD_RPC = "http://127.0.0.1:9"  # the file is refused before any node is contacted
 
 #: Commands that read one market or one account file, as argument lists around that file.
+#: Each takes the bad file and a folder holding a good ``market.json`` and ``account.json``.
 MARKET_COMMANDS = {
-    "market-root": lambda f: ["market-root", f],
-    "chain-publish": lambda f: ["chain", "publish", f, "--rpc", DEAD_RPC],
+    "market-root": lambda f, d: ["market-root", f],
+    "chain-publish": lambda f, d: ["chain", "publish", f, "--rpc", DEAD_RPC],
+    "ledger-build": lambda f, d: ["ledger", "build", f"{d}/account.json", "--market", f, "-o", f"{d}/L"],
 }
 ACCOUNT_COMMANDS = {
-    "commit": lambda f: ["commit", f],
-    "chain-register": lambda f: ["chain", "register", f, "--rpc", DEAD_RPC],
+    "commit": lambda f, d: ["commit", f],
+    "ledger-build": lambda f, d: ["ledger", "build", f, "--market", f"{d}/market.json", "-o", f"{d}/L"],
 }
 
 
 def _bad_file(tmp_path: Path, target: str, mutate: Any) -> Path:
     doc = copy.deepcopy(data.MARKET if target == "market" else data.ACCOUNT)
     mutate(doc)
+    tmp_path.mkdir(exist_ok=True)
     return write_json(tmp_path / f"{target}.json", doc)
 
 
 @pytest.mark.parametrize(("case", "target", "mutate", "field"), SINGLE_FILE, ids=[c[0] for c in SINGLE_FILE])
 def test_every_reader_refuses_bad_input(tmp_path: Path, case: str, target: str, mutate: Any, field: str) -> None:
-    f = _bad_file(tmp_path, target, mutate)
+    f = _bad_file(tmp_path / "bad", target, mutate)
+    good = tmp_path / "good"
+    good.mkdir()
+    write_json(good / "market.json", data.MARKET)
+    write_json(good / "account.json", data.ACCOUNT)
     commands = MARKET_COMMANDS if target == "market" else ACCOUNT_COMMANDS
     for name, args in commands.items():
-        r = CliRunner().invoke(main, args(str(f)))
+        r = CliRunner().invoke(main, args(str(f), str(good)))
         assert r.exit_code == 2, (name, r.output)
         lines = r.output.strip().splitlines()
         assert len(lines) == 1 and str(f) in lines[0] and field in lines[0], (name, r.output)
         assert "Traceback" not in r.output
+        assert not (good / "L").exists(), name  # no partial output
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,7 @@ def test_indices_outside_the_tree_are_refused() -> None:
 def _accounts(tmp_path: Path) -> list[Path]:
     out = []
     for n, addr in enumerate(ADDRS):
-        acc = data.account(account=addr, nonce=n, salt=hex(0xABC0 + n))
+        acc = data.account(account=addr, nonce=n, salt=hex((1 << 200) + 0xABC0 + n))
         out.append(write_json(tmp_path / f"acc{n}.json", acc))
     return out
 
@@ -193,7 +193,7 @@ def _misstating_venue(tmp_path: Path, change: Any) -> tuple[Path, Path, Path]:
     [
         lambda b: b["positions"][0].__setitem__("size", "-0.5"),
         lambda b: b["collateral"][0].__setitem__("amount", "24999.99999999"),
-        lambda b: b.__setitem__("salt", "0x01"),
+        lambda b: b.__setitem__("salt", hex((1 << 200) + 1)),
         lambda b: b.__setitem__("nonce", 4),
         lambda b: b["positions"].pop(),
     ],

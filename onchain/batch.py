@@ -1,0 +1,139 @@
+"""``attestBatch`` from bundles: check everything in Python first, then send as few transactions
+as fit (at most ``max_n`` proofs each, each within the block's gas limit and the EIP-7825 cap).
+
+Nothing is sent unless every bundle passes: the same Fiat–Shamir batch check the contract runs
+(:func:`verifier.groth16.batch_verify_fiat_shamir`), a ``solvent = 1`` verdict, one epoch, and no
+account twice. Accounts go in increasing index order, as the registry requires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from web3 import Web3
+from zksolvency.onchain.client import TxResult, proof_calldata
+from zksolvency.verifier.groth16 import BATCH_MAX, InvalidProof, batch_verify_fiat_shamir, verify_fast
+from zksolvency.verifier.verify import LoadedBundle, TrustedKeys, Verdict, check_claims, load_bundle
+from zksolvency.zkcore.errors import InputError
+
+if TYPE_CHECKING:
+    from zksolvency.onchain.client import Chain
+
+#: EIP-7825: no transaction may ask for more gas (Osaka); also kept under the block gas limit.
+TX_GAS_CAP = 2**24
+#: Upper bounds of an attestBatch's gas (measured: ~54k per proof to verify, ~11k per account of
+#: registry work, ~0.27M per batch; tests/batch/test_attest_batch.py checks real gas stays below).
+GAS_BASE_BOUND = 400_000
+GAS_PER_ACCOUNT_BOUND = 80_000
+
+
+@dataclass(frozen=True)
+class BatchTx(TxResult):
+    """One mined ``attestBatch``: the accounts it attested."""
+
+    accounts: list[str] = field(default_factory=list)
+
+    @property
+    def gas_per_account(self) -> int:
+        """Gas per attested account."""
+        return self.gas_used // max(1, len(self.accounts))
+
+    def as_json(self) -> dict[str, object]:
+        """For ``--json`` output."""
+        return {**super().as_json(), "accounts": self.accounts, "gas_per_account": self.gas_per_account}
+
+
+def bundle_paths(args: Sequence[Path]) -> list[Path]:
+    """BUNDLE… or one DIR: a directory stands for its ``*.json`` files except ``report.json``."""
+    out: list[Path] = []
+    for a in args:
+        if a.is_dir():
+            found = sorted(p for p in a.glob("*.json") if p.name != "report.json")
+            if not found:
+                raise InputError(str(a), None, "no bundle (*.json) in this directory")
+            out += found
+        else:
+            out.append(a)
+    if not out:
+        raise InputError("BUNDLE", None, "no bundle given")
+    return out
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A bundle that passed the Python checks, with its decoded claims."""
+
+    bundle: LoadedBundle
+    verdict: Verdict
+
+
+def precheck(paths: Sequence[Path], max_n: int, keys: TrustedKeys) -> list[list[Checked]]:
+    """Check every bundle and split them, in index order, into batches of at most ``max_n``.
+
+    ``keys``: what the caller trusts (the deployed verifier's key), never what a bundle names.
+    Raises InvalidProof naming the bundles a batch check refuses, InputError for a bundle that is
+    not a ``solvent = 1`` proof, another epoch, or an account given twice.
+    """
+    if not 0 < max_n <= BATCH_MAX:
+        raise InputError("--max", str(max_n), f"must be in [1, {BATCH_MAX}]")
+    items: list[Checked] = []
+    seen: dict[str, Path] = {}
+    for p in paths:
+        b = load_bundle(p, keys)
+        v = check_claims(b, None)
+        if not v.solvent:
+            raise InputError(str(p), "claims.solvent", "attest-batch needs solvent = 1 proofs (flag insolvent ones)")
+        key = v.account.lower()
+        if key in seen:
+            raise InputError(str(p), "claims.account", f"{v.account} is also in {seen[key]}: one proof per account")
+        seen[key] = p
+        items.append(Checked(b, v))
+    epochs = {c.verdict.epoch for c in items}
+    if len(epochs) != 1:
+        raise InputError(str(items[-1].bundle.path), "claims.epoch", f"bundles of several epochs: {sorted(epochs)}")
+    digests = {c.bundle.trusted.digest for c in items}
+    if len(digests) != 1:
+        raise InputError(str(items[-1].bundle.path), "vkey_sha256", "bundles of several verification keys")
+    items.sort(key=lambda c: c.verdict.index)
+    batches = [items[i : i + max_n] for i in range(0, len(items), max_n)]
+    for batch in batches:
+        pk = batch[0].bundle.key
+        if not batch_verify_fiat_shamir(pk, [(c.bundle.proof, c.bundle.signals) for c in batch]):
+            bad = [str(c.bundle.path) for c in batch if not verify_fast(pk, c.bundle.proof, c.bundle.signals)]
+            raise InvalidProof(f"batch refused by the Python check; invalid: {', '.join(bad) or 'a duplicated proof'}")
+    return batches
+
+
+def _args(batch: Sequence[Checked]) -> tuple[list[str], int, list[object], list[object], list[object], list[object]]:
+    cols: tuple[list[object], list[object], list[object], list[object]] = ([], [], [], [])
+    for c in batch:
+        for col, v in zip(cols, proof_calldata(c.bundle.raw["proof"], c.bundle.raw["public_signals"]), strict=True):
+            col.append(v)
+    accounts = [str(Web3.to_checksum_address(c.verdict.account)) for c in batch]
+    return accounts, batch[0].verdict.epoch, *cols
+
+
+def attest_batch(chain: Chain, paths: Sequence[Path], *, max_n: int = BATCH_MAX, sender: str | None = None) -> list[BatchTx]:
+    """Attest every bundle (files, or directories of them) with ``attestBatch``: Python checks
+    first, then one transaction per batch.
+
+    A batch whose gas bound (GAS_BASE_BOUND + GAS_PER_ACCOUNT_BOUND per account) exceeds the block
+    gas limit or the EIP-7825 cap is halved until it fits. Returns the mined transactions in order.
+    """
+    batches = precheck(bundle_paths(paths), max_n, chain.verification_key())  # the DEPLOYED key
+    fn = chain.contract("registry").functions.attestBatch
+    limit = min(int(chain.w3.eth.get_block("latest")["gasLimit"]), TX_GAS_CAP)
+    out: list[BatchTx] = []
+    queue = list(batches)
+    while queue:
+        batch = queue.pop(0)
+        if len(batch) > 1 and GAS_BASE_BOUND + GAS_PER_ACCOUNT_BOUND * len(batch) > limit:
+            half = len(batch) // 2
+            queue[:0] = [batch[:half], batch[half:]]
+            continue
+        res = chain.send(fn(*_args(batch)), sender)
+        out.append(BatchTx(res.tx_hash, res.gas_used, res.block, [Web3.to_checksum_address(c.verdict.account) for c in batch]))
+    return out

@@ -1,0 +1,178 @@
+"""A real anvil with the real contracts, deployed once per session with three distinct roles.
+
+The deployer (anvil account 0) is the admin and the oracle's publisher, account 1 the venue,
+account 2 the liquidator; anyone else is a trader or a keeper. Each test runs on a snapshot that
+is rolled back afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from zksolvency.onchain import anvil
+from zksolvency.onchain.client import Chain, ChainError
+from zksolvency.prover.config import CircuitConfig
+from zksolvency.prover.setup import Artifacts
+
+from tests.conftest import TEST_BUILD, write_json
+from tests.helpers import data
+
+GRACE = 3600
+#: A proof that never reaches the pairing: for refusals checked before it.
+NO_PROOF: tuple[list[int], list[list[int]], list[int]] = ([0, 0], [[0, 0], [0, 0]], [0, 0])
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Who holds which role in the session deployment."""
+
+    admin: str
+    venue: str
+    liquidator: str
+    others: list[str]
+
+
+@pytest.fixture(scope="session")
+def node() -> Iterator[anvil.Node]:
+    """One anvil for the whole session."""
+    n = anvil.start(TEST_BUILD / "chain")
+    yield n
+    anvil.stop(n.pid)
+
+
+@pytest.fixture(scope="session")
+def roles(node: anvil.Node) -> Roles:
+    """anvil's dev accounts, by role."""
+    from web3 import Web3
+
+    accounts = [str(a) for a in Web3(Web3.HTTPProvider(node.rpc)).eth.accounts]
+    return Roles(accounts[0], accounts[1], accounts[2], accounts[3:])
+
+
+@pytest.fixture(scope="session")
+def deployed(node: anvil.Node, artifacts: Artifacts, test_cfg: CircuitConfig, roles: Roles) -> Chain:
+    """Verifier, oracle and registry of the test circuit, with distinct roles."""
+    ch = Chain(node.rpc, TEST_BUILD / "chain" / "deployment.json")
+    ch.deploy(artifacts.solidity, test_cfg.name, GRACE, roles.liquidator, venue=roles.venue, admin=roles.admin)
+    return ch
+
+
+@pytest.fixture
+def chain(deployed: Chain) -> Iterator[Chain]:
+    """The deployed contracts, rolled back after each test."""
+    snap = deployed.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    yield deployed
+    deployed.w3.provider.make_request("evm_revert", [snap])  # type: ignore[arg-type]
+
+
+def refused(error: str, fn: Any, *args: Any, **kwargs: Any) -> ChainError:
+    """Call ``fn`` and show it reverts with the custom error ``error`` (arguments allowed)."""
+    with pytest.raises(ChainError, match=rf"reverted: {re.escape(error)}(\(.*\))?$") as e:
+        fn(*args, **kwargs)
+    return e.value
+
+
+def now(chain: Chain) -> int:
+    """The latest block's timestamp."""
+    return int(chain.w3.eth.get_block("latest")["timestamp"])
+
+
+def at(chain: Chain, timestamp: int) -> None:
+    """Make the next block's timestamp exactly ``timestamp``."""
+    chain.w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])  # type: ignore[arg-type]
+
+
+class OneBlock:
+    """Send transactions without mining, then mine them together in one block, in sending order.
+
+    For front- and back-running: what a block producer (or a searcher) can arrange.
+    """
+
+    def __init__(self, chain: Chain) -> None:
+        self.chain = chain
+        self.hashes: list[Any] = []
+        self.nonces: dict[str, int] = {}
+
+    def __enter__(self) -> OneBlock:
+        self.chain.w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+        return self
+
+    def send(self, fn: Any, sender: str, gas: int = 1_000_000) -> int:
+        """Queue one contract call (no estimate: it may revert); returns its position."""
+        return self.send_raw({"to": fn.address, "data": fn._encode_transaction_data()}, sender, gas)
+
+    def send_raw(self, tx: dict[str, Any], sender: str, gas: int = 1_000_000) -> int:
+        """Queue one transaction; returns its position."""
+        frm = self.chain._ensure_sender(sender)
+        # explicit nonces (the node's count ignores what is queued), and a higher tip for earlier
+        # transactions so the block orders them as sent
+        nonce = self.nonces.get(frm, self.chain.w3.eth.get_transaction_count(frm))
+        self.nonces[frm] = nonce + 1
+        tip = (100 - len(self.hashes)) * 10**9
+        full = {**tx, "from": frm, "gas": gas, "nonce": nonce, "maxPriorityFeePerGas": tip, "maxFeePerGas": 10**12}
+        self.hashes.append(self.chain.w3.eth.send_transaction(full))  # type: ignore[arg-type]
+        return len(self.hashes) - 1
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        finally:
+            self.chain.w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+        self.receipts = [self.chain.w3.eth.wait_for_transaction_receipt(h) for h in self.hashes]
+        assert len({r["blockNumber"] for r in self.receipts}) == 1, "not in one block"
+
+    def ok(self, i: int) -> bool:
+        """Whether the i-th queued call succeeded."""
+        return bool(self.receipts[i]["status"] == 1)
+
+
+# ------------------------------------------------------------ a venue's ledger with real proofs
+
+#: The ledger the venue commits to at epochs 42 and 43. Index 2 is a malicious venue's second
+#: leaf for ADDR: a solvent book where ADDR's true book (index 0) is under water.
+LEDGER_BOOKS: dict[int, dict[str, Any]] = {
+    0: data.INSOLVENT,
+    1: data.account(account=data.OTHER_ADDR, nonce=0, salt=data.OTHER_SALT),
+    2: data.ACCOUNT,
+}
+#: (name, index, epoch) of every proof the fixture makes.
+PROOFS = {"insolvent": (0, 42), "other": (1, 42), "other43": (1, 43), "duplicate": (2, 42)}
+
+
+def write_statements(out: Path, books: dict[int, dict[str, Any]], epoch: int, depth: int) -> dict[int, Path]:
+    """Build the ledger tree of ``books`` (index -> account.json) and write one statement file per
+    index, the way a venue does, but allowing what `ledger build` refuses: one address at two
+    indices. Returns index -> statement file."""
+    from zksolvency.zkcore.commitment import account_commitment
+    from zksolvency.zkcore.ledger import LedgerTree, Statement
+    from zksolvency.zkcore.models import Account
+
+    accounts = {i: Account(**b) for i, b in books.items()}
+    tree = LedgerTree(depth, {i: account_commitment(a) for i, a in accounts.items()})
+    out.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for i, acc in accounts.items():
+        st = Statement(books[i], acc, i, tuple(tree.path(i)), epoch, tree.root, depth)
+        files[i] = out / f"statement-{epoch}-{i}.json"
+        files[i].write_text(json.dumps(st.as_json()))
+    return files
+
+
+@pytest.fixture(scope="session")
+def venue_proofs(artifacts: Artifacts, test_cfg: CircuitConfig, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Real proofs of the LEDGER_BOOKS ledger: ``<name>.bundle.json`` for every PROOFS entry, with
+    the markets of epochs 42 and 43."""
+    from zksolvency.prover.prove import prove
+
+    d = tmp_path_factory.mktemp("venue")
+    markets = {42: write_json(d / "market42.json", data.MARKET), 43: write_json(d / "market43.json", data.market(epoch=43))}
+    statements = {e: write_statements(d / "statements", LEDGER_BOOKS, e, test_cfg.LD) for e in markets}
+    for name, (index, epoch) in PROOFS.items():
+        prove(statements[epoch][index], markets[epoch], d / f"{name}.bundle.json", test_cfg, TEST_BUILD)
+    return d
