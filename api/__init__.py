@@ -19,6 +19,7 @@ never loads the prover or pydantic.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ from zksolvency.zkcore.errors import CapacityError, InputError, ToolError, ZkSol
 if TYPE_CHECKING:
     from zksolvency.onchain.client import Chain
     from zksolvency.prover.engine import MarginReport
+    from zksolvency.prover.epoch import EpochReport, Outcome
     from zksolvency.prover.prove import ProveResult
     from zksolvency.prover.setup import Artifacts
     from zksolvency.verifier.verify import BatchResult, TrustedKeys, Verdict
@@ -50,6 +52,7 @@ __all__ = [
     "market_root",
     "new_salt",
     "prove",
+    "prove_epoch",
     "setup",
     "verify",
     "verify_batch",
@@ -327,6 +330,44 @@ def new_salt() -> str:
     from zksolvency.zkcore.models import new_salt as _new
 
     return _new()
+
+
+def prove_epoch(
+    ledger_dir: StrPath,
+    market: StrPath,
+    out: StrPath,
+    *,
+    config: str = "default",
+    params: dict[str, int] | None = None,
+    build_dir: StrPath | None = None,
+    workers: int | None = None,
+    ray_address: str | None = None,
+    on_plan: Callable[[int, int], None] | None = None,
+    on_outcome: Callable[[Outcome, int, int], None] | None = None,
+) -> EpochReport:
+    """Prove every statement of a ledger directory against the epoch's market (SPEC §7).
+
+    In parallel on this machine (``workers`` provers, default from cores and memory), or on Ray
+    with ``ray_address`` (``"auto"`` starts or joins a local instance). One bundle per account
+    under ``out``; a rerun proves only what is missing or does not verify; a failed account is
+    retried once and then listed in the report (``out/report.json``), never stopping the others.
+    """
+    from zksolvency.prover.config import build_dir as default_build
+    from zksolvency.prover.config import load_config
+    from zksolvency.prover.epoch import prove_epoch as _prove_epoch
+
+    build = Path(build_dir) if build_dir is not None else default_build()
+    return _prove_epoch(
+        Path(ledger_dir),
+        Path(market),
+        Path(out),
+        load_config(config, params),
+        build,
+        workers=workers,
+        ray_address=ray_address,
+        on_plan=on_plan,
+        on_outcome=on_outcome,
+    )
 
 
 def chain(rpc: str | None = None, deployment: StrPath | None = None, *, build_dir: StrPath | None = None) -> Chain:

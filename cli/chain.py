@@ -356,7 +356,7 @@ def chain_attest_batch(
     --json: ``transactions`` (each with tx_hash, gas_used, accounts, gas_per_account), and over all
     of them ``gas_used``, ``accounts``, ``gas_per_account``; ``tx_hash`` is the last transaction's.
     """
-    from zksolvency.onchain.batch import bundle_paths
+    from zksolvency.verifier.verify import bundle_paths
 
     txs = _chain(rpc, deployment, build).attest_batch(bundle_paths(bundles), max_n=max_n, sender=sender)
     total = sum(t.gas_used for t in txs)

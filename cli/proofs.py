@@ -134,7 +134,7 @@ def verify(
 
 
 @click.command("verify-batch")
-@click.argument("bundles", type=_file, nargs=-1, required=True)
+@click.argument("bundles", type=click.Path(path_type=Path), nargs=-1, required=True)
 @click.option("--market", type=_file, default=None, help="check every proof is for this market")
 @click.option("--ledger", type=_file, default=None, help="check every proof is for this ledger.json")
 @_key_options

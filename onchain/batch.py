@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from web3 import Web3
 from zksolvency.onchain.client import TxResult, proof_calldata
 from zksolvency.verifier.groth16 import BATCH_MAX, InvalidProof, batch_verify_fiat_shamir, verify_fast
-from zksolvency.verifier.verify import LoadedBundle, TrustedKeys, Verdict, check_claims, load_bundle
+from zksolvency.verifier.verify import LoadedBundle, TrustedKeys, Verdict, bundle_paths, check_claims, load_bundle
 from zksolvency.zkcore.errors import InputError
 
 if TYPE_CHECKING:
@@ -44,22 +44,6 @@ class BatchTx(TxResult):
     def as_json(self) -> dict[str, object]:
         """For ``--json`` output."""
         return {**super().as_json(), "accounts": self.accounts, "gas_per_account": self.gas_per_account}
-
-
-def bundle_paths(args: Sequence[Path]) -> list[Path]:
-    """BUNDLE… or one DIR: a directory stands for its ``*.json`` files except ``report.json``."""
-    out: list[Path] = []
-    for a in args:
-        if a.is_dir():
-            found = sorted(p for p in a.glob("*.json") if p.name != "report.json")
-            if not found:
-                raise InputError(str(a), None, "no bundle (*.json) in this directory")
-            out += found
-        else:
-            out.append(a)
-    if not out:
-        raise InputError("BUNDLE", None, "no bundle given")
-    return out
 
 
 @dataclass(frozen=True)

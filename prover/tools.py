@@ -7,6 +7,7 @@ a heartbeat on stderr while a long step runs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import subprocess
@@ -27,6 +28,8 @@ SNARKJS_CLI = NODE_MODULES / "snarkjs" / "build" / "cli.cjs"
 CIRCOM_PKG = NODE_MODULES / "circom2"
 #: Our runner for circom2's wasm: its own cli.js crashes once the compiler's memory passes 2 GiB.
 CIRCOM_RUNNER = Path(__file__).with_name("circom_run.cjs")
+#: A persistent prover (wasm and proving key loaded once) for epoch workers.
+PROVE_SERVER = Path(__file__).with_name("prove_server.cjs")
 #: snarkjs needs more than Node's default heap for 2^16 setups.
 NODE_FLAGS = ("--max-old-space-size=8192",)
 
@@ -119,10 +122,13 @@ class NodeServer:
             raise ToolError(f"{self.label}: unexpected reply {line[:200]!r}")
         return reply
 
-    def close(self) -> None:
-        """Stop the process (closing its stdin ends its read loop)."""
+    def close(self, *, kill: bool = False) -> None:
+        """Stop the process: closing its stdin ends its read loop; ``kill`` ends it at once."""
+        if kill:
+            self.proc.kill()
         if self.proc.stdin:
-            self.proc.stdin.close()
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

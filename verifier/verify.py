@@ -371,6 +371,22 @@ def verify_bundle(
     return check_claims(b, market, ledger)
 
 
+def bundle_paths(args: Sequence[Path]) -> list[Path]:
+    """BUNDLE… or DIR…: a directory (e.g. ``epoch prove``'s OUT) stands for its ``*.json`` files except ``report.json``."""
+    out: list[Path] = []
+    for a in args:
+        if a.is_dir():
+            found = sorted(p for p in a.glob("*.json") if p.name != "report.json")
+            if not found:
+                raise InputError(str(a), None, "no bundle (*.json) in this directory")
+            out += found
+        else:
+            out.append(a)
+    if not out:
+        raise InputError("BUNDLE", None, "no bundle given")
+    return out
+
+
 @dataclass(frozen=True)
 class BatchResult:
     """Per bundle: a verdict, or the reason it was rejected."""
@@ -398,6 +414,7 @@ def verify_batch(
     one so the bad ones are named.
     """
     trusted = keys if keys is not None else TrustedKeys.resolve(vkey=vkey, allow_insecure=allow_insecure)
+    paths = bundle_paths(paths)
     loaded: dict[Path, LoadedBundle] = {}
     out: dict[Path, Verdict | str] = {}
     for p in paths:

@@ -189,11 +189,12 @@ def cached_market_commitment(market: Market, cache_dir: Path) -> MarketCommitmen
 
     Building the trees hashes every instrument of the market (seconds for thousands of options);
     a venue proves many accounts against one market per epoch, so each prove after the first one
-    reads the levels back. The key is the sha256 of the market's canonical content: any change to
-    any value is another file.
+    reads the levels back. The key is the sha256 of the market's canonical content and of this
+    module's source: any change to any value, or to how leaves are hashed, is another file (a tree
+    cached under an older leaf scheme would make every proof fail its market opening).
     """
     mc = MarketCommitment(market)
-    key = hashlib.sha256(market.model_dump_json().encode()).hexdigest()
+    key = hashlib.sha256(market.model_dump_json().encode() + b"\0" + Path(__file__).read_bytes()).hexdigest()
     path = cache_dir / f"market-{key[:40]}.json"
     try:
         data = json.loads(path.read_text())
