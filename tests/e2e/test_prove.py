@@ -63,8 +63,10 @@ def test_tampered_bundle_is_rejected_by_snarkjs(bundle_dir: Path, artifacts: Art
 def test_vkey_and_verifier_say_which_setup_made_them(artifacts: Artifacts) -> None:
     vk = json.loads(artifacts.vkey.read_text())
     assert vk["nPublic"] == 4
-    assert vk["zksolvency_setup"]["insecure"] is True and "INSECURE" in vk["zksolvency_setup"]["ptau"]
+    # the shared dev ptau: one secret (OS-entropy) phase-1 contribution, labelled for what it is
+    assert vk["zksolvency_setup"]["trust"] == "single-party-development" and vk["zksolvency_setup"]["insecure"] is False
     sol = artifacts.solidity.read_text()
+    assert "trust:        single-party-development" in sol
     assert "zkey sha256:  " + vk["zksolvency_setup"]["zkey_sha256"] in sol
     assert "contract Groth16Verifier" in sol
 
@@ -103,7 +105,7 @@ def test_real_proofs_on_the_margin_line(artifacts: Artifacts, tmp_path: Path, de
     b = json.loads(out.read_text())
     assert b["claims"]["solvent"] is solvent and b["claims"]["index"] == 77
     assert groth16_verify(artifacts.vkey, b["public_signals"], b["proof"])
-    assert verify_bundle(out, market=m).solvent is solvent
+    assert verify_bundle(out, vkey=artifacts.vkey, market=m).solvent is solvent
 
 
 def test_prove_refuses_a_statement_whose_path_misses_its_root(artifacts: Artifacts, tmp_path: Path) -> None:
