@@ -46,8 +46,8 @@ MAX_DEPTH = 32
 #: A Merkle node hash: Poseidon(left, right).
 Node = Callable[[int, int], int]
 
-_HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
-_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_HEX32 = re.compile(r"0x[0-9a-fA-F]{64}")  # fullmatch: no trailing newline
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
 
 def _reference_node(left: int, right: int) -> int:
@@ -155,7 +155,7 @@ def _uint(v: object, limit: int, file: str, name: str) -> int:
 
 
 def _hex32(v: object, file: str, name: str) -> int:
-    if not isinstance(v, str) or not _HEX32.match(v):
+    if not isinstance(v, str) or not _HEX32.fullmatch(v):
         raise InputError(file, name, "must be 0x + 64 hex digits")
     x = int(v, 16)
     if x >= SNARK_FIELD:
@@ -164,7 +164,7 @@ def _hex32(v: object, file: str, name: str) -> int:
 
 
 def _address(v: object, file: str, name: str) -> str:
-    if not isinstance(v, str) or not _ADDRESS.match(v):
+    if not isinstance(v, str) or not _ADDRESS.fullmatch(v):
         raise InputError(file, name, "must be a 20-byte address, 0x + 40 hex digits")
     return v.lower()
 

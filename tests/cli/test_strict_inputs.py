@@ -82,3 +82,19 @@ def test_salt_rule_is_explained(tmp_path: Path) -> None:
     f = write_json(tmp_path / "a.json", data.account(salt="0x0badc0de"))
     r = CliRunner().invoke(main, ["commit", str(f)])
     assert r.exit_code == 2 and "salt" in r.output and "2^128" in r.output and "zksolvency salt" in r.output
+
+
+@pytest.mark.parametrize("where", ["ledger_root", "path"])
+def test_statement_hex_fields_are_matched_in_full(tmp_path: Path, where: str) -> None:
+    """A root or sibling with a trailing newline is not a canonical 0x + 64 hex digits."""
+    from zksolvency.zkcore.errors import InputError
+    from zksolvency.zkcore.ledger import load_statement
+
+    st = data.statement(data.ACCOUNT, index=3)
+    load_statement(write_json(tmp_path / "ok.json", st))
+    if where == "path":
+        st["path"][0] += "\n"
+    else:
+        st["ledger_root"] += "\n"
+    with pytest.raises(InputError, match=where):
+        load_statement(write_json(tmp_path / "st.json", st))
