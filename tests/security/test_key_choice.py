@@ -122,7 +122,6 @@ def test_chain_precheck_uses_the_deployed_key_not_the_bundles(node: str, weak_fo
     r = cli("chain", "deploy", "--config", "test", "--json")
     assert r.exit_code == 0, r.output
     assert cli("chain", "publish", str(bundle_dir / "market.json")).exit_code == 0
-    assert cli("chain", "register", str(bundle_dir / "insolvent.account.json")).exit_code == 0
     w3 = Web3(Web3.HTTPProvider(node))
     block = w3.eth.block_number
     r = cli("chain", "attest", str(weak_forgery))
