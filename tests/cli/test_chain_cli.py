@@ -44,6 +44,7 @@ def build(artifacts: Artifacts, test_cfg: CircuitConfig, tmp_path: Path, monkeyp
     (b / test_cfg.name).mkdir(parents=True)
     shutil.copyfile(artifacts.solidity, b / test_cfg.name / "Groth16Verifier.sol")
     shutil.copyfile(artifacts.batch_solidity, b / test_cfg.name / "Groth16BatchVerifier.sol")
+    shutil.copyfile(artifacts.vkey, b / test_cfg.name / "verification_key.json")  # deploy checks the key it comes from
     up = js(cli("chain", "up", "--build-dir", str(b), "--json"))
     assert up["already_running"] is False and (b / "chain" / "node.json").is_file()
     yield b
@@ -119,7 +120,7 @@ def test_proof_commands_end_to_end(build: Path, tmp_path: Path) -> None:
     js(cli("chain", "deploy", "--config", "test", "--grace", "60", *bd, "--json"))
     books = {
         A: write_json(tmp_path / "a.json", data.ACCOUNT),
-        B: write_json(tmp_path / "b.json", data.account(account=data.OTHER_ADDR, nonce=0, salt="0x0badc0de")),
+        B: write_json(tmp_path / "b.json", data.account(account=data.OTHER_ADDR, nonce=0, salt=data.OTHER_SALT)),
         C: write_json(tmp_path / "c.json", {**data.INSOLVENT, "account": C}),
     }
     js(cli("chain", "enroll", C, A, B, *bd, "--json"))  # the venue's order, not the files'
