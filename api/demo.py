@@ -104,10 +104,7 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
         measured["ledger_gas"] = res.gas_used
         click.echo(f"  ledger of {len(ledger.accounts)} accounts, depth {built.info.depth}, root {hex32(ledger.root)}")
         click.echo(f"  publishLedger: gas {res.gas_used:,} (one transaction, whatever the number of accounts)")
-        statements = {n: ledger_dir / "statements" / f"{address[n]}.json" for n in TRADERS}
-        for n, p in statements.items():
-            if not p.is_file():  # the ledger names files by the address as the venue wrote it
-                statements[n] = next((ledger_dir / "statements").glob(f"{address[n].lower()}*.json"), p)
+        statements = {n: ledger_dir / "statements" / f"{address[n].lower()}.json" for n in TRADERS}
 
         _step(6, "alice checks her statement against the root on chain, proves and attests")
         on_chain = ch.ledger_root(market.epoch)

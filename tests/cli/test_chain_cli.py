@@ -44,6 +44,7 @@ def build(artifacts: Artifacts, test_cfg: CircuitConfig, tmp_path: Path, monkeyp
     (b / test_cfg.name).mkdir(parents=True)
     shutil.copyfile(artifacts.solidity, b / test_cfg.name / "Groth16Verifier.sol")
     shutil.copyfile(artifacts.batch_solidity, b / test_cfg.name / "Groth16BatchVerifier.sol")
+    shutil.copyfile(artifacts.vkey, b / test_cfg.name / "verification_key.json")  # deploy checks the key it comes from
     up = js(cli("chain", "up", "--build-dir", str(b), "--json"))
     assert up["already_running"] is False and (b / "chain" / "node.json").is_file()
     yield b
@@ -109,6 +110,78 @@ def test_venue_commands_end_to_end(build: Path, tmp_path: Path) -> None:
     assert res["gas_used"] > 0
     r = cli("chain", "flag-stale", A, *bd)
     assert r.exit_code == 1 and "SolvencyRegistry__NotDue" in r.output
+
+
+def test_proof_commands_end_to_end(build: Path, tmp_path: Path) -> None:
+    """The venue's epoch with real proofs: enroll, `ledger build --indices` from `chain enrolled
+    --json`, publish, a trader's `statement verify --rpc`, attest, flag."""
+    bd = ("--build-dir", str(build))
+    rpc = json.loads((build / "chain" / "node.json").read_text())["rpc"]
+    js(cli("chain", "deploy", "--config", "test", "--grace", "60", *bd, "--json"))
+    books = {
+        A: write_json(tmp_path / "a.json", data.ACCOUNT),
+        B: write_json(tmp_path / "b.json", data.account(account=data.OTHER_ADDR, nonce=0, salt=data.OTHER_SALT)),
+        C: write_json(tmp_path / "c.json", {**data.INSOLVENT, "account": C}),
+    }
+    js(cli("chain", "enroll", C, A, B, *bd, "--json"))  # the venue's order, not the files'
+    r = cli("chain", "enrolled", *bd, "--json")
+    indices = tmp_path / "indices.json"
+    indices.write_text(r.output)
+    market = write_json(tmp_path / "market.json", data.MARKET)
+    js(cli("chain", "publish", str(market), *bd, "--json"))
+    ledger = tmp_path / "ledger"
+    r = cli(
+        "ledger",
+        "build",
+        *map(str, books.values()),
+        "--market",
+        str(market),
+        "--indices",
+        str(indices),
+        "--config",
+        "test",
+        "-o",
+        str(ledger),
+    )
+    assert r.exit_code == 0, r.output
+    statements = {a: next((ledger / "statements").glob(f"{a.lower()}.json")) for a in books}
+
+    # before the root is on chain, a trader's check fails; after it, it passes
+    r = cli("statement", "verify", str(statements[A]), "--rpc", rpc, *bd)
+    assert r.exit_code == 1 and "no ledger root" in r.output
+    js(cli("chain", "publish-ledger", str(ledger), *bd, "--json"))
+    check = js(cli("statement", "verify", str(statements[A]), "--rpc", rpc, *bd, "--account", str(books[A]), "--json"))
+    assert check["ok"] is True and check["index"] == 1 and check["epoch"] == 42
+    # a venue that misstates the book, or hands out another index, is caught
+    lied = json.loads(statements[A].read_text())
+    lied["book"]["collateral"][0]["amount"] = "250000"
+    r = cli("statement", "verify", str(write_json(tmp_path / "lied.json", lied)), "--rpc", rpc, *bd)
+    assert r.exit_code == 1 and "MISMATCH" in r.output
+    moved = tmp_path / "moved"
+    r = cli("ledger", "build", str(books[A]), "--market", str(market), "--config", "test", "-o", str(moved))  # A at index 0
+    assert r.exit_code == 0, r.output
+    r = cli("statement", "verify", str(next((moved / "statements").glob("*.json"))), "--rpc", rpc, *bd)
+    assert r.exit_code == 1 and "enrolled" in r.output and "index 1" in r.output
+    r = cli("statement", "verify", str(statements[A]), *bd)
+    assert r.exit_code == 2 and "--rpc" in r.output
+
+    # proofs from the statements: A attests, C is flagged
+    for a in (A, C):
+        r = cli("prove", str(statements[a]), str(market), "-o", str(tmp_path / f"{a}.bundle.json"), "--config", "test")
+        assert r.exit_code == 0, r.output
+    r = cli("chain", "flag", str(tmp_path / f"{A}.bundle.json"), *bd)  # the precheck refuses the wrong verdict
+    assert r.exit_code == 2 and "solvent = 0" in r.output
+    r = cli("chain", "flag", str(tmp_path / f"{A}.bundle.json"), "--no-precheck", *bd)  # without it, the registry does
+    assert r.exit_code == 1 and "SolvencyRegistry__NotInsolventProof" in r.output
+    att = js(cli("chain", "attest", str(tmp_path / f"{A}.bundle.json"), *bd, "--json"))
+    assert att["account"].lower() == A.lower() and 200_000 < att["gas_used"] < 300_000
+    flag = js(cli("chain", "flag", str(tmp_path / f"{C}.bundle.json"), *bd, "--json"))
+    assert flag["gas_used"] > 200_000
+    st = js(cli("chain", "status", A, *bd, "--json"))
+    assert st["attested_epoch"] == 42 and st["solvent_now"] is True and st["index"] == 1
+    assert js(cli("chain", "status", C, *bd, "--json"))["flag"] == "insolvent"
+    r = cli("chain", "flag-stale", A, *bd)
+    assert r.exit_code == 1 and "SolvencyRegistry__AttestationCurrent" in r.output
 
 
 def test_chain_input_errors_are_one_line(build: Path, tmp_path: Path) -> None:
