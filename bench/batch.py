@@ -150,7 +150,7 @@ def prove_ledgers(build: Path, work: Path, n: int) -> dict[int, list[Path]]:
     accounts = []
     for i in range(n):
         a = work / f"account{i}.json"
-        a.write_text(json.dumps(data.account(account=f"0x{0xBE7C4000 + i:040x}", nonce=i, salt=f"0x{i + 1:04x}")))
+        a.write_text(json.dumps(data.account(account=f"0x{0xBE7C4000 + i:040x}", nonce=i, salt=f"0x{2**200 + i:x}")))
         accounts.append(a)
     for epoch in (42, 43):
         market = work / f"market{epoch}.json"

@@ -64,7 +64,8 @@ def header(vk_json: dict[str, Any], *, source: str = "verification_key.json") ->
         f"// circuit:      {prov['circuit']}\n"
         f"// zkey sha256:  {prov['zkey_sha256']}\n"
         f"// snarkjs:      {prov['snarkjs']}\n"
-        f"// setup:        {prov['ptau']}\n"
+        + (f"// trust:        {prov['trust']}\n" if isinstance(prov.get("trust"), str) else "")
+        + f"// setup:        {prov['ptau']}\n"
     )
 
 
