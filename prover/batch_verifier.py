@@ -64,7 +64,8 @@ def header(vk_json: dict[str, Any], *, source: str = "verification_key.json") ->
         f"// circuit:      {prov['circuit']}\n"
         f"// zkey sha256:  {prov['zkey_sha256']}\n"
         f"// snarkjs:      {prov['snarkjs']}\n"
-        f"// setup:        {prov['ptau']}\n"
+        + (f"// trust:        {prov['trust']}\n" if isinstance(prov.get("trust"), str) else "")
+        + f"// setup:        {prov['ptau']}\n"
     )
 
 
@@ -151,11 +152,11 @@ contract {name} {{
 {chr(10).join(consts)}
 
     /// @notice Check N proofs at once.
-    /// @dev Returns false (never reverts) when N = 0 or N > BATCH_MAX, the arrays differ in length,
-    ///      a signal is >= r, an A or C is not a curve point with coordinates < q, a B coordinate
-    ///      is >= q or B is the point at infinity, two proofs share A.x (a duplicate), any proof
-    ///      does not verify, or a precompile fails (also when it runs out of gas): callers must
-    ///      treat false as a refusal.
+    /// @dev Returns false (it reverts only on calldata that is not a valid ABI encoding) when
+    ///      N = 0 or N > BATCH_MAX, the arrays differ in length, a signal is >= r, an A or C is
+    ///      not a curve point with coordinates < q, a B coordinate is >= q or B is the point at
+    ///      infinity, two proofs share A.x (a duplicate), any proof does not verify, or a
+    ///      precompile fails (also when it runs out of gas): callers must treat false as a refusal.
     /// @param pA Proof points A (G1), one per proof.
     /// @param pB Proof points B (G2), coordinates in EVM order ([x1, x0], [y1, y0]).
     /// @param pC Proof points C (G1).

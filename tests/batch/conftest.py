@@ -160,7 +160,7 @@ def ledger_bundles(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactor
     accounts = []
     for i in range(LEDGER_ACCOUNTS):
         a = d / f"account{i}.json"
-        a.write_text(json.dumps(data.account(account=ledger_address(i), nonce=i, salt=f"0x{i + 1:04x}")))
+        a.write_text(json.dumps(data.account(account=ledger_address(i), nonce=i, salt=f"0x{2**200 + i:x}")))
         accounts.append(a)
     built = zksolvency.build_ledger(list(accounts), market, d / "ledger", config="test")
     names = {a.lower(): a for a in built.statements}

@@ -87,7 +87,7 @@ def test_a_key_without_provenance_or_with_a_bad_point_is_refused(tmp_path: Any) 
 def test_setup_writes_it_beside_the_single_verifier_with_the_same_header(artifacts: Artifacts) -> None:
     single = artifacts.solidity.read_text().splitlines()
     batch = artifacts.batch_solidity.read_text().splitlines()
-    assert batch[2:6] == single[2:6] and batch[2].startswith("// circuit:")
+    assert batch[2:7] == single[2:7] and batch[2].startswith("// circuit:")
     assert artifacts.batch_solidity.read_text() == render(json.loads(artifacts.vkey.read_text()))
 
 
