@@ -11,11 +11,10 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev,ray]'
 	touch $@
 
-# `npm install` (not `npm ci`) because anvil lists optional binaries for every platform and the
-# registry reachable here serves only some of them, so no lock file can list them all and `npm ci`
-# would refuse it. `npm install` installs exactly the locked tree and leaves the lock unchanged.
+# `npm ci`: exactly the locked tree. The lock lists anvil's native package for every platform
+# (the registry serves them all now), so it stays in sync with package.json on any machine.
 node_modules/.installed: package.json package-lock.json
-	npm install --no-audit --no-fund
+	npm ci --no-audit --no-fund
 	touch $@
 
 install: $(BIN)/.installed node_modules/.installed

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from zksolvency.prover import tools
 from zksolvency.prover.config import CircuitConfig
 from zksolvency.zkcore.bundle import write_atomic
-from zksolvency.zkcore.errors import InputError, ZkSolvencyError
+from zksolvency.zkcore.errors import InputError, ToolError, ZkSolvencyError
 
 #: Resident memory of one worker on the default instance (node prover with the proving key loaded,
 #: measured by ``bench/epoch.py``), plus head-room; sizes the default worker count.
@@ -97,7 +97,14 @@ class ProverWorker:
         t = time.monotonic()
         try:
             prepared = self.ctx.prepare(job.statement)
-            reply = self._server().request({"input": prepared.input})
+            try:
+                reply = self._server().request({"input": prepared.input})
+            except ToolError:
+                # The prover process died under this request. Its pipe can report EOF a moment
+                # before the process is reaped, so `poll()` may not know yet: drop the server
+                # outright, and the next request (the driver's retry) starts a fresh one.
+                self.close(kill=True)
+                raise
             if not reply.get("ok"):
                 raise ZkSolvencyError(f"prover: {reply.get('error')}")
             proof, public = reply.get("proof"), reply.get("public")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from zksolvency.prover import tools
+from zksolvency.prover.batch_verifier import write_batch_verifier
 from zksolvency.prover.config import ROOT
 from zksolvency.prover.setup import find_ptau, make_dev_ptau, make_keys
 
@@ -58,6 +59,8 @@ def _keyed(r1cs: Path, ptau: Path | None, out: Path) -> Keyed:
     record = make_keys(r1cs, ptau, k.zkey, k.vkey, {"circuit": "four_signals", **prov})
     tools.snarkjs("zkey", "export", "solidityverifier", k.zkey, k.solidity)
     k.solidity.write_text(f"// zkey sha256:  {record['zkey_sha256']}\n" + k.solidity.read_text())
+    # `chain deploy` puts the batch verifier of the same key beside the single one, as `setup` does
+    write_batch_verifier(json.loads(k.vkey.read_text()), out / "Groth16BatchVerifier.sol")
     return k
 
 

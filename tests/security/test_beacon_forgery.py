@@ -140,25 +140,38 @@ def test_forged_bundle_for_an_insolvent_account_is_refused_by_project_keys(
 
 
 def test_beacon_forgery_passes_the_solidity_verifier_and_deploy_refuses_it(lab: Lab, tmp_path: Path) -> None:
-    """On chain the same: the generated verifier of a beacon key accepts the forgery, the one of a
-    project-made key does not, and `Chain.deploy` refuses the beacon key unless told otherwise."""
+    """On chain the same: with a beacon key deployed (only by explicit choice), a forged proof
+    attests an account in `SolvencyRegistry.attest`; with a key made the project's way the same
+    forgery reverts, and `Chain.deploy` refuses the beacon key unless told otherwise."""
     from zksolvency.onchain import anvil
-    from zksolvency.onchain.client import Chain, proof_calldata
+    from zksolvency.onchain.client import Chain, ChainError, proof_calldata
     from zksolvency.zkcore.errors import InputError
 
     _tau, alpha, beta = beacon_secrets(lab.beacon.ptau)
-    signals = _random_signals(len(SIGNAL_NAMES))
     node = anvil.start(tmp_path)
     try:
         ch = Chain(node.rpc, tmp_path / "deployment.json")
         with pytest.raises(InputError, match="insecure-beacon"):
             ch.deploy(lab.beacon.solidity, "four_signals", 60)
-        results = []
-        for keyed, allow in ((lab.beacon, True), (lab.project, False)):
+        accepted = []
+        for n, (keyed, allow) in enumerate(((lab.beacon, True), (lab.project, False))):
             ch.deploy(keyed.solidity, "four_signals", 60, allow_insecure_key=allow)
+            # a venue flow with arbitrary roots: the forger needs no witness, only the public key
+            victim = "0x" + secrets.token_hex(20)
+            market_root, ledger_root = (secrets.randbelow(R - 1) + 1 for _ in range(2))
+            ch.publish(n + 1, market_root)
+            index = ch.enroll([victim]).indices
+            ch.publish_ledger(n + 1, ledger_root)
+            signals = [1, index[next(iter(index))] * 2**160 + int(victim, 16), ledger_root, market_root]
             proof = forge(keyed.vk(), alpha * beta % R, signals)
             a, b, c, s = proof_calldata(proof, [str(x) for x in signals])
-            results.append(ch.contract("verifier").functions.verifyProof(a, b, c, s).call())
-        assert results == [True, False]
+            raw = ch.contract("verifier").functions.verifyProof(a, b, c, s).call()
+            bundle = {"proof": proof, "public_signals": [str(x) for x in signals], "claims": {"account": victim, "epoch": n + 1}}
+            try:
+                ch.submit_proof("attest", bundle)
+            except ChainError as e:
+                assert "SolvencyRegistry__InvalidProof" in str(e)
+            accepted.append((raw, ch.status(victim)["solvent_now"]))
+        assert accepted == [(True, True), (False, False)]
     finally:
         anvil.stop(node.pid)
