@@ -2,7 +2,9 @@
 pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {IBatchVerifier} from "./interfaces/IBatchVerifier.sol";
+import {ISolvencyRegistry} from "./interfaces/ISolvencyRegistry.sol";
 import {IVerifier} from "./interfaces/IVerifier.sol";
 import {MarginOracle} from "./MarginOracle.sol";
 
@@ -20,19 +22,15 @@ import {MarginOracle} from "./MarginOracle.sol";
 ///      recorded on a failed proof and gas estimation finds the gas a successful verification needs.
 ///      Trust: the venue is the source of truth for books (traders check their statements against
 ///      the published root); everything else is enforced here and by the proof.
-contract SolvencyRegistry is AccessControl {
+///      OpenZeppelin `Multicall` lets a keeper read many accounts' `status` in one `eth_call`
+///      (it delegatecalls this contract, so `msg.sender` and every role check stay as they are).
+contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     uint256 internal constant SNARK_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
     /// @notice Enrolls accounts and publishes ledger roots.
     bytes32 public constant VENUE_ROLE = keccak256("VENUE_ROLE");
     /// @notice Resolves flags after liquidating or clearing an account.
     bytes32 public constant LIQUIDATOR_ROLE = keccak256("LIQUIDATOR_ROLE");
-
-    enum Flag {
-        None,
-        Insolvent,
-        Stale
-    }
 
     /// @dev Everything about one account in one storage slot (216 bits), so an attestation reads
     ///      one slot and rewrites it. `seq` is an oracle publication sequence number: of the last
@@ -327,6 +325,7 @@ contract SolvencyRegistry is AccessControl {
     function status(address account)
         external
         view
+        override
         returns (
             bool enrolled,
             uint64 index,
@@ -350,10 +349,17 @@ contract SolvencyRegistry is AccessControl {
     /// @notice True iff the account is attested solvent for the oracle's latest epoch and unflagged.
     /// @param account The account.
     /// @return Whether the account is currently attested solvent.
-    function isSolvent(address account) external view returns (bool) {
+    function isSolvent(address account) external view override returns (bool) {
         AccountState storage st = _state[account];
         uint64 latestSeq = oracle.publicationCount();
         return latestSeq != 0 && st.flag == Flag.None && st.attested && st.seq == latestSeq;
+    }
+
+    /// @notice The account's flag (one storage read): `None` unless it is flagged for liquidation.
+    /// @param account The account.
+    /// @return The flag.
+    function flagOf(address account) external view override returns (Flag) {
+        return _state[account].flag;
     }
 
     /// @notice The account enrolled at an index (address(0) beyond `enrolledCount`).

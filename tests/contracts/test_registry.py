@@ -85,6 +85,8 @@ def test_flag_insolvent_with_a_real_proof(chain: Chain, roles: Roles, venue_proo
     res = chain.submit_proof("flag", b, roles.others[0])
     st = chain.status(ADDR)
     assert st["flag"] == "insolvent" and st["flagged_epoch"] == 42 and not st["solvent_now"]
+    flag_of = chain.contract("registry").functions.flagOf
+    assert (flag_of(ADDR).call(), flag_of(OTHER).call()) == (1, 0)  # the protocol's one-SLOAD view
     logs = chain.contract("registry").events.FlaggedInsolvent().get_logs(from_block=res.block, to_block=res.block)
     assert [(x["args"]["account"], x["args"]["epoch"], x["args"]["by"]) for x in logs] == [(ADDR, 42, roles.others[0])]
     # a flag sticks until the liquidator resolves it: no second flag, no stale flag over it
