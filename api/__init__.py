@@ -27,7 +27,10 @@ from typing import TYPE_CHECKING
 from zksolvency.zkcore.errors import CapacityError, InputError, ToolError, ZkSolvencyError
 
 if TYPE_CHECKING:
+    import threading
+
     from zksolvency.onchain.client import Chain
+    from zksolvency.onchain.keeper import Keeper, TickResult
     from zksolvency.prover.engine import MarginReport
     from zksolvency.prover.epoch import EpochReport, Outcome
     from zksolvency.prover.prove import ProveResult
@@ -46,6 +49,7 @@ __all__ = [
     "chain",
     "check",
     "commit",
+    "keeper",
     "load_account",
     "load_market",
     "load_statement",
@@ -53,6 +57,7 @@ __all__ = [
     "new_salt",
     "prove",
     "prove_epoch",
+    "run_keeper",
     "setup",
     "verify",
     "verify_batch",
@@ -383,3 +388,69 @@ def chain(rpc: str | None = None, deployment: StrPath | None = None, *, build_di
 
     build = Path(build_dir) if build_dir is not None else None
     return Chain(resolve_rpc(rpc, build), Path(deployment) if deployment is not None else None, build)
+
+
+def keeper(
+    rpc: str | None = None,
+    deployment: StrPath | None = None,
+    *,
+    build_dir: StrPath | None = None,
+    sender: str | None = None,
+    max_batch: int | None = None,
+) -> Keeper:
+    """A :class:`~zksolvency.onchain.keeper.Keeper` of the deployment at ``rpc`` (SPEC §8).
+
+    ``keeper(...).tick()`` reads the chain at its latest block and flags every enrolled account
+    past its grace period (in batches); it returns a
+    :class:`~zksolvency.onchain.keeper.TickResult`. Raises
+    :class:`~zksolvency.onchain.client.NodeUnavailable` when the node does not answer.
+    """
+    from zksolvency.onchain.keeper import MAX_BATCH, Keeper
+
+    return Keeper(chain(rpc, deployment, build_dir=build_dir), sender=sender, max_batch=max_batch or MAX_BATCH)
+
+
+def run_keeper(
+    rpc: str | None = None,
+    deployment: StrPath | None = None,
+    *,
+    build_dir: StrPath | None = None,
+    sender: str | None = None,
+    interval: float = 12.0,
+    metrics_port: int | None = None,
+    metrics_addr: str = "127.0.0.1",
+    max_batch: int | None = None,
+    max_backoff: float = 60.0,
+    once: bool = False,
+    stop: threading.Event | None = None,
+    on_tick: Callable[[TickResult], None] | None = None,
+) -> None:
+    """Run the keeper daemon until ``stop`` is set (or for one tick with ``once``).
+
+    Waits for the node with exponential backoff (at start and whenever it goes away), serves
+    Prometheus metrics on ``metrics_port`` when given, and logs one line per action through the
+    ``zksolvency.keeper`` logger. Nothing is kept locally: a restarted keeper resumes from the chain.
+    """
+    import threading
+
+    from zksolvency.onchain.keeper import KeeperMetrics, connect
+
+    stop = stop if stop is not None else threading.Event()
+    metrics = KeeperMetrics()
+    if metrics_port is not None:
+        metrics.serve(metrics_port, metrics_addr)
+
+    def make() -> Keeper:
+        k = keeper(rpc, deployment, build_dir=build_dir, sender=sender, max_batch=max_batch)
+        k.metrics = metrics
+        return k
+
+    k = connect(make, stop, interval=min(interval, max_backoff), max_backoff=max_backoff)
+    if k is None:
+        return
+    if once:
+        res = k.tick()
+        if on_tick is not None:
+            on_tick(res)
+        return
+    k.run(interval, stop, max_backoff=max_backoff, on_tick=on_tick)

@@ -76,9 +76,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from zksolvency.cli import chain, demo, epoch, inputs, ledger, market, proofs
+    from zksolvency.cli import chain, demo, epoch, inputs, keeper, ledger, market, proofs
 
-    for module in (inputs, proofs, ledger, market, chain, epoch, demo):
+    for module in (inputs, proofs, ledger, market, chain, epoch, keeper, demo):
         for command in module.COMMANDS:
             main.add_command(command)
 

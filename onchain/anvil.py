@@ -67,14 +67,21 @@ class Node:
         return {"rpc": self.rpc, "pid": self.pid, "log": self.log}
 
 
-def start(log_dir: Path, *, port: int | None = None, block_time: int | None = None) -> Node:
-    """Start anvil in the background on 127.0.0.1 and wait until it answers."""
+def start(log_dir: Path, *, port: int | None = None, block_time: int | None = None, state: Path | None = None) -> Node:
+    """Start anvil in the background on 127.0.0.1 and wait until it answers.
+
+    ``state``: a file the chain is loaded from when it exists and dumped to when the node stops
+    (anvil ``--state``), so a node stopped with :func:`stop` and started again keeps its blocks,
+    logs and contracts.
+    """
     port = port or free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"anvil-{port}.log"
     args = [str(anvil_binary()), "--host", "127.0.0.1", "--port", str(port), "--silent"]
     if block_time:
         args += ["--block-time", str(block_time)]
+    if state is not None:
+        args += ["--state", str(state)]
     with log.open("w") as out:
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"

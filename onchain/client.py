@@ -41,6 +41,10 @@ class ChainError(ZkSolvencyError):
     exit_code = 1
 
 
+class NodeUnavailable(ChainError):
+    """The JSON-RPC node did not answer (down, restarting, or the connection dropped)."""
+
+
 def chain_dir(build: Path | None = None) -> Path:
     """Where the node record, deployment file and compiled contracts live (under ``build``)."""
     return (build if build is not None else build_dir()) / "chain"
@@ -233,7 +237,7 @@ class Chain:
         self.build = build
         self.w3 = Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 60}))
         if not self.w3.is_connected():
-            raise ChainError(f"no JSON-RPC node answers at {rpc}")
+            raise NodeUnavailable(f"no JSON-RPC node answers at {rpc}")
         self.deployment_file = deployment or deployment_path(build)
         self._deployment: dict[str, Any] | None = None
         self._compiled: dict[str, Compiled] | None = None
@@ -371,6 +375,7 @@ class Chain:
             "batch_verifier": batch_verifier,
             "oracle": oracle,
             "registry": registry,
+            "deploy_block": t3.block,  # where a keeper starts following the registry's events
             "grace_period": grace_period,
             "vkey_sha256": key.digest,
             "key_trust": key.trust,

@@ -1,0 +1,73 @@
+"""``zksolvency keeper run``: the daemon that flags accounts past their grace period (SPEC §8)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+import click
+from zksolvency.cli.app import build_option
+from zksolvency.cli.chain import deployment_option, from_option, rpc_option
+
+
+@click.group("keeper")
+def keeper_group() -> None:
+    """Keepers: act on the registry's rules so nobody has to watch the chain by hand."""
+
+
+@keeper_group.command("run")
+@rpc_option
+@deployment_option
+@build_option
+@from_option
+@click.option("--interval", type=click.FloatRange(0.1), default=12.0, show_default=True, help="seconds between ticks")
+@click.option("--metrics-port", type=click.IntRange(0, 65535), default=None, help="serve Prometheus metrics on this port")
+@click.option("--metrics-addr", default="127.0.0.1", show_default=True, help="address the metrics server binds")
+@click.option("--max-batch", type=click.IntRange(1), default=None, help="most accounts per flagStale (default 500)")
+@click.option("--max-backoff", type=click.FloatRange(0.1), default=60.0, show_default=True, help="longest wait for a node")
+@click.option("--once", is_flag=True, help="one tick, then exit (for cron jobs)")
+def keeper_run(
+    rpc: str | None,
+    deployment: Path | None,
+    build: Path | None,
+    sender: str | None,
+    interval: float,
+    metrics_port: int | None,
+    metrics_addr: str,
+    max_batch: int | None,
+    max_backoff: float,
+    once: bool,
+) -> None:
+    """Watch the oracle and the registry; after each epoch's grace period, flag every enrolled
+    account without an attestation (in batches). Logs one line per action; survives node restarts;
+    needs no local state. Stops cleanly (exit 0) on SIGINT or SIGTERM."""
+    import zksolvency
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        logging.getLogger("zksolvency.keeper").info("%s: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    zksolvency.run_keeper(
+        rpc=rpc,
+        deployment=deployment,
+        build_dir=build,
+        sender=sender,
+        interval=interval,
+        metrics_port=metrics_port,
+        metrics_addr=metrics_addr,
+        max_batch=max_batch,
+        max_backoff=max_backoff,
+        once=once,
+        stop=stop,
+    )
+
+
+COMMANDS = (keeper_group,)

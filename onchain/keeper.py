@@ -1,0 +1,371 @@
+"""The keeper (SPEC §8): watch the oracle and the registry, flag every account that missed its
+grace period, and expose what it did as metrics.
+
+Each :meth:`Keeper.tick` reads the chain at one block and decides from that alone (no local state,
+so a restarted keeper carries on where the chain is):
+
+1. follow the registry's ``Enrolled`` events up to the block, scanning logs in bounded block ranges
+   (a node caps ``eth_getLogs``), so the keeper watches every enrolled account;
+2. read every account's ``status`` at that block, many per ``eth_call`` through the registry's
+   ``multicall``;
+3. :func:`due`: an account is flagged when it is unflagged, owes an attestation (``staleAt`` is set)
+   and the clock of the block the flag will land in has reached ``staleAt``: the same rule as
+   ``flagStale`` on chain, at the exact second the grace period ends;
+4. send ``flagStale`` in batches that fit the block gas limit and the EIP-7825 cap.
+
+Races are harmless: ``flagStale`` skips accounts that are no longer stale (another keeper flagged
+them, the trader attested), and a transaction that would flag none fails in its gas estimate, which
+the keeper logs and drops; the next tick re-reads the chain instead of retrying blindly. A node that
+goes away is waited for with exponential backoff (tenacity) and picked up again when it answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from eth_abi.abi import decode as abi_decode
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential
+from web3 import Web3
+from web3.exceptions import ProviderConnectionError, Web3Exception
+from zksolvency.onchain.batch import TX_GAS_CAP
+from zksolvency.onchain.client import ChainError, FlagStaleResult, NodeUnavailable
+from zksolvency.zkcore.errors import ZkSolvencyError
+
+if TYPE_CHECKING:
+    from zksolvency.onchain.client import Chain
+
+log = logging.getLogger("zksolvency.keeper")
+
+#: Most blocks one ``eth_getLogs`` asks for (public nodes cap ranges at 1k-10k blocks).
+LOG_RANGE = 5_000
+#: Accounts per ``multicall`` of ``status`` (~15k gas each: far below an eth_call's gas cap).
+STATUS_CHUNK = 500
+#: Most accounts per ``flagStale`` (measured ~11.5k gas per account after the first: 500 accounts
+#: are ~6M gas, a fifth of a 30M block and under the 2^24 transaction cap).
+MAX_BATCH = 500
+#: Upper bounds of a ``flagStale``'s gas, for splitting batches before anything is sent.
+FLAG_GAS_BASE_BOUND = 80_000
+FLAG_GAS_PER_ACCOUNT_BOUND = 25_000
+_STATUS_TYPES = ["bool", "uint64", "bool", "uint64", "uint8", "uint64", "uint64"]
+_FLAGS = ("none", "insolvent", "stale")
+
+
+@dataclass(frozen=True)
+class AccountStatus:
+    """What the registry says of one account at one block (its ``status`` view)."""
+
+    account: str
+    index: int
+    attested_epoch: int | None
+    flag: str
+    stale_at: int | None
+
+
+def due(statuses: Iterable[AccountStatus], now: int) -> list[AccountStatus]:
+    """The accounts ``flagStale`` flags in a block with timestamp ``now``: unflagged, owing an
+    attestation, and ``now`` at or past the end of their grace period (``staleAt``)."""
+    return [s for s in statuses if s.flag == "none" and s.stale_at is not None and now >= s.stale_at]
+
+
+def batches(accounts: Sequence[str], max_batch: int, gas_limit: int) -> list[list[str]]:
+    """Split ``accounts`` into ``flagStale`` calls of at most ``max_batch`` that fit ``gas_limit``."""
+    fit = max(1, (gas_limit - FLAG_GAS_BASE_BOUND) // FLAG_GAS_PER_ACCOUNT_BOUND)
+    n = max(1, min(max_batch, fit))
+    return [list(accounts[i : i + n]) for i in range(0, len(accounts), n)]
+
+
+class KeeperMetrics:
+    """The keeper's Prometheus metrics, in a registry of their own (one per keeper)."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        r = self.registry
+        self.accounts_watched = Gauge("zksolvency_keeper_accounts_watched", "Enrolled accounts the keeper follows", registry=r)
+        self.accounts_due = Gauge(
+            "zksolvency_keeper_accounts_due", "Accounts past their grace period at the last tick", registry=r
+        )
+        self.last_epoch = Gauge("zksolvency_keeper_last_epoch_seen", "The oracle's latest epoch at the last tick", registry=r)
+        self.last_block = Gauge("zksolvency_keeper_last_block_seen", "The block the last tick read", registry=r)
+        self.node_up = Gauge("zksolvency_keeper_node_up", "1 while the node answers, 0 while it does not", registry=r)
+        self.flags = Counter("zksolvency_keeper_flags_sent", "Accounts flagged stale by this keeper", registry=r)
+        self.txs = Counter("zksolvency_keeper_transactions", "flagStale transactions by outcome", ["outcome"], registry=r)
+        self.gas = Counter("zksolvency_keeper_gas_spent", "Gas used by this keeper's mined transactions", registry=r)
+        self.ticks = Counter("zksolvency_keeper_ticks", "Completed ticks", registry=r)
+        self.node_errors = Counter(
+            "zksolvency_keeper_node_errors", "Ticks that failed because the node did not answer", registry=r
+        )
+        self.reaction = Histogram(
+            "zksolvency_keeper_reaction_seconds",
+            "From the end of an account's grace period to the block that flagged it",
+            buckets=(1, 2, 5, 10, 30, 60, 300, 900, 3600),
+            registry=r,
+        )
+
+    def serve(self, port: int, addr: str = "127.0.0.1") -> None:
+        """Expose the metrics over HTTP on ``addr:port`` (``/metrics``) from a daemon thread."""
+        start_http_server(port, addr=addr, registry=self.registry)
+
+
+@dataclass
+class TickResult:
+    """What one tick saw and did."""
+
+    block: int
+    timestamp: int
+    epoch: int | None
+    watched: int
+    due: list[str] = field(default_factory=list)
+    flagged: list[str] = field(default_factory=list)
+    transactions: list[FlagStaleResult] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # why a batch was not sent or reverted
+
+
+#: What a node that went away raises through web3's HTTP provider (requests' errors are OSErrors).
+_NODE_ERRORS = (OSError, ProviderConnectionError)
+
+
+class Keeper:
+    """Flags stale accounts of one registry deployment; see the module docstring.
+
+    ``chain``: the deployment to watch (its file gives addresses, ABIs and the registry's deploy
+    block, where the event scan starts). ``sender``: who sends (default: the node's first account,
+    or ``$ZKSOLVENCY_PRIVATE_KEY``).
+    """
+
+    def __init__(
+        self,
+        chain: Chain,
+        *,
+        sender: str | None = None,
+        max_batch: int = MAX_BATCH,
+        log_range: int = LOG_RANGE,
+        metrics: KeeperMetrics | None = None,
+    ) -> None:
+        if max_batch < 1 or log_range < 1:
+            raise ValueError("max_batch and log_range must be positive")
+        self.chain = chain
+        self.sender = sender
+        self.max_batch = max_batch
+        self.log_range = log_range
+        self.metrics = metrics if metrics is not None else KeeperMetrics()
+        self.registry = chain.contract("registry")
+        self.oracle = chain.contract("oracle")
+        self._accounts: list[str] = []  # enrolled, in index order (a cache of the chain's events)
+        self._next_block = int(chain.deployment.get("deploy_block", 0))
+
+    # ------------------------------------------------------------ reading the chain
+
+    @property
+    def accounts(self) -> list[str]:
+        """Every enrolled account seen so far, in index order."""
+        return list(self._accounts)
+
+    def sync_accounts(self, to_block: int) -> list[str]:
+        """Follow ``Enrolled`` events up to ``to_block`` in ranges of at most ``log_range`` blocks;
+        returns the accounts new since the last call."""
+        new: list[str] = []
+        event = self.registry.events.Enrolled()
+        while self._next_block <= to_block:
+            end = min(to_block, self._next_block + self.log_range - 1)
+            logs = event.get_logs(from_block=self._next_block, to_block=end)
+            for entry in sorted(logs, key=lambda e: int(e["args"]["index"])):
+                index, account = int(entry["args"]["index"]), str(entry["args"]["account"])
+                if index != len(self._accounts):  # indices come in order, never reused
+                    raise ChainError(f"Enrolled events out of order: index {index} after {len(self._accounts)} accounts")
+                self._accounts.append(account)
+                new.append(account)
+            self._next_block = end + 1
+        return new
+
+    def statuses(self, accounts: Sequence[str], block: int) -> list[AccountStatus]:
+        """Every account's ``status`` at ``block``, ``STATUS_CHUNK`` per ``multicall``."""
+        out: list[AccountStatus] = []
+        for i in range(0, len(accounts), STATUS_CHUNK):
+            chunk = accounts[i : i + STATUS_CHUNK]
+            calls = [self.registry.encode_abi("status", args=[a]) for a in chunk]
+            results = self.registry.functions.multicall(calls).call(block_identifier=block)
+            for account, raw in zip(chunk, results, strict=True):
+                enrolled, index, attested, attested_epoch, flag, _flagged_epoch, stale_at = abi_decode(_STATUS_TYPES, raw)
+                if not enrolled:
+                    raise ChainError(f"{account} has an Enrolled event but is not enrolled at block {block}")
+                out.append(
+                    AccountStatus(
+                        account, int(index), int(attested_epoch) if attested else None, _FLAGS[int(flag)], int(stale_at) or None
+                    )
+                )
+        return out
+
+    def _clock(self, block: Mapping[str, Any]) -> int:
+        """The timestamp the next block will have at least: the node's pending block where it has
+        one (anvil, geth), else the latest block's."""
+        latest = int(block["timestamp"])
+        try:
+            pending = int(self.chain.w3.eth.get_block("pending")["timestamp"])
+        except (Web3Exception, ValueError, KeyError):
+            return latest
+        return max(latest, pending)
+
+    # ------------------------------------------------------------ one tick
+
+    def tick(self) -> TickResult:
+        """Read the chain at the latest block, flag every account that is due, and return what
+        happened. Raises :class:`NodeUnavailable` when the node does not answer."""
+        try:
+            return self._tick()
+        except _NODE_ERRORS as e:
+            raise NodeUnavailable(f"node {self.chain.rpc} does not answer: {type(e).__name__}") from e
+
+    def _tick(self) -> TickResult:
+        m = self.metrics
+        head = self.chain.w3.eth.get_block("latest")
+        number = int(head["number"])
+        self.sync_accounts(number)
+        epoch, _root, _at, seq = self.oracle.functions.latest().call(block_identifier=number)
+        result = TickResult(number, self._clock(head), int(epoch) if seq else None, len(self._accounts))
+        m.node_up.set(1)
+        m.last_block.set(number)
+        m.accounts_watched.set(len(self._accounts))
+        if result.epoch is not None:
+            m.last_epoch.set(result.epoch)
+        todo = due(self.statuses(self._accounts, number), result.timestamp)
+        stale_at = {s.account: s.stale_at or 0 for s in todo}
+        result.due = [s.account for s in todo]
+        m.accounts_due.set(len(todo))
+        if todo:
+            log.info(
+                "epoch %s, block %d: %d of %d accounts past their grace period",
+                result.epoch,
+                number,
+                len(todo),
+                len(self._accounts),
+            )
+        limit = min(int(head["gasLimit"]), TX_GAS_CAP)
+        for batch in batches(result.due, self.max_batch, limit):
+            try:
+                res = self.chain.flag_stale(batch, self.sender)
+            except NodeUnavailable:
+                raise
+            except ChainError as e:
+                # another keeper or the traders got there first, or the node refused: the next tick
+                # re-reads the chain instead of resending the same batch
+                m.txs.labels("refused").inc()
+                result.refused.append(str(e))
+                log.warning("flagStale of %d accounts not sent or reverted: %s", len(batch), e)
+                continue
+            m.txs.labels("mined").inc()
+            m.gas.inc(res.gas_used)
+            m.flags.inc(len(res.flagged))
+            mined_at = int(self.chain.w3.eth.get_block(res.block)["timestamp"])
+            for a in res.flagged:
+                m.reaction.observe(max(0, mined_at - stale_at[a]))
+            result.transactions.append(res)
+            result.flagged += res.flagged
+            log.info(
+                "epoch %s: flagged %d stale (%s) in tx %s, gas %d (%d per account)%s",
+                result.epoch,
+                len(res.flagged),
+                _some(res.flagged),
+                res.tx_hash,
+                res.gas_used,
+                res.gas_per_account,
+                f"; {len(res.skipped)} no longer stale" if res.skipped else "",
+            )
+        m.ticks.inc()
+        return result
+
+    # ------------------------------------------------------------ the daemon loop
+
+    def run(
+        self,
+        interval: float,
+        stop: threading.Event,
+        *,
+        max_backoff: float = 60.0,
+        on_tick: Callable[[TickResult], None] | None = None,
+    ) -> None:
+        """Tick every ``interval`` seconds until ``stop`` is set. While the node does not answer,
+        wait with exponential backoff (from ``interval`` up to ``max_backoff``) and carry on when it
+        is back; a tick that fails for another reason is logged and the loop goes on."""
+
+        def down(state: RetryCallState) -> None:
+            self.metrics.node_up.set(0)
+            self.metrics.node_errors.inc()
+            wait = state.next_action.sleep if state.next_action else interval
+            log.warning("node %s unreachable (attempt %d); retrying in %.1fs", self.chain.rpc, state.attempt_number, wait)
+
+        retrying = Retrying(
+            retry=retry_if_exception_type(NodeUnavailable),
+            wait=wait_exponential(multiplier=interval, min=interval, max=max_backoff),
+            before_sleep=down,
+            sleep=_sleeper(stop),  # a stop wakes the wait at once; the attempt then returns
+        )
+        log.info("watching registry %s on %s every %.1fs", self.registry.address, self.chain.rpc, interval)
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                # stop is checked between retries: a set stop makes the next wait return at once
+                for attempt in retrying:
+                    with attempt:
+                        if stop.is_set():
+                            return
+                        res = self.tick()
+                        if attempt.retry_state.attempt_number > 1:
+                            log.info("node %s answers again at block %d", self.chain.rpc, res.block)
+                        if on_tick is not None:
+                            on_tick(res)
+            except ZkSolvencyError as e:  # a call refused for another reason: log it, carry on
+                log.error("tick failed: %s", e)
+            stop.wait(max(0.0, interval - (time.monotonic() - started)))
+
+
+def _some(accounts: Sequence[str], shown: int = 4) -> str:
+    """A few addresses for a log line, and how many more there are."""
+    more = len(accounts) - shown
+    return ", ".join(accounts[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+def _sleeper(stop: threading.Event) -> Callable[[float], None]:
+    """tenacity's sleep: wait on ``stop``, so a stop request ends a backoff at once."""
+
+    def sleep(seconds: float) -> None:
+        stop.wait(seconds)
+
+    return sleep
+
+
+def checksum(accounts: Iterable[str]) -> list[str]:
+    """Addresses in checksum form (how the registry's events and the keeper's logs spell them)."""
+    return [str(Web3.to_checksum_address(a)) for a in accounts]
+
+
+def connect(
+    make: Callable[[], Keeper],
+    stop: threading.Event,
+    *,
+    interval: float = 1.0,
+    max_backoff: float = 60.0,
+) -> Keeper | None:
+    """Build a keeper with ``make``, waiting with exponential backoff while its node does not
+    answer yet (a keeper may start before its node); None if ``stop`` is set meanwhile."""
+
+    def waiting(state: RetryCallState) -> None:
+        wait = state.next_action.sleep if state.next_action else interval
+        log.warning("no node yet (%s); retrying in %.1fs", state.outcome.exception() if state.outcome else "?", wait)
+
+    for attempt in Retrying(
+        retry=retry_if_exception_type((NodeUnavailable, *_NODE_ERRORS)),
+        wait=wait_exponential(multiplier=interval, min=interval, max=max_backoff),
+        before_sleep=waiting,
+        sleep=_sleeper(stop),
+    ):
+        with attempt:
+            if stop.is_set():
+                return None
+            return make()
+    return None

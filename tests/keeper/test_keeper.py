@@ -1,0 +1,205 @@
+"""The keeper as a real process against a real anvil (SPEC §8): it flags exactly the enrolled
+accounts without an attestation once their grace period is over, none before; a second keeper
+beside it sets no flag twice; it carries on across a node restart (state kept with anvil --state)
+and resumes after its own restart from the chain alone."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+from zksolvency.onchain.keeper import Keeper, TickResult
+
+from tests.keeper.conftest import (
+    EXTRA,
+    Venue,
+    metric,
+    metrics,
+    set_time,
+    start_keeper,
+    stop_keeper,
+    ticks_pass,
+    wait_for,
+)
+
+
+def _expected(v: Venue) -> set[str]:
+    return set(v.accounts) - set(v.attested)
+
+
+def _all_flagged(v: Venue) -> bool:
+    return set(v.flagged_events()) >= _expected(v)
+
+
+def test_keeper_flags_exactly_the_unattested_accounts_after_the_grace_period(venue: Venue) -> None:
+    proc, port, log = start_keeper(venue, "a", "--max-batch", "16")
+    stale_at = venue.stale_at()
+    set_time(venue, stale_at - 60)  # a minute before the grace period ends
+    ticks_pass(port)
+    assert venue.flagged_events() == [] and metric(port, "zksolvency_keeper_flags_sent_total") == 0
+    m = metrics(port)
+    assert m is not None
+    assert m["zksolvency_keeper_accounts_watched"] == len(venue.accounts) == EXTRA + 2
+    assert m["zksolvency_keeper_last_epoch_seen"] == 42 and m["zksolvency_keeper_accounts_due"] == 0
+
+    set_time(venue, stale_at)  # the second it ends
+    wait_for(lambda: _all_flagged(venue), what="the stale accounts flagged")
+    ticks_pass(port)
+    events = venue.flagged_events()
+    assert set(events) == _expected(venue) and len(events) == len(set(events))  # exactly those, once each
+    for a in venue.accounts:
+        assert venue.chain.status(a)["flag"] == ("none" if a in venue.attested else "stale")
+    m = metrics(port)
+    assert m is not None
+    assert m["zksolvency_keeper_flags_sent_total"] == len(_expected(venue))
+    txs = m["zksolvency_keeper_transactions_total{outcome=mined}"]
+    assert txs == -(-len(_expected(venue)) // 16)  # batches of at most --max-batch
+    assert m["zksolvency_keeper_gas_spent_total"] > 0 and m["zksolvency_keeper_reaction_seconds_count"] == len(_expected(venue))
+    assert stop_keeper(proc) == 0
+    text = log.read_text()
+    assert text.count("flagged ") == txs and "SIGTERM: stopping" in text and "Traceback" not in text
+
+
+def test_two_keepers_set_no_flag_twice(venue: Venue) -> None:
+    procs = [start_keeper(venue, name, interval=0.2) for name in ("a", "b")]
+    set_time(venue, venue.stale_at())
+    wait_for(lambda: _all_flagged(venue), what="the stale accounts flagged")
+    for _p, port, _log in procs:
+        ticks_pass(port)
+    events = venue.flagged_events()
+    assert Counter(events) == Counter(_expected(venue))  # every stale account flagged exactly once
+    flags = [metric(port, "zksolvency_keeper_flags_sent_total") for _p, port, _log in procs]
+    assert sum(flags) == len(_expected(venue))
+    for proc, _port, _log in procs:
+        assert stop_keeper(proc) == 0
+
+
+def test_keeper_carries_on_across_a_node_restart(venue: Venue) -> None:
+    proc, port, log = start_keeper(venue, "a")
+    ticks_pass(port)
+    venue.restart_node()  # anvil stops (its chain dumped to --state) and starts again on the same port
+    wait_for(lambda: "unreachable" in log.read_text(), what="the keeper to notice the node went away", timeout=30)
+    wait_for(lambda: "answers again" in log.read_text(), what="the keeper to reconnect", timeout=60)
+    assert venue.chain.status(venue.accounts[0])["enrolled"]  # the same chain: state was kept
+    set_time(venue, venue.stale_at())
+    wait_for(lambda: _all_flagged(venue), what="the stale accounts flagged after the restart")
+    assert metric(port, "zksolvency_keeper_node_up") == 1 and metric(port, "zksolvency_keeper_node_errors_total") >= 1
+    assert stop_keeper(proc) == 0
+
+
+def test_restarted_keeper_resumes_from_the_chain_without_reflagging(venue: Venue) -> None:
+    proc, port, _log = start_keeper(venue, "first")
+    set_time(venue, venue.stale_at())
+    wait_for(lambda: _all_flagged(venue), what="the stale accounts flagged")
+    assert stop_keeper(proc) == 0
+    keeper_addr = venue.roles["keeper"]
+    nonce = venue.chain.w3.eth.get_transaction_count(keeper_addr)  # type: ignore[arg-type]
+
+    proc, port, _log = start_keeper(venue, "second")  # no local state: it reads the chain again
+    ticks_pass(port, 5)
+    assert metric(port, "zksolvency_keeper_accounts_watched") == len(venue.accounts)
+    assert metric(port, "zksolvency_keeper_flags_sent_total") == 0 and metric(port, "zksolvency_keeper_accounts_due") == 0
+    assert venue.chain.w3.eth.get_transaction_count(keeper_addr) == nonce  # type: ignore[arg-type]  # sent nothing
+    assert len(venue.flagged_events()) == len(_expected(venue))
+
+    # the next epoch: the account that attested 42 owes 43, and the same keeper flags it in time
+    ch, roles = venue.chain, venue.roles
+    ch.publish(43, 12345, roles["admin"])
+    ch.publish_ledger(43, 67890, roles["venue"])
+    attested = venue.attested[0]
+    set_time(venue, int(ch.status(attested)["stale_at"]))
+    wait_for(lambda: ch.status(attested)["flag"] == "stale", what="the epoch-43 flag")
+    assert metric(port, "zksolvency_keeper_flags_sent_total") == 1
+    assert stop_keeper(proc) == 0
+
+
+def test_a_lost_race_is_logged_and_not_resent(venue: Venue) -> None:
+    """Two keepers tick on the same block while neither's transaction is mined yet (automine off):
+    the one that loses has its flagStale refused (at its estimate, which sees the pending flags, or
+    on chain, after the winner's), logs it, and its next tick, reading the chain afresh, sends
+    nothing: no blind retry."""
+    ch = venue.chain
+    a, b = Keeper(ch, sender=venue.roles["keeper"]), Keeper(ch, sender=venue.roles["admin"])
+    set_time(venue, venue.stale_at())
+    ch.w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    results: dict[str, object] = {}
+    try:
+        threads = [threading.Thread(target=lambda k=k, n=n: results.__setitem__(n, k.tick())) for n, k in (("a", a), ("b", b))]
+        threads[0].start()
+        wait_for(lambda: _pending(venue) >= 1, what="the first keeper's transaction in the pool")
+        threads[1].start()
+        wait_for(lambda: "b" in results or _pending(venue) >= 2, what="the second keeper to send or give up")
+        time.sleep(0.3)
+        ch.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        ch.w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+    ra, rb = results["a"], results["b"]
+    assert isinstance(ra, TickResult) and isinstance(rb, TickResult)
+    assert set(ra.flagged) == _expected(venue) and rb.flagged == []  # one winner
+    assert len(rb.refused) == 1 and ("AccountFlagged" in rb.refused[0] or "failed" in rb.refused[0]), rb.refused
+    assert Counter(venue.flagged_events()) == Counter(_expected(venue))
+    nonce = ch.w3.eth.get_transaction_count(venue.roles["admin"])  # type: ignore[arg-type]
+    again = b.tick()
+    assert again.due == [] and again.transactions == [] and again.refused == []
+    assert ch.w3.eth.get_transaction_count(venue.roles["admin"]) == nonce  # type: ignore[arg-type]
+
+
+def _pending(v: Venue) -> int:
+    return int(v.chain.w3.eth.get_block_transaction_count("pending"))
+
+
+def test_keeper_stops_cleanly_while_waiting_for_a_node(venue: Venue) -> None:
+    from zksolvency.onchain import anvil
+
+    proc, port, log = start_keeper(venue, "a")
+    anvil.stop(venue.node.pid)
+    wait_for(lambda: "unreachable" in log.read_text(), what="the keeper to notice", timeout=30)
+    assert metric(port, "zksolvency_keeper_node_up") == 0
+    assert stop_keeper(proc) == 0  # SIGTERM during a backoff ends it at once, cleanly
+    venue.node = anvil.start(venue.dir, port=int(venue.node.rpc.rsplit(":", 1)[1]), state=venue.state)
+
+
+def test_statuses_read_through_multicall_are_the_status_view(venue: Venue) -> None:
+    k = Keeper(venue.chain)
+    head = int(venue.chain.w3.eth.block_number)
+    assert k.sync_accounts(head) == venue.accounts and k.sync_accounts(head) == []  # incremental
+    rows = k.statuses(k.accounts, head)
+    for row in rows:
+        st = venue.chain.status(row.account)
+        assert (row.index, row.attested_epoch, row.flag, row.stale_at) == (
+            st["index"],
+            st["attested_epoch"],
+            st["flag"],
+            st["stale_at"],
+        )
+    assert [r.index for r in rows] == list(range(len(venue.accounts)))
+
+
+def test_keeper_scans_events_in_bounded_ranges(venue: Venue) -> None:
+    """With a log range of 2 blocks the keeper still finds every enrollment (one getLogs per range)."""
+    k = Keeper(venue.chain, log_range=2)
+    head = int(venue.chain.w3.eth.block_number)
+    assert k.sync_accounts(head) == venue.accounts
+
+
+def test_keeper_cli_once_and_bad_input(venue: Venue) -> None:
+    import subprocess
+
+    from tests.keeper.conftest import ZKSOLVENCY
+
+    dep = str(venue.dir / "deployment.json")
+    set_time(venue, venue.stale_at())
+    r = subprocess.run(
+        [ZKSOLVENCY, "keeper", "run", "--rpc", venue.node.rpc, "--deployment", dep, "--once"], capture_output=True, text=True
+    )
+    assert r.returncode == 0, r.stderr
+    assert "flagged" in r.stderr and set(venue.flagged_events()) == _expected(venue)
+    r = subprocess.run(
+        [ZKSOLVENCY, "keeper", "run", "--rpc", venue.node.rpc, "--deployment", str(venue.dir / "nope.json"), "--once"],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "nope.json" in r.stderr and "Traceback" not in r.stderr
