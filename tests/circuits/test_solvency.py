@@ -155,8 +155,24 @@ def _recommit(sig: dict[str, Any]) -> None:
 
 
 def test_forged_solvent_claim_is_impossible_without_a_forgery(witness_server: WitnessServer, test_cfg: CircuitConfig) -> None:
-    # control: the honest witness of the insolvent account computes and says 0
-    assert verdict(witness_server, _honest(test_cfg)) == 0
+    """The insolvent book's ledger entry never comes out solvent = 1: a prover that changes what
+    decides the verdict (the collateral, an entry price) is refused under the published ledger
+    root. Control: the same change with the root recomputed over it (another ledger, which the
+    registry would not accept) is solvent, so the refusal is the ledger opening's doing."""
+    honest = _honest(test_cfg)
+    assert verdict(witness_server, honest) == 0
+    tweaks = {
+        "a million USDC more": ("collAmount", 0, str(10**6 * 10**8)),
+        "a short entered far above the mark": ("posEntry", 0, str(70_000 * 10**8)),
+    }
+    for name, (key, slot, value) in tweaks.items():
+        sig = copy.deepcopy(honest)
+        sig[key][slot] = value
+        assert sig["ledgerRoot"] == honest["ledgerRoot"]
+        refused(witness_server, sig)
+        _recommit(sig)
+        assert sig["ledgerRoot"] != honest["ledgerRoot"], name
+        assert verdict(witness_server, sig) == 1, f"{name}: the control should be solvent under its own root"
 
 
 def test_dropping_a_tier_is_refused(witness_server: WitnessServer, test_cfg: CircuitConfig) -> None:
