@@ -121,7 +121,7 @@ def market_root(market: StrPath) -> str:
 
 
 def setup(
-    config: str = "default",
+    config: str | None = None,
     *,
     params: dict[str, int] | None = None,
     build_dir: StrPath | None = None,
@@ -150,7 +150,7 @@ def build_ledger(
     *,
     indices: StrPath | None = None,
     depth: int | None = None,
-    config: str = "default",
+    config: str | None = None,
 ) -> BuiltLedger:
     """Build the epoch's ledger (SPEC §3) and write ``out/ledger.json`` and ``out/statements/``.
 
@@ -238,7 +238,7 @@ def prove(
     market: StrPath,
     out: StrPath,
     *,
-    config: str = "default",
+    config: str | None = None,
     params: dict[str, int] | None = None,
     build_dir: StrPath | None = None,
 ) -> ProveResult:
@@ -285,7 +285,7 @@ def verify(
 
     The caller, never the bundle, decides the key: ``vkey`` (a key file), ``trusted_keys`` (a file
     of allowed key sha256 digests, keys looked up under ``build_dir``), else the key ``setup``
-    recorded for ``config`` (default ``"default"``). Keys labelled ``insecure-beacon`` or
+    recorded for ``config`` (default ``$ZKSOLVENCY_CONFIG`` or ``"default"``). Keys labelled ``insecure-beacon`` or
     ``unknown`` are refused unless ``allow_insecure_key``. ``market`` checks the market root and
     epoch; ``ledger`` (a ``ledger.json``) checks the ledger root, its epoch and that it lists the
     proof's account at the proof's index. Raises :class:`InvalidProof` when the proof or its claims
@@ -342,7 +342,7 @@ def prove_epoch(
     market: StrPath,
     out: StrPath,
     *,
-    config: str = "default",
+    config: str | None = None,
     params: dict[str, int] | None = None,
     build_dir: StrPath | None = None,
     workers: int | None = None,

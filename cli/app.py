@@ -51,7 +51,10 @@ def params_dict(params: tuple[str, ...]) -> dict[str, int]:
 
 
 config_option = click.option(
-    "--config", "config_name", default="default", show_default=True, help="circuit instance from circuits/circuits.json"
+    "--config",
+    "config_name",
+    default=None,
+    help="circuit instance from circuits/circuits.json (default: $ZKSOLVENCY_CONFIG or 'default')",
 )
 param_option = click.option(
     "--param",

@@ -14,6 +14,7 @@ import click
 from zksolvency.cli.app import build_option
 from zksolvency.prover.config import load_config, parse_param
 from zksolvency.zkcore.errors import InputError
+from zksolvency.zkcore.paths import default_config
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
@@ -96,7 +97,12 @@ def chain_down(build: Path | None, as_json: bool) -> None:
 
 
 @chain_group.command("deploy")
-@click.option("--config", "config_name", default="default", show_default=True, help="circuit instance whose verifier to deploy")
+@click.option(
+    "--config",
+    "config_name",
+    default=None,
+    help="circuit instance whose verifier to deploy (default: $ZKSOLVENCY_CONFIG or 'default')",
+)
 @click.option("--param", "params", multiple=True, metavar="NAME=N", help="instance parameter override")
 @click.option("--grace", "grace", type=click.IntRange(0, 2**63), default=3600, show_default=True, help="grace period in seconds")
 @click.option("--venue", default=None, help="venue address: enrolls, publishes ledgers (default: the deployer)")
@@ -110,7 +116,7 @@ def chain_down(build: Path | None, as_json: bool) -> None:
 @build_option
 @json_option
 def chain_deploy(
-    config_name: str,
+    config_name: str | None,
     params: tuple[str, ...],
     grace: int,
     venue: str | None,
@@ -128,7 +134,8 @@ def chain_deploy(
     cfg = load_config(config_name, dict(parse_param(p) for p in params))
     sol = (build if build is not None else build_dir()) / cfg.name / "Groth16Verifier.sol"
     if not sol.is_file():
-        raise InputError(str(sol), None, f"no verifier for {cfg.name}: run `zksolvency setup --config {config_name}` first")
+        hint = f"run `zksolvency setup --config {config_name or default_config()}` first"
+        raise InputError(str(sol), None, f"no verifier for {cfg.name}: {hint}")
     from zksolvency.onchain.client import deployable_key
 
     deployable_key(sol, allow_insecure_key)  # refuse before touching the node

@@ -12,7 +12,7 @@ from zksolvency.cli.app import build_option, config_option, param_option, params
 @config_option
 @param_option
 @build_option
-def demo(config_name: str, params: tuple[str, ...], build: Path | None) -> None:
+def demo(config_name: str | None, params: tuple[str, ...], build: Path | None) -> None:
     """The whole story on an embedded local chain: prove, verify, deploy, attest, flag."""
     from zksolvency.demo import run_demo
     from zksolvency.prover.config import build_dir, load_config

@@ -33,7 +33,7 @@ def epoch_prove(
     workers: int | None,
     ray_address: str | None,
     quiet: bool,
-    config_name: str,
+    config_name: str | None,
     params: tuple[str, ...],
     build: Path | None,
 ) -> None:

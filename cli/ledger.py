@@ -25,7 +25,9 @@ def ledger() -> None:
 @click.option("--depth", type=int, default=None, help="ledger depth (default: LD of the circuit instance)")
 @config_option
 @click.option("-o", "--out", "out", type=click.Path(path_type=Path, file_okay=False), required=True, help="directory to write")
-def build(accounts: tuple[Path, ...], market: Path, indices: Path | None, depth: int | None, config_name: str, out: Path) -> None:
+def build(
+    accounts: tuple[Path, ...], market: Path, indices: Path | None, depth: int | None, config_name: str | None, out: Path
+) -> None:
     """Write OUT/ledger.json (public) and OUT/statements/<address>.json (one private statement each)."""
     built = zksolvency.build_ledger(list(accounts), market, out, indices=indices, depth=depth, config=config_name)
     info = built.info

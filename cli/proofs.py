@@ -19,7 +19,7 @@ _file = click.Path(path_type=Path, dir_okay=False)
 @build_option
 @click.option("--ptau", type=_file, default=None, help="public ceremony ptau (e.g. powersOfTau28_hez_final_16.ptau)")
 @click.option("--force", is_flag=True, help="redo every step even when cached")
-def setup(config_name: str, params: tuple[str, ...], build: Path | None, ptau: Path | None, force: bool) -> None:
+def setup(config_name: str | None, params: tuple[str, ...], build: Path | None, ptau: Path | None, force: bool) -> None:
     """Compile the circuit, run the Groth16 setup (phase 2 included), export keys and verifier."""
     art = zksolvency.setup(config_name, params=params_dict(params), build_dir=build, ptau=ptau, force=force)
     m = art.read_manifest()
@@ -40,7 +40,7 @@ def setup(config_name: str, params: tuple[str, ...], build: Path | None, ptau: P
 @config_option
 @param_option
 @build_option
-def prove(statement: Path, market: Path, out: Path, config_name: str, params: tuple[str, ...], build: Path | None) -> None:
+def prove(statement: Path, market: Path, out: Path, config_name: str | None, params: tuple[str, ...], build: Path | None) -> None:
     """Prove the verdict (solvent or not) of the account in a venue's STATEMENT; write a proof bundle."""
     result = zksolvency.prove(statement, market, out, config=config_name, params=params_dict(params), build_dir=build)
     claims = result.bundle["claims"]

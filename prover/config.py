@@ -7,7 +7,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from zksolvency.zkcore.errors import InputError
-from zksolvency.zkcore.paths import ROOT, build_dir
+from zksolvency.zkcore.paths import ROOT, build_dir, default_config
 
 __all__ = ["CIRCUITS_DIR", "ROOT", "CircuitConfig", "build_dir", "load_config", "parse_param"]
 
@@ -49,8 +49,10 @@ class CircuitConfig:
 _LIMITS = {"K": (1, 64), "A": (1, 64), "S": (1, 64), "T": (1, 16), "D": (1, 20), "DC": (1, 10), "LD": (4, 32)}
 
 
-def load_config(name: str = "default", overrides: dict[str, int] | None = None) -> CircuitConfig:
-    """A named instance from ``circuits/circuits.json``, with parameter overrides."""
+def load_config(name: str | None = None, overrides: dict[str, int] | None = None) -> CircuitConfig:
+    """A named instance from ``circuits/circuits.json`` (None: ``$ZKSOLVENCY_CONFIG`` or
+    ``default``), with parameter overrides."""
+    name = name if name is not None else default_config()
     table = json.loads((CIRCUITS_DIR / "circuits.json").read_text())
     if name not in table or name.startswith("_"):
         known = ", ".join(k for k in table if not k.startswith("_"))

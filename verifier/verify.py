@@ -35,7 +35,7 @@ from zksolvency.verifier.groth16 import (
 from zksolvency.zkcore import keytrust
 from zksolvency.zkcore.bundle import BUNDLE_FORMAT, BUNDLE_KEYS, CLAIM_NAMES, claims_from_signals, vkey_digest
 from zksolvency.zkcore.errors import InputError
-from zksolvency.zkcore.paths import build_dir
+from zksolvency.zkcore.paths import build_dir, default_config
 
 _CIRCUIT_NAME = re.compile(r"[a-z0-9_-]{1,80}")
 _CONFIG_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
@@ -164,8 +164,10 @@ def load_key(path: Path) -> TrustedKey:
     return key
 
 
-def configured_vkey(config: str = "default", build: Path | None = None) -> Path:
-    """The key ``setup`` recorded for the named instance (``build/configs/NAME.json``)."""
+def configured_vkey(config: str | None = None, build: Path | None = None) -> Path:
+    """The key ``setup`` recorded for the named instance (``build/configs/NAME.json``; None:
+    ``$ZKSOLVENCY_CONFIG`` or ``default``)."""
+    config = config if config is not None else default_config()
     if not _CONFIG_NAME.fullmatch(config):
         raise InputError("--config", None, f"not a config name: {config!r}")
     build = build if build is not None else build_dir()
@@ -237,7 +239,7 @@ class TrustedKeys:
         if vkey is not None:
             files.append(vkey)
         if config is not None or (vkey is None and trusted_keys is None):
-            files.append(configured_vkey(config or "default", build))
+            files.append(configured_vkey(config, build))
         digests = read_allow_list(trusted_keys) if trusted_keys is not None else frozenset()
         search = (build if build is not None else build_dir()) if digests else None
         for f in files:

@@ -14,6 +14,11 @@ def build_dir() -> Path:
     return Path(os.environ.get("ZKSOLVENCY_BUILD", ROOT / "build"))
 
 
+def default_config() -> str:
+    """The circuit instance used when none is named: ``$ZKSOLVENCY_CONFIG`` or ``default``."""
+    return os.environ.get("ZKSOLVENCY_CONFIG") or "default"
+
+
 def node_executable() -> str:
     """The ``node`` on PATH (the pinned JS toolchain runs on it)."""
     import shutil
