@@ -213,9 +213,9 @@ def measure_registry(art: Any, circuit: str, build: Path, bundles: dict[int, lis
         anvil.stop(node.pid)
 
 
-def _one(txs: list[Any]) -> Any:
-    assert len(txs) == 1
-    return txs[0]
+def _one(run: Any) -> Any:
+    assert len(run.transactions) == 1
+    return run.transactions[0]
 
 
 def report_registry(r: RegistryGas, verify: BatchGas) -> None:

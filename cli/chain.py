@@ -258,34 +258,6 @@ def chain_publish_ledger(
     _report(f"published the ledger of epoch {led.epoch}, root {hex32(led.root)}", res, as_json, extra)
 
 
-def _submit(
-    kind: str,
-    bundle: Path,
-    sender: str | None,
-    rpc: str | None,
-    deployment: Path | None,
-    build: Path | None,
-    as_json: bool,
-    precheck: bool,
-) -> None:
-    from zksolvency.verifier.verify import read_bundle, verify_bundle
-
-    ch = _chain(rpc, deployment, build)
-    if precheck:  # don't spend gas on a proof the Python verifier refuses, against the DEPLOYED key
-        v = verify_bundle(bundle, keys=ch.verification_key())
-        if v.solvent != (kind == "attest"):
-            want = "solvent = 1" if kind == "attest" else "solvent = 0"
-            raise InputError(
-                str(bundle), "claims.solvent", f"this command needs a {want} proof (use --no-precheck to send anyway)"
-            )
-    raw = read_bundle(bundle)
-    res = ch.submit_proof(kind, raw, sender)
-    verb = "attested" if kind == "attest" else "flagged for liquidation"
-    claims = raw["claims"]
-    extra = {"account": claims["account"], "epoch": claims["epoch"]}
-    _report(f"{verb} {claims['account']} at epoch {claims['epoch']}", res, as_json, extra)
-
-
 precheck_option = click.option(
     "--no-precheck",
     "precheck",
@@ -314,11 +286,12 @@ def chain_attest(
     as_json: bool,
 ) -> None:
     """Submit a solvent = 1 bundle: attest the account for the latest epoch."""
-    _submit("attest", bundle, sender, rpc, deployment, build, as_json, precheck)
+    res = _chain(rpc, deployment, build).submit_bundle("attest", bundle, sender, precheck=precheck)
+    _report(f"attested {res.account} at epoch {res.epoch}", res, as_json)
 
 
 @chain_group.command("flag")
-@click.argument("bundle", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("bundles", type=click.Path(path_type=Path), nargs=-1, required=True)
 @from_option
 @precheck_option
 @rpc_option
@@ -326,7 +299,7 @@ def chain_attest(
 @build_option
 @json_option
 def chain_flag(
-    bundle: Path,
+    bundles: tuple[Path, ...],
     sender: str | None,
     precheck: bool,
     rpc: str | None,
@@ -334,8 +307,22 @@ def chain_flag(
     build: Path | None,
     as_json: bool,
 ) -> None:
-    """Submit a solvent = 0 bundle: flag the account for liquidation."""
-    _submit("flag", bundle, sender, rpc, deployment, build, as_json, precheck)
+    """Submit solvent = 0 bundles (BUNDLE… or a DIR, whose insolvent bundles are taken): flag each
+    account for liquidation, one transaction each.
+
+    --json: the last transaction's ``tx_hash``, ``gas_used`` over all, and ``flagged`` (each with
+    account, epoch, tx_hash, gas_used); with one bundle also its ``account`` and ``epoch``.
+    """
+    txs = _chain(rpc, deployment, build).flag_bundles(list(bundles), sender, precheck=precheck)
+    obj: dict[str, Any] = {
+        "tx_hash": txs[-1].tx_hash,
+        "gas_used": sum(t.gas_used for t in txs),
+        "flagged": [t.as_json() for t in txs],
+    }
+    if len(txs) == 1:
+        obj |= {"account": txs[0].account, "epoch": txs[0].epoch}
+    lines = [f"flagged {t.account} for liquidation at epoch {t.epoch}: tx {t.tx_hash}, gas used {t.gas_used:,}" for t in txs]
+    _echo(as_json, obj, "\n".join(lines))
 
 
 @chain_group.command("attest-batch")
@@ -357,29 +344,32 @@ def chain_attest_batch(
     build: Path | None,
     as_json: bool,
 ) -> None:
-    """Attest solvent = 1 bundles (BUNDLE… or a DIR of them) with batched pairing checks: all are
-    verified in Python first, then sent in transactions of at most --max proofs that fit the block.
+    """Attest solvent = 1 bundles (BUNDLE… or a DIR of them, e.g. `epoch prove`'s OUT) with batched
+    pairing checks: all are verified in Python first, then sent in transactions of at most --max
+    proofs that fit the block. Insolvent bundles found in a DIR are set aside for `chain flag DIR`.
 
     --json: ``transactions`` (each with tx_hash, gas_used, accounts, gas_per_account), and over all
-    of them ``gas_used``, ``accounts``, ``gas_per_account``; ``tx_hash`` is the last transaction's.
+    of them ``gas_used``, ``accounts``, ``gas_per_account``, ``insolvent`` (bundles set aside);
+    ``tx_hash`` is the last transaction's.
     """
-    from zksolvency.verifier.verify import bundle_paths
-
-    txs = _chain(rpc, deployment, build).attest_batch(bundle_paths(bundles), max_n=max_n, sender=sender)
-    total = sum(t.gas_used for t in txs)
-    n = sum(len(t.accounts) for t in txs)
+    run = _chain(rpc, deployment, build).attest_batch(list(bundles), max_n=max_n, sender=sender)
+    txs, n = run.transactions, run.accounts
     obj = {
         "tx_hash": txs[-1].tx_hash,
-        "gas_used": total,
+        "gas_used": run.gas_used,
         "accounts": n,
-        "gas_per_account": total // n,
+        "gas_per_account": run.gas_used // n,
         "transactions": [t.as_json() for t in txs],
+        "insolvent": [str(p) for p in run.insolvent],
     }
     lines = [
         f"attested {len(t.accounts)} accounts: tx {t.tx_hash}, gas used {t.gas_used:,} ({t.gas_per_account:,} per account)"
         for t in txs
     ]
-    _echo(as_json, obj, "\n".join([*lines, f"{n} accounts in {len(txs)} transactions, gas_per_account {total // n:,}"]))
+    lines.append(f"{n} accounts in {len(txs)} transactions, gas_per_account {run.gas_used // n:,}")
+    if run.insolvent:
+        lines.append(f"{len(run.insolvent)} insolvent bundles set aside: flag them with `zksolvency chain flag`")
+    _echo(as_json, obj, "\n".join(lines))
 
 
 @chain_group.command("flag-stale")

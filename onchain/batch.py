@@ -8,7 +8,7 @@ account twice. Accounts go in increasing index order, as the registry requires.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,27 +54,47 @@ class Checked:
     verdict: Verdict
 
 
-def precheck(paths: Sequence[Path], max_n: int, keys: TrustedKeys) -> list[list[Checked]]:
-    """Check every bundle and split them, in index order, into batches of at most ``max_n``.
+@dataclass(frozen=True)
+class Plan:
+    """What ``attest-batch`` will send: the checked solvent bundles in batches (index order), and
+    the valid ``solvent = 0`` bundles it leaves to ``chain flag``."""
+
+    batches: list[list[Checked]]
+    insolvent: list[Checked]
+
+
+def precheck(paths: Sequence[Path], max_n: int, keys: TrustedKeys, *, skippable: Collection[Path] = ()) -> Plan:
+    """Check every bundle and split the solvent ones, in index order, into batches of at most ``max_n``.
 
     ``keys``: what the caller trusts (the deployed verifier's key), never what a bundle names.
-    Raises InvalidProof naming the bundles a batch check refuses, InputError for a bundle that is
-    not a ``solvent = 1`` proof, another epoch, or an account given twice.
+    ``skippable``: bundles that may turn out ``solvent = 0`` (those found in a directory, such as
+    ``epoch prove``'s OUT): they are set aside in ``Plan.insolvent``. Raises InvalidProof naming
+    the bundles a batch check refuses, InputError for an insolvent bundle given by name, another
+    epoch, or an account given twice.
     """
     if not 0 < max_n <= BATCH_MAX:
         raise InputError("--max", str(max_n), f"must be in [1, {BATCH_MAX}]")
     items: list[Checked] = []
+    insolvent: list[Checked] = []
     seen: dict[str, Path] = {}
+    skip = set(skippable)
     for p in paths:
         b = load_bundle(p, keys)
         v = check_claims(b, None)
-        if not v.solvent:
-            raise InputError(str(p), "claims.solvent", "attest-batch needs solvent = 1 proofs (flag insolvent ones)")
         key = v.account.lower()
         if key in seen:
             raise InputError(str(p), "claims.account", f"{v.account} is also in {seen[key]}: one proof per account")
         seen[key] = p
+        if not v.solvent:
+            if p not in skip:
+                raise InputError(str(p), "claims.solvent", "attest-batch needs solvent = 1 proofs (flag insolvent ones)")
+            if not verify_fast(b.key, b.proof, b.signals):
+                raise InvalidProof(f"{p}: the proof does not verify")
+            insolvent.append(Checked(b, v))
+            continue
         items.append(Checked(b, v))
+    if not items:
+        raise InputError(str(paths[0]) if paths else "BUNDLE", None, "no solvent = 1 bundle to attest")
     epochs = {c.verdict.epoch for c in items}
     if len(epochs) != 1:
         raise InputError(str(items[-1].bundle.path), "claims.epoch", f"bundles of several epochs: {sorted(epochs)}")
@@ -88,7 +108,7 @@ def precheck(paths: Sequence[Path], max_n: int, keys: TrustedKeys) -> list[list[
         if not batch_verify_fiat_shamir(pk, [(c.bundle.proof, c.bundle.signals) for c in batch]):
             bad = [str(c.bundle.path) for c in batch if not verify_fast(pk, c.bundle.proof, c.bundle.signals)]
             raise InvalidProof(f"batch refused by the Python check; invalid: {', '.join(bad) or 'a duplicated proof'}")
-    return batches
+    return Plan(batches, insolvent)
 
 
 def _args(batch: Sequence[Checked]) -> tuple[list[str], int, list[object], list[object], list[object], list[object]]:
@@ -100,18 +120,39 @@ def _args(batch: Sequence[Checked]) -> tuple[list[str], int, list[object], list[
     return accounts, batch[0].verdict.epoch, *cols
 
 
-def attest_batch(chain: Chain, paths: Sequence[Path], *, max_n: int = BATCH_MAX, sender: str | None = None) -> list[BatchTx]:
-    """Attest every bundle (files, or directories of them) with ``attestBatch``: Python checks
-    first, then one transaction per batch.
+@dataclass(frozen=True)
+class BatchRun:
+    """What ``attest_batch`` did: the mined transactions, and the insolvent bundles it set aside."""
+
+    transactions: list[BatchTx]
+    insolvent: list[Path]
+
+    @property
+    def gas_used(self) -> int:
+        """Gas of every transaction."""
+        return sum(t.gas_used for t in self.transactions)
+
+    @property
+    def accounts(self) -> int:
+        """Accounts attested."""
+        return sum(len(t.accounts) for t in self.transactions)
+
+
+def attest_batch(chain: Chain, paths: Sequence[Path], *, max_n: int = BATCH_MAX, sender: str | None = None) -> BatchRun:
+    """Attest every solvent bundle (files, or directories of them) with ``attestBatch``: Python
+    checks first, then one transaction per batch. Valid ``solvent = 0`` bundles found in a directory
+    are set aside for ``chain flag`` (named explicitly, they are an error).
 
     A batch whose gas bound (GAS_BASE_BOUND + GAS_PER_ACCOUNT_BOUND per account) exceeds the block
     gas limit or the EIP-7825 cap is halved until it fits. Returns the mined transactions in order.
     """
-    batches = precheck(bundle_paths(paths), max_n, chain.verification_key())  # the DEPLOYED key
+    files = bundle_paths(paths)
+    named = {p for p in paths if not p.is_dir()}
+    plan = precheck(files, max_n, chain.verification_key(), skippable=[f for f in files if f not in named])  # the DEPLOYED key
     fn = chain.contract("registry").functions.attestBatch
     limit = min(int(chain.w3.eth.get_block("latest")["gasLimit"]), TX_GAS_CAP)
     out: list[BatchTx] = []
-    queue = list(batches)
+    queue = list(plan.batches)
     while queue:
         batch = queue.pop(0)
         if len(batch) > 1 and GAS_BASE_BOUND + GAS_PER_ACCOUNT_BOUND * len(batch) > limit:
@@ -120,4 +161,4 @@ def attest_batch(chain: Chain, paths: Sequence[Path], *, max_n: int = BATCH_MAX,
             continue
         res = chain.send(fn(*_args(batch)), sender)
         out.append(BatchTx(res.tx_hash, res.gas_used, res.block, [Web3.to_checksum_address(c.verdict.account) for c in batch]))
-    return out
+    return BatchRun(out, [c.bundle.path for c in plan.insolvent])

@@ -29,7 +29,7 @@ from zksolvency.zkcore.ledger import StatementCheck
 from zksolvency.zkcore.paths import build_dir
 
 if TYPE_CHECKING:
-    from zksolvency.onchain.batch import BatchTx
+    from zksolvency.onchain.batch import BatchRun
     from zksolvency.verifier.verify import TrustedKey, TrustedKeys
     from zksolvency.zkcore.ledger import Statement
     from zksolvency.zkcore.models import Account
@@ -182,6 +182,18 @@ class EnrollResult(TxResult):
 
 
 @dataclass(frozen=True)
+class ProofTx(TxResult):
+    """A mined ``attest`` or ``flagInsolvent``: the account and epoch the proof was for."""
+
+    account: str
+    epoch: int
+
+    def as_json(self) -> dict[str, object]:
+        """For ``--json`` output."""
+        return {**super().as_json(), "account": self.account, "epoch": self.epoch}
+
+
+@dataclass(frozen=True)
 class FlagStaleResult(TxResult):
     """A mined ``flagStale``: who was flagged, who was skipped (not stale), gas per flag."""
 
@@ -204,6 +216,11 @@ def proof_calldata(proof: dict[str, Any], signals: list[str]) -> tuple[list[int]
     b = [[int(proof["pi_b"][0][1]), int(proof["pi_b"][0][0])], [int(proof["pi_b"][1][1]), int(proof["pi_b"][1][0])]]
     c = [int(proof["pi_c"][0]), int(proof["pi_c"][1])]
     return a, b, c, [int(s) for s in signals]
+
+
+def _claims_solvent(raw: dict[str, Any]) -> bool:
+    signals = raw.get("public_signals")
+    return isinstance(signals, list) and bool(signals) and signals[0] == "1"
 
 
 def deployable_key(verifier_sol: Path, allow_insecure_key: bool = False) -> TrustedKey:
@@ -530,6 +547,46 @@ class Chain:
 
     # ------------------------------------------------------------ proofs and flags
 
+    def submit_bundle(self, kind: str, path: Path, sender: str | None = None, *, precheck: bool = True) -> ProofTx:
+        """``attest`` (kind "attest") or ``flagInsolvent`` (kind "flag") with the bundle at ``path``.
+
+        ``precheck``: verify it first in Python against the DEPLOYED verifier's key (never a key the
+        bundle names), and refuse a verdict that does not fit ``kind``, so no gas is spent on a
+        transaction the registry would refuse.
+        """
+        from zksolvency.verifier.verify import read_bundle, verify_bundle
+
+        if precheck:
+            v = verify_bundle(path, keys=self.verification_key())
+            if v.solvent != (kind == "attest"):
+                want = "solvent = 1" if kind == "attest" else "solvent = 0"
+                raise InputError(
+                    str(path), "claims.solvent", f"this command needs a {want} proof (use --no-precheck to send anyway)"
+                )
+        raw = read_bundle(path)
+        res = self.submit_proof(kind, raw, sender)
+        claims = raw["claims"]
+        return ProofTx(
+            res.tx_hash, res.gas_used, res.block, str(Web3.to_checksum_address(claims["account"])), int(claims["epoch"])
+        )
+
+    def flag_bundles(self, paths: Sequence[Path], sender: str | None = None, *, precheck: bool = True) -> list[ProofTx]:
+        """``flagInsolvent`` with every ``solvent = 0`` bundle: files given by name (each must be
+        one), and in directories (``epoch prove``'s OUT) the insolvent ones, solvent ones skipped.
+        One transaction per account."""
+        from zksolvency.verifier.verify import bundle_paths, read_bundle
+
+        todo: list[Path] = []
+        for p in paths:
+            if p.is_dir():
+                # skip what claims solvent = 1; anything else (insolvent, malformed) goes to the precheck
+                todo += [b for b in bundle_paths([p]) if not _claims_solvent(read_bundle(b))]
+            else:
+                todo.append(p)
+        if not todo:
+            raise InputError(str(paths[0]) if paths else "BUNDLE", None, "no solvent = 0 bundle to flag")
+        return [self.submit_bundle("flag", b, sender, precheck=precheck) for b in todo]
+
     def submit_proof(self, kind: str, bundle: dict[str, Any], sender: str | None = None) -> TxResult:
         """Registry: ``attest`` (kind "attest") or ``flagInsolvent`` (kind "flag") with a bundle."""
         a, b, c, s = proof_calldata(bundle["proof"], bundle["public_signals"])
@@ -539,9 +596,10 @@ class Chain:
         call = (fn.attest if kind == "attest" else fn.flagInsolvent)(account, int(claims["epoch"]), a, b, c, s)
         return self.send(call, sender)
 
-    def attest_batch(self, bundles: Sequence[Path], *, max_n: int | None = None, sender: str | None = None) -> list[BatchTx]:
-        """Registry: ``attestBatch`` every bundle (checked in Python first), in as few transactions
-        of at most ``max_n`` proofs as fit; see :mod:`zksolvency.onchain.batch`."""
+    def attest_batch(self, bundles: Sequence[Path], *, max_n: int | None = None, sender: str | None = None) -> BatchRun:
+        """Registry: ``attestBatch`` every solvent bundle (checked in Python first), in as few
+        transactions of at most ``max_n`` proofs as fit; insolvent bundles found in a directory are
+        set aside (``BatchRun.insolvent``); see :mod:`zksolvency.onchain.batch`."""
         from zksolvency.onchain.batch import attest_batch
         from zksolvency.verifier.groth16 import BATCH_MAX
 

@@ -86,7 +86,7 @@ def selector(sig: str) -> str:
 def test_attest_batch_records_every_account_with_one_event_each(chain: Chain, ledger_bundles: Path) -> None:
     ready(chain, ledger_bundles)
     assert attested(chain) == [False] * LEDGER_ACCOUNTS
-    txs = chain.attest_batch([ledger_bundles / "bundles"], max_n=4)
+    txs = chain.attest_batch([ledger_bundles / "bundles"], max_n=4).transactions
     assert [len(t.accounts) for t in txs] == [4, 2]
     assert attested(chain) == [True] * LEDGER_ACCOUNTS
     assert all(chain.status(ledger_address(i))["solvent_now"] for i in range(LEDGER_ACCOUNTS))
