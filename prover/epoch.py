@@ -207,6 +207,7 @@ class EpochReport:
     seconds: float = 0.0
     proven: int = 0
     skipped: int = 0
+    insolvent_accounts: list[str] = field(default_factory=list)
 
     @property
     def accounts_per_minute(self) -> float:
@@ -225,6 +226,7 @@ class EpochReport:
             "accounts_per_minute": self.accounts_per_minute,
             "proven_this_run": self.proven,
             "already_valid": self.skipped,
+            "insolvent_accounts": self.insolvent_accounts,
         }
 
 
@@ -276,6 +278,7 @@ def prove_epoch(
     final = ctx.plan(ledger_dir, out)  # count verdicts from what is on disk and verifies
     report.solvent = sum(1 for v in final.valid.values() if v)
     report.insolvent = len(final.valid) - report.solvent
+    report.insolvent_accounts = sorted(a for a, solvent in final.valid.items() if not solvent)
     report.seconds = time.monotonic() - t0
     write_atomic(out / REPORT_NAME, json.dumps(report.as_json(), indent=1) + "\n")
     return report

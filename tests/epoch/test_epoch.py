@@ -97,6 +97,7 @@ def test_local_pool_proves_every_account_and_a_rerun_proves_nothing(ledger: Path
     rep = _report(out)
     assert rep["epoch"] == 42 and rep["accounts"] == N_ACCOUNTS and rep["failed"] == []
     assert rep["solvent"] == sum(verdicts.values()) and rep["insolvent"] == N_ACCOUNTS - sum(verdicts.values())
+    assert rep["insolvent_accounts"] == sorted(a for a, ok in verdicts.items() if not ok)
     assert isinstance(rep["accounts_per_minute"], float) and rep["accounts_per_minute"] > 0
     # `verify-batch` takes the whole OUT directory
     vb = CliRunner().invoke(main, ["verify-batch", str(out), "--config", "test"], env={"ZKSOLVENCY_BUILD": str(TEST_BUILD)})
