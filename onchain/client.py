@@ -259,6 +259,7 @@ class Chain:
         self._deployment: dict[str, Any] | None = None
         self._compiled: dict[str, Compiled] | None = None
         self._key = os.environ.get("ZKSOLVENCY_PRIVATE_KEY")
+        self._extra_abis: list[list[dict[str, Any]]] = []
 
     # ------------------------------------------------------------ plumbing
 
@@ -296,11 +297,15 @@ class Chain:
             raise ChainError("contracts not compiled: deploy first")
         return self._compiled
 
+    def add_abi(self, abi: list[dict[str, Any]]) -> None:
+        """Also name the custom errors of another contract's ABI in reverts (a protocol's own)."""
+        self._extra_abis.append(abi)
+
     def _errors(self) -> dict[str, tuple[str, list[str], list[str]]]:
         abis = [c.abi for c in self._compiled.values()] if self._compiled else []
         if not abis and self._deployment:
             abis = [self._deployment["abi"][k] for k in ("registry", "oracle")]
-        return _error_table(abis)
+        return _error_table([*abis, *self._extra_abis])
 
     def _explain(self, e: ContractLogicError) -> ChainError:
         data = e.data if isinstance(e.data, str) else ""
