@@ -214,7 +214,7 @@ def test_liquidation_refused_unless_flagged_and_funded(
 ) -> None:
     v, token = vault
     ready(chain, roles, bundle(venue_proofs, "other"), enroll=[ADDR, OTHER, actors.newcomer])
-    stranger = Web3.to_checksum_address("0x" + "5e" * 20)  # never enrolled
+    stranger = roles.others[6]  # never enrolled
     for who in (OTHER, actors.newcomer, stranger):
         funded(chain, v, token, who, 100 * UNIT)
     chain.submit_proof("attest", bundle(venue_proofs, "other"))
@@ -318,7 +318,9 @@ def test_constructor_refusals(chain: Chain, roles: Roles, vault: tuple[Vault, Co
         err = refused("MarginVault__BpsTooHigh", deploy, *vault_args(bounty=bounty, penalty=penalty))
         assert f"bountyBps={bounty}, penaltyBps={penalty}" in str(err)
     # the limit itself is fine: bounty and penalty take the whole deposit
-    whole = chain.w3.eth.contract(address=deploy(*vault_args(bounty=5_000, penalty=5_000)), abi=v.vault.abi)
+    whole = chain.w3.eth.contract(
+        address=Web3.to_checksum_address(deploy(*vault_args(bounty=5_000, penalty=5_000))), abi=v.vault.abi
+    )
     assert tuple(whole.functions.split(1001).call()) == (500, 500, 1)
 
     def deploy_fund(*args: object) -> str:
