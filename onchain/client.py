@@ -303,9 +303,14 @@ class Chain:
 
     def _errors(self) -> dict[str, tuple[str, list[str], list[str]]]:
         abis = [c.abi for c in self._compiled.values()] if self._compiled else []
-        if not abis and self._deployment:
-            abis = [self._deployment["abi"][k] for k in ("registry", "oracle")]
+        if self._deployment:  # also beside contracts added with add_compiled
+            abis += [self._deployment["abi"][k] for k in ("registry", "oracle")]
         return _error_table([*abis, *self._extra_abis])
+
+    def add_compiled(self, extra: dict[str, Compiled]) -> None:
+        """Make more compiled contracts (an example protocol's, test-only ones) deployable with
+        ``deploy_contract`` and their custom errors readable in ``send``'s refusals."""
+        self._compiled = {**(self._compiled or {}), **extra}
 
     def _explain(self, e: ContractLogicError) -> ChainError:
         data = e.data if isinstance(e.data, str) else ""

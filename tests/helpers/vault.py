@@ -1,0 +1,81 @@
+"""Test-only Solidity for the example vault's tests and bench: tokens (a plain one, a
+fee-on-transfer one, one that calls back into the vault) and variants of the vault itself for
+control experiments. All compiled with ``compile_sources``: none of it ships under contracts/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from web3 import Web3
+from web3.contract import Contract
+from zksolvency.onchain.client import Chain, chain_dir
+from zksolvency.onchain.solc import CONTRACTS, Compiled, compile_sources
+
+SOLIDITY = Path(__file__).with_name("solidity")
+VAULT_SOL = CONTRACTS / "examples" / "MarginVault.sol"
+INTERFACE = "contracts/interfaces/ISolvencyRegistry.sol"
+#: The vault's entry points that carry the reentrancy guard: deposit, withdraw, liquidate, release.
+GUARDED = 4
+
+
+def cache(chain: Chain) -> Path:
+    """The chain's solc cache directory."""
+    return chain_dir(chain.build) / "solc-cache"
+
+
+def solidity_contracts(cache_dir: Path) -> dict[str, Compiled]:
+    """TestToken, FeeToken and MaliciousToken."""
+    sources = {f"tests/helpers/solidity/{p.name}": p.read_text() for p in sorted(SOLIDITY.glob("*.sol"))}
+    return compile_sources(sources, cache_dir)
+
+
+def vault_variant(cache_dir: Path, name: str, *, guard: str) -> dict[str, Compiled]:
+    """MarginVault's own source, renamed ``name``, with its reentrancy guard replaced: ``guard`` is
+    "none" (every ``nonReentrant`` removed: the control experiment that shows what the guard
+    stops) or "storage" (OpenZeppelin's storage-slot ``ReentrancyGuard`` instead of the transient
+    one: to measure what the transient guard saves). Checked to change exactly what it says."""
+    src = VAULT_SOL.read_text()
+    renamed = src.replace("contract MarginVault is", f"contract {name} is")
+    assert renamed.count(f"contract {name} is") == 1
+    if guard == "none":
+        assert renamed.count(" nonReentrant") == GUARDED
+        variant = renamed.replace(" nonReentrant", "")
+    elif guard == "storage":
+        assert renamed.count("ReentrancyGuardTransient") == 3  # import (twice on its line) and base
+        variant = renamed.replace("ReentrancyGuardTransient", "ReentrancyGuard")
+    else:
+        raise ValueError(guard)
+    root = CONTRACTS.parent
+    sources = {f"contracts/examples/{name}.sol": variant, INTERFACE: (root / INTERFACE).read_text()}
+    return compile_sources(sources, cache_dir)
+
+
+def deploy_test_contract(chain: Chain, compiled: dict[str, Compiled], name: str, *args: object) -> Contract:
+    """Deploy one of ``compiled`` with the chain (its errors become readable in refusals)."""
+    chain.add_compiled(compiled)
+    address, _ = chain.deploy_contract(name, *args)
+    contract: Contract = chain.w3.eth.contract(address=Web3.to_checksum_address(address), abi=compiled[name].abi)
+    return contract
+
+
+def deploy_token(chain: Chain, name: str = "TestToken") -> Contract:
+    """Deploy a test token (TestToken, FeeToken or MaliciousToken)."""
+    return deploy_test_contract(chain, solidity_contracts(cache(chain)), name)
+
+
+def mint(chain: Chain, token: Contract, to: str, amount: int) -> None:
+    """Mint test tokens."""
+    chain.send(token.functions.mint(Web3.to_checksum_address(to), amount))
+
+
+def create_address(sender: str, nonce: int) -> str:
+    """The address a CREATE from ``sender`` at ``nonce`` deploys to: keccak(rlp([sender, nonce]))."""
+
+    def rlp_int(n: int) -> bytes:
+        if n == 0:
+            return b"\x80"
+        b = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        return b if len(b) == 1 and b[0] < 0x80 else bytes([0x80 + len(b)]) + b
+
+    payload = b"\x94" + bytes.fromhex(Web3.to_checksum_address(sender)[2:]) + rlp_int(nonce)
+    return Web3.to_checksum_address(Web3.keccak(bytes([0xC0 + len(payload)]) + payload)[12:])
