@@ -114,17 +114,15 @@ def main() -> None:
         gas = gas_per_batch(t / "gas")
         print("flagStale gas (anvil, one transaction)")
         for n, g in gas.items():
-            print(
-                f"  {n:>4} account{'s' if n > 1 else ' '}  {g:>10,} gas  {g // n:>7,} per account  {g / n / gas[1]:.2f}x a single flag"
-            )
+            plural = "s" if n > 1 else " "
+            print(f"  {n:>4} account{plural}  {g:>10,} gas  {g // n:>7,} per account  {g / n / gas[1]:.2f}x a single flag")
         print(f"\nkeeper reaction after the grace period ({args.grace} s grace, real time, 20 accounts)")
         results = {}
         for interval in args.intervals:
             chain_s, keeper_s, txs = reaction(t / f"r{interval}", interval, args.grace)
             results[interval] = (chain_s, keeper_s)
-            print(
-                f"  --interval {interval:>4}: flagged {chain_s:.0f} s after it ended (chain clock; keeper's mean {keeper_s:.1f} s), {txs} tx"
-            )
+            print(f"  --interval {interval:>4}: flagged {chain_s:.0f} s after it ended (chain clock)", end="")
+            print(f"; keeper's own mean {keeper_s:.1f} s; {txs} transaction(s)")
         print(json.dumps({"gas": gas, "reaction": {str(k): v for k, v in results.items()}}))
 
 

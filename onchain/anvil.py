@@ -67,12 +67,19 @@ class Node:
         return {"rpc": self.rpc, "pid": self.pid, "log": self.log}
 
 
-def start(log_dir: Path, *, port: int | None = None, block_time: int | None = None, state: Path | None = None) -> Node:
+def start(
+    log_dir: Path,
+    *,
+    port: int | None = None,
+    block_time: int | None = None,
+    state: Path | None = None,
+    accounts: int | None = None,
+) -> Node:
     """Start anvil in the background on 127.0.0.1 and wait until it answers.
 
     ``state``: a file the chain is loaded from when it exists and dumped to when the node stops
     (anvil ``--state``), so a node stopped with :func:`stop` and started again keeps its blocks,
-    logs and contracts.
+    logs and contracts. ``accounts``: how many funded dev accounts (anvil's default is 10).
     """
     port = port or free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -82,6 +89,8 @@ def start(log_dir: Path, *, port: int | None = None, block_time: int | None = No
         args += ["--block-time", str(block_time)]
     if state is not None:
         args += ["--state", str(state)]
+    if accounts is not None:
+        args += ["--accounts", str(accounts)]
     with log.open("w") as out:
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"

@@ -281,12 +281,15 @@ class Chain:
         sender = Web3.to_checksum_address(sender)
         if self._key and self.w3.eth.account.from_key(self._key).address == sender:
             return sender
-        if sender in self.w3.eth.accounts:
-            return sender
         if self.is_anvil:  # a dev chain: act as any address, with gas money
-            self.w3.provider.make_request("anvil_impersonateAccount", [sender])  # type: ignore[arg-type]
+            if sender not in self.w3.eth.accounts:
+                self.w3.provider.make_request("anvil_impersonateAccount", [sender])  # type: ignore[arg-type]
+            # checked every time: an impersonated address stays listed in eth_accounts after an
+            # evm_revert that takes its balance back
             if self.w3.eth.get_balance(sender) < 10**18:
                 self.w3.provider.make_request("anvil_setBalance", [sender, hex(10**20)])  # type: ignore[arg-type]
+            return sender
+        if sender in self.w3.eth.accounts:
             return sender
         raise ChainError(f"cannot send from {sender}: it is not unlocked on the node and ZKSOLVENCY_PRIVATE_KEY is not its key")
 

@@ -90,8 +90,12 @@ def compile_sources(sources: dict[str, str], cache_dir: Path) -> dict[str, Compi
             raise ToolError("solc: " + " | ".join(e.get("formattedMessage", e.get("message", "?")).strip() for e in errors[:3]))
         cache_dir.mkdir(parents=True, exist_ok=True)
         cache.write_text(json.dumps(out))
-    result = {}
-    for _file, contracts in out["contracts"].items():
+    result: dict[str, Compiled] = {}
+    where: dict[str, str] = {}
+    for file, contracts in out["contracts"].items():
         for name, c in contracts.items():
+            if name in where:  # results are keyed by name: never let one silently replace another
+                raise ToolError(f"solc: two contracts named {name} ({where[name]} and {file})")
+            where[name] = file
             result[name] = Compiled(c["abi"], "0x" + c["evm"]["bytecode"]["object"])
     return result

@@ -1,8 +1,8 @@
 """A real anvil with the real contracts, deployed once per session with three distinct roles.
 
-The deployer (anvil account 0) is the admin and the oracle's publisher, account 1 the venue,
-account 2 the liquidator; anyone else is a trader or a keeper. Each test runs on a snapshot that
-is rolled back afterwards.
+The deployer (anvil account 0) is the admin and the oracle's publisher, accounts 18 and 19 the
+venue and the liquidator; accounts 1 and 2 are the ledger's traders; anyone else a keeper or a
+stranger. Each test runs on a snapshot that is rolled back afterwards.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Roles:
 @pytest.fixture(scope="session")
 def node() -> Iterator[anvil.Node]:
     """One anvil for the whole session."""
-    n = anvil.start(TEST_BUILD / "chain")
+    n = anvil.start(TEST_BUILD / "chain", accounts=20)
     yield n
     anvil.stop(n.pid)
 
@@ -52,7 +52,11 @@ def roles(node: anvil.Node) -> Roles:
     from web3 import Web3
 
     accounts = [str(a) for a in Web3(Web3.HTTPProvider(node.rpc)).eth.accounts]
-    return Roles(accounts[0], accounts[1], accounts[2], accounts[3:])
+    # data.ADDR and data.OTHER_ADDR (the ledger's traders) are anvil accounts 1 and 2: no role
+    # holder is ever one of them, so a trader acting as itself never has a role by accident
+    traders = {Web3.to_checksum_address(a) for a in (data.ADDR, data.OTHER_ADDR)}
+    free = [a for a in accounts[1:] if a not in traders]
+    return Roles(accounts[0], free[-2], free[-1], free[:-2])
 
 
 @pytest.fixture(scope="session")
