@@ -1,16 +1,23 @@
 """``zksolvency demo``: the venue's story end to end on an embedded local chain.
 
-The oracle builds and publishes the epoch's market; the venue enrolls three traders (alice, bob,
-carol), builds its ledger at their enrolled indices and publishes the root; alice checks her
-statement against the root on chain, proves and attests; bob's proof says he is under water and
-flags him; carol stays silent and is flagged stale once the grace period is over. The node is
-stopped at the end, always, even on failure.
+Epoch 43: the oracle builds and publishes the market; the venue enrolls three traders (alice, bob,
+carol), who also hold collateral in a protocol's margin vault; the venue builds its ledger at their
+enrolled indices and publishes the root; alice checks her statement against the root on chain; the
+venue proves the whole ledger in parallel, attests the solvent accounts in one batch transaction
+and flags bob, whose proof says he is under water; the vault lets alice withdraw and a keeper
+liquidates bob's deposit. Epoch 44: the oracle publishes again, the venue publishes its new ledger,
+alice proves and attests on her own, carol stays silent, and the keeper daemon (a real
+``zksolvency keeper run`` process) flags her stale once the grace period is over; her withdrawal is
+refused and her deposit liquidated. The node is stopped at the end, always, even on failure.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -21,11 +28,17 @@ from zksolvency.prover.config import ROOT, CircuitConfig
 EXAMPLES = ROOT / "examples"
 GRACE = 3600
 TRADERS = ("alice", "bob", "carol")
-STEPS = 9
+STEPS = 11
+USD = 10**6  # xUSD has 6 decimals
+DEPOSITS = {"alice": 20_000 * USD, "bob": 2_500 * USD, "carol": 5_000 * USD}
 
 
 def _step(n: int, text: str) -> None:
     click.secho(f"\n[{n}/{STEPS}] {text}", bold=True)
+
+
+def _usd(units: int) -> str:
+    return f"{units / USD:,.2f} xUSD" if units % (USD // 100) == 0 else f"{units} units"
 
 
 def trust_model(vkey: dict[str, Any]) -> str:
@@ -36,23 +49,64 @@ def trust_model(vkey: dict[str, Any]) -> str:
     return f"{label}: {keytrust.DESCRIPTION[label]} ({keytrust.key_ptau(vkey)})"
 
 
+def _next_books(books: dict[str, Path], out: Path) -> dict[str, Path]:
+    """The traders' books of the next epoch: the same holdings under the next nonce."""
+    moved = {}
+    for name, path in books.items():
+        book = json.loads(path.read_text())
+        book["nonce"] += 1
+        moved[name] = out / f"{name}-44.json"
+        moved[name].write_text(json.dumps(book, indent=1))
+    return moved
+
+
+def _keeper_flags(rpc: str, deployment: Path, build: Path, out: Path, wanted: str, timeout: float = 120) -> list[str]:
+    """Run ``zksolvency keeper run`` as its own process until it has flagged ``wanted``; returns
+    its log lines (one per action)."""
+    from web3 import Web3
+
+    log = out / "keeper.log"
+    cmd = [str(Path(sys.executable).with_name("zksolvency")), "keeper", "run", "--rpc", rpc]
+    cmd += ["--deployment", str(deployment), "--build-dir", str(build), "--interval", "1"]
+    with log.open("w") as f:
+        proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, text=True)
+    try:
+        w3 = Web3(Web3.HTTPProvider(rpc))
+        dep = json.loads(deployment.read_text())
+        registry = w3.eth.contract(address=dep["registry"], abi=dep["abi"]["registry"])
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if int(registry.functions.flagOf(Web3.to_checksum_address(wanted)).call()) != 0:
+                break
+            time.sleep(0.3)
+        else:
+            raise click.ClickException(f"the keeper did not flag {wanted} within {timeout:.0f}s: see {log}")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    return [line.split(": ", 1)[-1] for line in log.read_text().splitlines() if "zksolvency.keeper" in line]
+
+
 def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
     """Run the demo; returns what it measured (used by the README and the e2e test)."""
     import zksolvency
     from web3 import Web3
     from zksolvency.onchain import anvil
-    from zksolvency.onchain.client import Chain, read_public_ledger
+    from zksolvency.onchain.client import Chain, ChainError, chain_dir, read_public_ledger
+    from zksolvency.onchain.vault import VaultParams, deploy_vault, vault_contracts
     from zksolvency.oracle.marketbuild import write_market
+    from zksolvency.prover.epoch import prove_epoch
     from zksolvency.prover.prove import prove
     from zksolvency.prover.setup import setup
-    from zksolvency.verifier.verify import verify_bundle
+    from zksolvency.verifier.verify import TrustedKeys, bundle_paths, verify_batch, verify_bundle
     from zksolvency.zkcore.commitment import market_root
     from zksolvency.zkcore.field import hex32
     from zksolvency.zkcore.ledger import build_ledger
     from zksolvency.zkcore.models import load_account, load_market
 
     out = build / "demo"
-    out.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
     measured: dict[str, Any] = {}
 
     _step(1, f"trusted setup of {cfg.name} (cached after the first run)")
@@ -67,28 +121,42 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
     click.echo(f"  trust model: {keytrust_label}")
 
     _step(2, "oracle: build the epoch's market (perps + options with Black-Scholes SPAN risk arrays)")
-    market_path = out / "market.json"
-    write_market(EXAMPLES / "market-spec.json", market_path)
-    market = load_market(market_path)
+    spec = json.loads((EXAMPLES / "market-spec.json").read_text())
+    markets: dict[int, Path] = {}
+    for epoch in (43, 44):
+        (out / f"spec-{epoch}.json").write_text(
+            json.dumps({**spec, "epoch": epoch, "timestamp": spec["timestamp"] + 3600 * (epoch - 43)})
+        )
+        markets[epoch] = out / f"market-{epoch}.json"
+        write_market(out / f"spec-{epoch}.json", markets[epoch])
+    market = load_market(markets[43])
     root = market_root(market)
     click.echo(f"  epoch {market.epoch}: {len(market.instruments)} instruments, market root {hex32(root)}")
     books = {name: EXAMPLES / "demo" / f"{name}.json" for name in TRADERS}
     address = {name: Web3.to_checksum_address(load_account(p).account) for name, p in books.items()}
 
-    _step(3, "chain: start a local anvil, deploy verifier + oracle + registry")
+    _step(3, "chain: a local anvil; the registry's contracts, and a protocol's margin vault on top")
     node = anvil.start(out)
     try:
-        ch = Chain(node.rpc, out / "deployment.json", build)
+        deployment = out / "deployment.json"
+        ch = Chain(node.rpc, deployment, build)
         accounts = [str(a) for a in ch.w3.eth.accounts]
         oracle_op, venue, liquidator, keeper = accounts[0], accounts[7], accounts[8], accounts[9]
         dep = ch.deploy(build / cfg.name / "Groth16Verifier.sol", cfg.name, GRACE, liquidator, venue=venue)
         click.echo(f"  anvil {node.rpc}; registry {dep['registry']}, grace period {GRACE}s")
         click.echo(f"  roles: admin + oracle publisher {oracle_op}, venue {venue}, liquidator {liquidator}")
+        ch.add_compiled(vault_contracts(chain_dir(build) / "solc-cache"))
+        token, _ = ch.deploy_contract("ExampleUSD", 10**9 * USD, sender=oracle_op)
+        params = VaultParams(min_bounty=5 * USD, bounty_bps=100, penalty_bps=400)
+        vault = deploy_vault(ch, token, params, liquidator=liquidator, sender=oracle_op)
+        click.echo(f"  vault {vault.addresses.vault} (xUSD {token}): bounty max(5 xUSD, 1%), penalty 4% to the insurance fund")
 
-        _step(4, "venue enrolls the three traders; the oracle publishes the epoch")
+        _step(4, "venue enrolls the three traders, who deposit into the vault; the oracle publishes epoch 43")
         enrolled = ch.enroll([address[n] for n in TRADERS], venue)
         for name in TRADERS:
-            click.echo(f"  {name:<6} {address[name]} -> index {enrolled.indices[address[name]]}")
+            ch.send(vault.token.functions.transfer(address[name], DEPOSITS[name]), oracle_op)
+            vault.deposit(address[name], DEPOSITS[name])
+            click.echo(f"  {name:<6} {address[name]} -> index {enrolled.indices[address[name]]}, deposits {_usd(DEPOSITS[name])}")
         click.echo(f"  enroll: gas {enrolled.gas_used:,}")
         res = ch.publish(market.epoch, root, oracle_op)
         click.echo(f"  publish epoch {market.epoch}: gas {res.gas_used:,}")
@@ -96,72 +164,105 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
         _step(5, "venue builds its ledger at the enrolled indices and publishes the root")
         indices = out / "indices.json"
         indices.write_text(json.dumps(ch.enrolled()))
-        ledger_dir = out / f"ledger-{market.epoch}"
-        shutil.rmtree(ledger_dir, ignore_errors=True)
-        built = build_ledger([books[n] for n in TRADERS], market_path, ledger_dir, indices=indices, depth=cfg.LD)
-        ledger = read_public_ledger(ledger_dir)
+        ledgers = {43: out / "ledger-43", 44: out / "ledger-44"}
+        built = build_ledger([books[n] for n in TRADERS], markets[43], ledgers[43], indices=indices, depth=cfg.LD)
+        ledger = read_public_ledger(ledgers[43])
         res = ch.publish_ledger_file(ledger, venue)
         measured["ledger_gas"] = res.gas_used
         click.echo(f"  ledger of {len(ledger.accounts)} accounts, depth {built.info.depth}, root {hex32(ledger.root)}")
         click.echo(f"  publishLedger: gas {res.gas_used:,} (one transaction, whatever the number of accounts)")
-        statements = {n: ledger_dir / "statements" / f"{address[n].lower()}.json" for n in TRADERS}
 
-        _step(6, "alice checks her statement against the root on chain, proves and attests")
-        on_chain = ch.ledger_root(market.epoch)
-        check = zksolvency.verify_statement(statements["alice"], root=on_chain, epoch=market.epoch, account=books["alice"])
+        _step(6, "alice checks her statement against the root on chain")
+        statement = ledgers[43] / "statements" / f"{address['alice'].lower()}.json"
+        check = zksolvency.verify_statement_on_chain(statement, rpc=node.rpc, deployment=deployment, account=books["alice"])
         measured["alice_statement_ok"] = check.ok
         click.echo(f"  statement: {'OK' if check.ok else 'MISMATCH'} (index {check.index}, root {hex32(check.root)})")
-        bundles: dict[str, Path] = {}
-        for name in ("alice", "bob"):
-            bundles[name] = out / f"{name}.bundle.json"
-            proved = prove(statements[name], market_path, bundles[name], cfg, build)
-            measured[f"prove_{name}_s"] = round(proved.seconds, 2)
-        click.echo(f"  proof in {measured['prove_alice_s']:.1f}s")
-        v = verify_bundle(bundles["alice"], vkey=art.vkey, market=market_path, ledger=ledger.path)
-        click.echo(f"  Python verifier: {v.headline}")
-        res = ch.submit_proof("attest", json.loads(bundles["alice"].read_text()), address["alice"])
+
+        _step(7, "venue proves the whole ledger in parallel, attests the solvent in one batch, flags bob")
+        proofs = out / "proofs-43"
+        report = prove_epoch(ledgers[43], markets[43], proofs, cfg, build)
+        measured["epoch_report"] = report.as_json()
+        click.echo(f"  epoch prove: {report.accounts} accounts in {report.seconds:.1f}s ({report.accounts_per_minute}/min)")
+        batch = verify_batch(bundle_paths([proofs]), keys=TrustedKeys(files=(art.vkey,)), market=markets[43], ledger=ledger.path)
+        names = {a.lower(): n for n, a in address.items()}
+        for path, v in batch.results:
+            click.echo(f"  Python verifier, {names.get(path.stem, path.stem)}: {v if isinstance(v, str) else v.headline}")
+        run = ch.attest_batch([proofs], sender=venue)
+        measured["attest_batch_gas_per_account"] = run.gas_used // run.accounts
+        click.echo(f"  attestBatch of {run.accounts}: gas {run.gas_used:,} ({run.gas_used // run.accounts:,} per account)")
+        (flag,) = ch.flag_bundles([proofs], keeper)
+        measured["flag_gas"] = flag.gas_used
+        click.echo(f"  flagInsolvent {flag.account} (bob): gas {flag.gas_used:,}")
+
+        _step(8, "the vault acts on the registry: alice withdraws, bob cannot, a keeper liquidates bob")
+        res = vault.withdraw(address["alice"], 1_000 * USD)
+        click.echo(f"  alice withdraws {_usd(1_000 * USD)}: gas {res.gas_used:,}")
+        try:
+            vault.withdraw(address["bob"], 1 * USD)
+        except ChainError as e:
+            click.echo(f"  bob's withdrawal refused: {str(e).removeprefix('reverted: ')}")
+        liq = vault.liquidate(address["bob"], keeper)
+        measured["liquidate_bob"] = {
+            "seized": liq.seized,
+            "bounty": liq.split.bounty,
+            "penalty": liq.split.penalty,
+            "held": liq.split.held,
+        }
+        click.echo(
+            f"  liquidate bob: {_usd(liq.seized)} seized = bounty {_usd(liq.split.bounty)} + penalty {_usd(liq.split.penalty)}"
+            f" + held {_usd(liq.split.held)}; gas {liq.gas_used:,}"
+        )
+
+        _step(9, "epoch 44: the oracle and the venue publish; alice proves on her own; carol stays silent")
+        market44 = load_market(markets[44])
+        ch.publish(44, market_root(market44), oracle_op)
+        moved = _next_books(books, out)
+        build_ledger([moved[n] for n in TRADERS], markets[44], ledgers[44], indices=indices, depth=cfg.LD)
+        ch.publish_ledger_file(read_public_ledger(ledgers[44]), venue)
+        bundle = out / "alice-44.bundle.json"
+        proved = prove(ledgers[44] / "statements" / f"{address['alice'].lower()}.json", markets[44], bundle, cfg, build)
+        measured["prove_alice_s"] = round(proved.seconds, 2)
+        v = verify_bundle(bundle, vkey=art.vkey, market=markets[44], ledger=ledgers[44] / "ledger.json")
+        res = ch.submit_bundle("attest", bundle, address["alice"])
         measured["attest_gas"] = res.gas_used
-        click.echo(f"  attest alice: gas {res.gas_used:,}")
+        click.echo(f"  alice: proof in {proved.seconds:.1f}s, {v.headline}; attest gas {res.gas_used:,}")
 
-        _step(7, "bob's proof (made by the venue from his statement) says he is under water: flag him")
-        click.echo(f"  proof in {measured['prove_bob_s']:.1f}s")
-        v = verify_bundle(bundles["bob"], vkey=art.vkey, market=market_path, ledger=ledger.path)
-        click.echo(f"  Python verifier: {v.headline}")
-        res = ch.submit_proof("flag", json.loads(bundles["bob"].read_text()), keeper)
-        measured["flag_gas"] = res.gas_used
-        click.echo(f"  flagInsolvent bob: gas {res.gas_used:,}")
-
-        _step(8, "carol stays silent; a keeper flags her stale once the grace period is over")
-        stale_at = ch.status(address["carol"])["stale_at"]
-        click.echo(f"  carol owes epoch {market.epoch}; stale from t={stale_at}")
+        _step(10, "the keeper daemon flags carol once the grace period is over; the vault liquidates her")
         ch.advance_time(GRACE)
-        res_stale = ch.flag_stale([address[n] for n in TRADERS], keeper)
-        measured["flag_stale_gas"] = res_stale.gas_used
-        click.echo(f"  {GRACE}s later: flagStale(alice, bob, carol) flags {', '.join(res_stale.flagged)}")
-        click.echo(f"  (alice is attested and bob already flagged: skipped); gas {res_stale.gas_used:,}")
-        measured["flag_stale_flagged"] = res_stale.flagged
+        lines = _keeper_flags(node.rpc, deployment, build, out, address["carol"])
+        for line in lines:
+            click.echo(f"  keeper: {line}")
+        measured["keeper_log"] = lines
+        try:
+            vault.withdraw(address["carol"], 1 * USD)
+        except ChainError as e:
+            click.echo(f"  carol's withdrawal refused: {str(e).removeprefix('reverted: ')}")
+        liq = vault.liquidate(address["carol"], keeper)
+        click.echo(f"  liquidate carol: {_usd(liq.seized)} seized, bounty {_usd(liq.split.bounty)} to the keeper")
 
-        _step(9, "status on chain")
+        _step(11, "status on chain")
         from rich.console import Console
         from rich.table import Table
 
         table = Table(show_lines=False)
-        for col in ("trader", "address", "index", "attested epoch", "flag", "solvent now"):
+        for col in ("trader", "index", "attested epoch", "flag", "solvent now", "vault deposit", "held for the venue"):
             table.add_column(col)
         statuses = {}
         for name in TRADERS:
             st = ch.status(address[name])
-            statuses[name] = st
+            statuses[name] = st | {"vault": vault.balance(address[name]), "held": vault.held(address[name])}
             table.add_row(
                 name,
-                st["account"],
                 str(st["index"]),
                 str(st["attested_epoch"] if st["attested_epoch"] is not None else "-"),
                 st["flag"],
                 "yes" if st["solvent_now"] else "no",
+                _usd(vault.balance(address[name])),
+                _usd(vault.held(address[name])),
             )
         Console(width=120).print(table)
         measured["status"] = statuses
+        measured["insurance_fund"] = vault.fund_balance()
     finally:
         anvil.stop(node.pid)
         click.echo("  anvil stopped")

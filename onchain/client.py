@@ -138,6 +138,10 @@ def _error_table(abis: list[list[dict[str, Any]]]) -> dict[str, tuple[str, list[
     return table
 
 
+#: ISolvencyRegistry.Flag, as a revert's ``flag`` argument is shown.
+_FLAG_NAMES = ("None", "Insolvent", "Stale")
+
+
 def explain_revert(data: str, table: dict[str, tuple[str, list[str], list[str]]]) -> str | None:
     """Revert data -> ``Name(arg=value, …)`` (just ``Name`` without arguments); None if unknown."""
     entry = table.get(data[:10])
@@ -153,6 +157,10 @@ def explain_revert(data: str, table: dict[str, tuple[str, list[str], list[str]]]
     shown = [
         "0x" + v.hex() if isinstance(v, bytes) else Web3.to_checksum_address(v) if t == "address" else str(v)
         for t, v in zip(types, values, strict=True)
+    ]
+    shown = [
+        _FLAG_NAMES[int(v)] if n in ("flag",) and t == "uint8" and int(v) < 3 else v
+        for n, t, v in zip(names, types, shown, strict=True)
     ]
     return f"{name}({', '.join(f'{n}={v}' for n, v in zip(names, shown, strict=True))})"
 

@@ -267,13 +267,13 @@ class Keeper:
             result.transactions.append(res)
             result.flagged += res.flagged
             log.info(
-                "epoch %s: flagged %d stale (%s) in tx %s, gas %d (%d per account)%s",
+                "epoch %s: flagged %d stale (%s) in tx %s, gas %s (%s per account)%s",
                 result.epoch,
                 len(res.flagged),
                 _some(res.flagged),
                 res.tx_hash,
-                res.gas_used,
-                res.gas_per_account,
+                f"{res.gas_used:,}",
+                f"{res.gas_per_account:,}",
                 f"; {len(res.skipped)} no longer stale" if res.skipped else "",
             )
         m.ticks.inc()

@@ -28,6 +28,7 @@ FLAGS = ("none", "insolvent", "stale")
 SOURCES = (
     CONTRACTS / "examples" / "MarginVault.sol",
     CONTRACTS / "examples" / "InsuranceFund.sol",
+    CONTRACTS / "examples" / "ExampleUSD.sol",
     CONTRACTS / "interfaces" / "ISolvencyRegistry.sol",
 )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from zksolvency.demo import run_demo
+from zksolvency.demo import DEPOSITS, USD, run_demo
 from zksolvency.prover.config import load_config
 
 from tests.conftest import TEST_BUILD
@@ -16,10 +16,20 @@ def test_demo_tells_the_whole_story() -> None:
     assert measured["constraints"] == 58306
     assert measured["trust"].startswith("single-party-development:")  # the demo says what its keys rest on
     assert measured["alice_statement_ok"] is True
+    rep = measured["epoch_report"]
+    assert (rep["accounts"], rep["solvent"], rep["insolvent"], rep["failed"]) == (3, 2, 1, [])
     st = measured["status"]
     assert [st[n]["index"] for n in ("alice", "bob", "carol")] == [0, 1, 2]
-    assert st["alice"]["solvent_now"] and st["alice"]["attested_epoch"] == 43 and st["alice"]["flag"] == "none"
-    assert st["bob"]["flag"] == "insolvent" and not st["bob"]["solvent_now"]
-    assert st["carol"]["flag"] == "stale" and not st["carol"]["solvent_now"]
-    assert measured["flag_stale_flagged"] == [st["carol"]["account"]]  # alice attested, bob flagged: skipped
-    assert 200_000 < measured["attest_gas"] < 300_000
+    # alice: attested by the venue's batch at 43, on her own at 44; she withdrew 1,000 of her deposit
+    assert st["alice"]["solvent_now"] and st["alice"]["attested_epoch"] == 44 and st["alice"]["flag"] == "none"
+    assert st["alice"]["vault"] == DEPOSITS["alice"] - 1_000 * USD and st["alice"]["held"] == 0
+    # bob: flagged by his own insolvent proof, liquidated: bounty 1% (above the 5 xUSD minimum), 4% penalty
+    assert st["bob"]["flag"] == "insolvent" and not st["bob"]["solvent_now"] and st["bob"]["vault"] == 0
+    assert measured["liquidate_bob"] == {"seized": 2_500 * USD, "bounty": 25 * USD, "penalty": 100 * USD, "held": 2_375 * USD}
+    # carol: attested at 43 in the batch, silent at 44, flagged stale by the keeper process, liquidated
+    assert st["carol"]["flag"] == "stale" and st["carol"]["attested_epoch"] == 43 and st["carol"]["vault"] == 0
+    assert st["carol"]["held"] == DEPOSITS["carol"] * 95 // 100
+    assert measured["insurance_fund"] == (DEPOSITS["bob"] + DEPOSITS["carol"]) * 4 // 100
+    flagged = [line for line in measured["keeper_log"] if "flagged" in line]
+    assert len(flagged) == 1 and "epoch 44: flagged 1 stale" in flagged[0] and st["carol"]["account"] in flagged[0]
+    assert measured["attest_batch_gas_per_account"] < measured["attest_gas"] < 300_000
