@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from zksolvency.zkcore.errors import InputError
-from zksolvency.zkcore.models import parse_market, read_json
+from zksolvency.zkcore.jsonio import read_json
+from zksolvency.zkcore.models import parse_market
 
 PREC = 80
 EIGHT = Decimal("0.00000001")

@@ -35,6 +35,7 @@ from zksolvency.verifier.groth16 import (
 from zksolvency.zkcore import keytrust
 from zksolvency.zkcore.bundle import BUNDLE_FORMAT, BUNDLE_KEYS, CLAIM_NAMES, claims_from_signals, vkey_digest
 from zksolvency.zkcore.errors import InputError
+from zksolvency.zkcore.jsonio import loads_strict
 from zksolvency.zkcore.paths import build_dir, default_config
 
 _CIRCUIT_NAME = re.compile(r"[a-z0-9_-]{1,80}")
@@ -97,15 +98,6 @@ class LoadedBundle:
     trusted: TrustedKey
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise ValueError(f"duplicate key {k!r}")
-        out[k] = v
-    return out
-
-
 def read_bundle(path: Path) -> dict[str, Any]:
     """The bundle's JSON object; a missing file is bad input, a broken one an invalid proof."""
     try:
@@ -115,7 +107,7 @@ def read_bundle(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as e:
         raise InvalidProof(f"{path}: cannot read the bundle: {e}") from None
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        data = loads_strict(text)
     except ValueError as e:
         raise InvalidProof(f"{path}: not a bundle: invalid JSON ({e})") from None
     if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:

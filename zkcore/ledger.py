@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from zksolvency.zkcore.errors import InputError
 from zksolvency.zkcore.field import SNARK_FIELD, hex32
+from zksolvency.zkcore.jsonio import read_object
 from zksolvency.zkcore.poseidon_fast import poseidon2
 
 if TYPE_CHECKING:
@@ -169,22 +170,6 @@ def _address(v: object, file: str, name: str) -> str:
     return v.lower()
 
 
-def _read_object(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(str(path), None, "file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(str(path), None, f"cannot read: {e}") from None
-    try:
-        data = json.loads(text)
-    except ValueError as e:
-        raise InputError(str(path), None, f"not valid JSON: {e}") from None
-    if not isinstance(data, dict):
-        raise InputError(str(path), None, "must hold one JSON object")
-    return data
-
-
 def _depth(v: object, file: str) -> int:
     d = _uint(v, MAX_DEPTH + 1, file, "depth")
     if d < 1:
@@ -195,7 +180,7 @@ def _depth(v: object, file: str) -> int:
 def load_ledger_info(path: Path) -> LedgerInfo:
     """Read and check a ``ledger.json``; any problem is an InputError naming the field."""
     f = str(path)
-    data = _read_object(path)
+    data = read_object(path)
     if data.get("format") != LEDGER_FORMAT:
         raise InputError(f, "format", f"must be {LEDGER_FORMAT!r}")
     epoch = _uint(data.get("epoch"), 2**64, f, "epoch")
@@ -252,7 +237,7 @@ def load_statement(path: Path) -> Statement:
     from zksolvency.zkcore.models import Account, _validate
 
     f = str(path)
-    data = _read_object(path)
+    data = read_object(path)
     if data.get("format") != STATEMENT_FORMAT:
         raise InputError(f, "format", f"must be {STATEMENT_FORMAT!r}")
     extra = set(data) - {"format", "epoch", "index", "depth", "ledger_root", "book", "path"}
@@ -367,7 +352,8 @@ def build_ledger(
     is renamed into place; ``out`` must not exist or be an empty directory.
     """
     from zksolvency.zkcore.commitment import account_commitment
-    from zksolvency.zkcore.models import Account, _validate, check_account_against_market, load_market, read_json
+    from zksolvency.zkcore.jsonio import read_json
+    from zksolvency.zkcore.models import Account, _validate, check_account_against_market, load_market
 
     if not 1 <= depth <= MAX_DEPTH:
         raise InputError("--depth", None, f"must be in [1, {MAX_DEPTH}], got {depth}")

@@ -7,7 +7,6 @@ float; every violation becomes an :class:`~zkcore.errors.InputError` naming the 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 from zksolvency.zkcore.errors import InputError
 from zksolvency.zkcore.fixedpoint import MONEY_DECIMALS, RATE_DECIMALS, U32_LIMIT, U64_LIMIT, parse_decimal, parse_uint
+from zksolvency.zkcore.jsonio import read_json
 
 
 def _money(v: object) -> int:
@@ -250,31 +250,6 @@ def _field_path(loc: tuple[str | int, ...]) -> str:
         else:
             out += f".{part}" if out else part
     return out
-
-
-def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise ValueError(f"duplicate key {k!r}")
-        out[k] = v
-    return out
-
-
-def read_json(path: Path) -> Any:
-    """Read a JSON file; any I/O or syntax problem becomes an InputError naming the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(str(path), None, "file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(str(path), None, f"cannot read: {e}") from None
-    try:
-        return json.loads(text, object_pairs_hook=_reject_duplicate_keys)
-    except json.JSONDecodeError as e:
-        raise InputError(str(path), None, f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
-    except ValueError as e:
-        raise InputError(str(path), None, f"not valid JSON: {e}") from None
 
 
 def _load(path: Path, model: Callable[..., Any], name: str) -> Any:

@@ -283,3 +283,18 @@ def test_a_malformed_statement_is_bad_input(
     assert r.exit_code == 2, r.output
     line = r.output.strip().splitlines()
     assert len(line) == 1 and str(p) in line[0] and field in line[0]
+
+
+def test_a_key_given_twice_is_bad_input_in_statements_and_ledgers(built: tuple[Path, list[Path], Path], tmp_path: Path) -> None:
+    """One file, one meaning: a repeated key (which plain json.loads resolves to its last value, so
+    a reader and a checker could see different books) is refused in a statement and a ledger.json."""
+    d, _accs, _m = built
+    text = (d / "statements" / f"{ADDRS[0]}.json").read_text()
+    st = tmp_path / "st.json"
+    st.write_text(text.replace('"index":', '"index": 1, "index":', 1))
+    r = _verify(st, d / "ledger.json")
+    assert r.exit_code == 2 and "duplicate key 'index'" in r.output and str(st) in r.output
+    led = tmp_path / "ledger.json"
+    led.write_text((d / "ledger.json").read_text().replace('"epoch":', '"epoch": 7, "epoch":', 1))
+    r = _verify(d / "statements" / f"{ADDRS[0]}.json", led)
+    assert r.exit_code == 2 and "duplicate key 'epoch'" in r.output and str(led) in r.output
