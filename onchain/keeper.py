@@ -176,8 +176,8 @@ class Keeper:
             logs = event.get_logs(from_block=self._next_block, to_block=end)
             for entry in sorted(logs, key=lambda e: int(e["args"]["index"])):
                 index, account = int(entry["args"]["index"]), str(entry["args"]["account"])
-                if index != len(self._accounts):  # indices come in order, never reused
-                    raise ChainError(f"Enrolled events out of order: index {index} after {len(self._accounts)} accounts")
+                if index != len(self._accounts):  # indices come in order, never reused: a gap is a
+                    continue  # reorg or a partial scan, which the enrolledCount check in tick repairs
                 self._accounts.append(account)
                 new.append(account)
             self._next_block = end + 1
@@ -226,6 +226,19 @@ class Keeper:
         head = self.chain.w3.eth.get_block("latest")
         number = int(head["number"])
         self.sync_accounts(number)
+        count = int(self.registry.functions.enrolledCount().call(block_identifier=number))
+        if count != len(self._accounts):
+            # the events seen so far disagree with the chain (a reorg dropped or moved a block):
+            # forget them and follow the events again from the registry's deployment
+            log.warning(
+                "%d accounts from events, %d enrolled at block %d: scanning the events again", len(self._accounts), count, number
+            )
+            self._accounts, self._next_block = [], int(self.chain.deployment.get("deploy_block", 0))
+            self.sync_accounts(number)
+            if count != len(self._accounts):
+                raise ChainError(
+                    f"the registry enrolled {count} accounts but its events list {len(self._accounts)} at block {number}"
+                )
         epoch, _root, _at, seq = self.oracle.functions.latest().call(block_identifier=number)
         result = TickResult(number, self._clock(head), int(epoch) if seq else None, len(self._accounts))
         m.node_up.set(1)

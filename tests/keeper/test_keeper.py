@@ -203,3 +203,13 @@ def test_keeper_cli_once_and_bad_input(venue: Venue) -> None:
         text=True,
     )
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "nope.json" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_keeper_whose_event_view_disagrees_with_the_chain_rescans(venue: Venue) -> None:
+    """As after a reorg that dropped a block the keeper had read: its account list no longer
+    matches enrolledCount, so it follows the events again instead of watching too few accounts."""
+    k = Keeper(venue.chain)
+    k.sync_accounts(int(venue.chain.w3.eth.block_number))
+    k._accounts.pop(3)  # a dropped enrollment
+    res = k.tick()
+    assert k.accounts == venue.accounts and res.watched == len(venue.accounts)
