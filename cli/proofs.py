@@ -122,7 +122,7 @@ def verify(
         click.echo(json.dumps(v.as_json()))
         return
     click.echo(v.headline)
-    epoch_note = "" if v.epoch_checked else " (as claimed; pass --market to check it)"
+    epoch_note = "" if v.epoch_checked or v.ledger_checked else " (as claimed; pass --market to check it)"
     ledger_note = "" if v.ledger_checked else " (as claimed; pass --ledger to check it)"
     click.echo(f"  account     {v.account}")
     click.echo(f"  index       {v.index}")

@@ -25,6 +25,7 @@ from web3.exceptions import ContractLogicError
 from zksolvency.onchain.solc import Compiled, compile_contracts
 from zksolvency.zkcore.bundle import write_atomic
 from zksolvency.zkcore.errors import InputError, ZkSolvencyError
+from zksolvency.zkcore.jsonio import read_object
 from zksolvency.zkcore.ledger import StatementCheck
 from zksolvency.zkcore.paths import build_dir
 
@@ -88,14 +89,9 @@ def read_public_ledger(path: Path) -> PublicLedger:
     """Read ``DIR/ledger.json`` (``path`` is the file or its directory); bad content is an InputError."""
     is_dir = path.is_dir() or (not path.exists() and path.suffix != ".json")
     file = path / "ledger.json" if is_dir else path
-    try:
-        data = json.loads(file.read_text())
-    except FileNotFoundError:
-        raise InputError(str(file), None, "no such file (make it with `zksolvency ledger build`)") from None
-    except (OSError, ValueError) as e:
-        raise InputError(str(file), None, f"not JSON: {e}") from None
-    if not isinstance(data, dict):
-        raise InputError(str(file), None, "expected a JSON object")
+    if not file.is_file():
+        raise InputError(str(file), None, "no such file (make it with `zksolvency ledger build`)")
+    data = read_object(file)
     epoch, root, accounts = data.get("epoch"), data.get("root"), data.get("accounts")
     if not isinstance(epoch, int) or isinstance(epoch, bool) or not 0 <= epoch < 2**64:
         raise InputError(str(file), "epoch", "expected an integer in [0, 2^64)")

@@ -35,7 +35,7 @@ from zksolvency.verifier.groth16 import (
 from zksolvency.zkcore import keytrust
 from zksolvency.zkcore.bundle import BUNDLE_FORMAT, BUNDLE_KEYS, CLAIM_NAMES, claims_from_signals, vkey_digest
 from zksolvency.zkcore.errors import InputError
-from zksolvency.zkcore.jsonio import loads_strict
+from zksolvency.zkcore.jsonio import loads_strict, read_json
 from zksolvency.zkcore.paths import build_dir, default_config
 
 _CIRCUIT_NAME = re.compile(r"[a-z0-9_-]{1,80}")
@@ -79,7 +79,10 @@ class Verdict:
             "index": self.index,
             "ledger_root": self.ledger_root,
             "market_root": self.market_root,
-            "epoch": self.epoch,
+            # the epoch is not a public signal (it is inside the market root): it is reported only
+            # once a market file (or the venue's ledger.json) confirmed it, never on the bundle's word
+            "epoch": self.epoch if self.epoch_checked or self.ledger_checked else None,
+            "claimed_epoch": self.epoch,
             "epoch_checked": self.epoch_checked,
             "ledger_checked": self.ledger_checked,
             "key": {"sha256": self.key_sha256, "trust": self.key_trust, "file": self.key_file},
@@ -141,10 +144,7 @@ def load_key(path: Path) -> TrustedKey:
     hit = _KEYS.get(path)
     if hit and hit[0] == mtime:
         return hit[1]
-    try:
-        raw = json.loads(path.read_text())
-    except ValueError as e:
-        raise InputError(str(path), None, f"not valid JSON: {e}") from None
+    raw = read_json(path)
     if not isinstance(raw, dict):
         raise InputError(str(path), None, "not a verification key (expected a JSON object)")
     try:

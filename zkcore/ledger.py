@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from zksolvency.zkcore.errors import InputError
 from zksolvency.zkcore.field import SNARK_FIELD, hex32
-from zksolvency.zkcore.jsonio import read_object
+from zksolvency.zkcore.jsonio import read_json, read_object
 from zksolvency.zkcore.poseidon_fast import poseidon2
 
 if TYPE_CHECKING:
@@ -267,12 +267,7 @@ def load_statement(path: Path) -> Statement:
 def read_indices(path: Path) -> dict[str, int]:
     """An indices file: ``{"0x…": 3, …}`` or a list of ``{account, index}`` (as ``ledger.json`` lists)."""
     f = str(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f, None, "file not found") from None
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise InputError(f, None, f"not a JSON indices file: {e}") from None
+    data = read_json(path)  # a repeated address key is refused here, not resolved to its last index
     if isinstance(data, dict) and "accounts" in data and isinstance(data["accounts"], list):
         data = data["accounts"]  # a ledger.json or `chain enrolled --json` object
     pairs: list[tuple[str, object, str]] = []
@@ -352,7 +347,6 @@ def build_ledger(
     is renamed into place; ``out`` must not exist or be an empty directory.
     """
     from zksolvency.zkcore.commitment import account_commitment
-    from zksolvency.zkcore.jsonio import read_json
     from zksolvency.zkcore.models import Account, _validate, check_account_against_market, load_market
 
     if not 1 <= depth <= MAX_DEPTH:

@@ -86,7 +86,10 @@ def test_valid_bundles_are_accepted(bundle_dir: Path, artifacts: Artifacts, name
     r = cli("verify", str(path), "--market", str(bundle_dir / "market.json"))
     assert r.exit_code == 0 and r.output.splitlines()[0] == headline
     j = json.loads(cli("verify", str(path), "--json").output)
-    assert j["valid"] is True and j["decision"] == decision and j["epoch"] == 42
+    assert j["valid"] is True and j["decision"] == decision and j["claimed_epoch"] == 42
+    assert j["epoch"] is None and j["epoch_checked"] is False  # the bundle's word alone is no epoch
+    j = json.loads(cli("verify", str(path), "--json", "--market", str(bundle_dir / "market.json")).output)
+    assert j["epoch"] == 42 and j["epoch_checked"] is True
     b = load(bundle_dir, name)
     assert groth16_verify(artifacts.vkey, b["public_signals"], b["proof"])  # the reference tool agrees
 
