@@ -151,13 +151,25 @@ def chain_deploy(
         allow_insecure_key=allow_insecure_key,
     )
     if as_json:
-        keys = ("chain_id", "circuit", "verifier", "oracle", "registry", "grace_period", "roles", "gas_used")
+        keys = (
+            "chain_id",
+            "circuit",
+            "verifier",
+            "batch_verifier",
+            "oracle",
+            "registry",
+            "grace_period",
+            "capacity",
+            "roles",
+            "gas_used",
+        )
         click.echo(json.dumps({k: dep[k] for k in keys}))
         return
-    for k in ("verifier", "oracle", "registry"):
-        click.echo(f"{k:<10} {dep[k]}  (gas {dep['gas_used'][k]:,})")
+    for k in ("verifier", "batch_verifier", "oracle", "registry"):
+        click.echo(f"{k:<14} {dep[k]}  (gas {dep['gas_used'][k]:,})")
+    click.echo(f"{'capacity':<14} {dep['capacity']:,} accounts (2^LD of {cfg.name})")
     for role, who in dep["roles"].items():
-        click.echo(f"{role:<10} {who}")
+        click.echo(f"{role:<14} {who}")
     click.echo(f"deployment written to {ch.deployment_file}")
 
 

@@ -64,6 +64,10 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     /// @notice Seconds after the publication of the first epoch an account owes before it may be
     ///         flagged stale.
     uint64 public immutable gracePeriod;
+    /// @notice How many accounts the ledger holds (2^LD of the circuit): a proof opens only indices
+    ///         below it, so an account enrolled beyond it could never attest and would only be
+    ///         flagged stale.
+    uint64 public immutable capacity;
 
     /// @notice How many accounts are enrolled; the next index.
     uint64 public enrolledCount;
@@ -78,10 +82,13 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     event FlaggedInsolvent(address indexed account, uint64 indexed epoch, address indexed by);
     event FlaggedStale(address indexed account, uint64 indexed epoch, address indexed by);
     event FlagResolved(address indexed account, Flag flag, address indexed by);
+    event AttestationSkipped(address indexed account, uint64 indexed epoch, Flag flag);
 
     error SolvencyRegistry__ZeroAddress();
     error SolvencyRegistry__EmptyList();
     error SolvencyRegistry__AlreadyEnrolled(address account);
+    error SolvencyRegistry__LedgerFull(uint64 capacity);
+    error SolvencyRegistry__InvalidCapacity();
     error SolvencyRegistry__NotEnrolled(address account);
     error SolvencyRegistry__NoEpoch();
     error SolvencyRegistry__InvalidLedgerRoot();
@@ -111,6 +118,7 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     /// @param batchVerifier_ The generated batch verifier of the same key.
     /// @param oracle_ The market oracle.
     /// @param gracePeriod_ Seconds an account has to attest after the first epoch it owes.
+    /// @param capacity_ Accounts the ledger holds: 2^LD of the circuit the verifier is for (> 0).
     /// @param admin Grants and revokes roles.
     /// @param venue Enrolls accounts and publishes ledger roots.
     /// @param liquidator Resolves flags.
@@ -119,15 +127,18 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
         IBatchVerifier batchVerifier_,
         MarginOracle oracle_,
         uint64 gracePeriod_,
+        uint64 capacity_,
         address admin,
         address venue,
         address liquidator
     ) {
         if (admin == address(0) || venue == address(0) || liquidator == address(0)) revert SolvencyRegistry__ZeroAddress();
+        if (capacity_ == 0) revert SolvencyRegistry__InvalidCapacity();
         verifier = verifier_;
         batchVerifier = batchVerifier_;
         oracle = oracle_;
         gracePeriod = gracePeriod_;
+        capacity = capacity_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(VENUE_ROLE, venue);
         _grantRole(LIQUIDATOR_ROLE, liquidator);
@@ -138,12 +149,14 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     /// @notice Enroll accounts: each gets the next index (0, 1, 2, … never reused) and owes an
     ///         attestation for every epoch published after this one. All or nothing.
     /// @dev An address enrolls once, ever: there is no re-enrollment, so no enrollment reset a
-    ///      `flagStale` could back-run and no second index a venue could give an account.
+    ///      `flagStale` could back-run and no second index a venue could give an account. Indices
+    ///      stop at `capacity`: beyond it no proof could open the account's leaf.
     /// @param accounts The addresses, in index order.
     function enroll(address[] calldata accounts) external onlyRole(VENUE_ROLE) {
         if (accounts.length == 0) revert SolvencyRegistry__EmptyList();
         uint64 seq = oracle.publicationCount();
         uint64 next = enrolledCount;
+        if (accounts.length > capacity - next) revert SolvencyRegistry__LedgerFull(capacity);
         for (uint256 i = 0; i < accounts.length; ++i) {
             address account = accounts[i];
             if (account == address(0)) revert SolvencyRegistry__ZeroAddress();
@@ -192,6 +205,7 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     ) external {
         Current memory cur = _current(epoch);
         AccountState storage st = _bind(account, signals, 1, cur);
+        if (st.flag != Flag.None) revert SolvencyRegistry__AccountFlagged(account, st.flag);
         if (!verifier.verifyProof(pA, pB, pC, signals)) revert SolvencyRegistry__InvalidProof();
         _recordAttestation(account, st, cur);
     }
@@ -199,7 +213,11 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     /// @notice Attest many accounts at the latest epoch with one batched pairing check: all or
     ///         nothing. One `Attested` event per account.
     /// @dev Every binding `attest` checks, per account (`_bind`), then one `verifyBatch` whose
-    ///      false reverts, so an invalid, stale or misbound proof anywhere records nothing.
+    ///      false reverts, so an invalid, stale or misbound proof anywhere records nothing. An
+    ///      account flagged meanwhile (a keeper's `flagStale` landing first) is bound and its proof
+    ///      verified like the others, but skipped (`AttestationSkipped`) instead of reverting the
+    ///      batch: one late member cannot sink the venue's attestation of everyone else. A batch
+    ///      that would record nobody reverts.
     ///      Accounts come in strictly increasing index order, which refuses an account twice in
     ///      one batch at one comparison per account (the batch verifier refuses a repeated proof).
     ///      The records are written before the pairing check and undone by its revert.
@@ -225,6 +243,8 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     }
 
     /// @notice Flag an account for liquidation with a `solvent = 0` proof at the latest epoch.
+    /// @dev An account already flagged stale is flagged insolvent over it: an insolvent account
+    ///      cannot choose the milder flag by getting itself flagged stale in front of its proof.
     /// @param account The enrolled account the proof is for.
     /// @param epoch The oracle's latest epoch.
     /// @param pA Proof point A.
@@ -241,6 +261,7 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     ) external {
         Current memory cur = _current(epoch);
         AccountState storage st = _bind(account, signals, 0, cur);
+        if (st.flag == Flag.Insolvent) revert SolvencyRegistry__AccountFlagged(account, st.flag);
         if (!verifier.verifyProof(pA, pB, pC, signals)) revert SolvencyRegistry__InvalidProof();
         st.flag = Flag.Insolvent;
         st.flaggedSeq = cur.seq;
@@ -382,10 +403,11 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
         return Current(latest, seq, marketRoot, ledgerRoot);
     }
 
-    /// @dev Every binding of SPEC §3 except the pairing, for one account: enrolled and unflagged,
-    ///      signals in the field, the verdict, the address and the enrolled index (packed in
-    ///      signal 1), the latest epoch's ledger and market roots. A batch path calls it once per
-    ///      proof with the same `cur`, then checks all pairings at once.
+    /// @dev Every binding of SPEC §3 except the pairing, for one account: enrolled, signals in the
+    ///      field, the verdict, the address and the enrolled index (packed in signal 1), the latest
+    ///      epoch's ledger and market roots. Callers decide what a flag means (attest refuses it,
+    ///      flagInsolvent overrides a stale one, attestBatch skips the account). A batch path calls
+    ///      it once per proof with the same `cur`, then checks all pairings at once.
     function _bind(address account, uint256[4] calldata signals, uint256 verdict, Current memory cur)
         internal
         view
@@ -393,7 +415,6 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     {
         st = _state[account];
         if (!st.enrolled) revert SolvencyRegistry__NotEnrolled(account);
-        if (st.flag != Flag.None) revert SolvencyRegistry__AccountFlagged(account, st.flag);
         for (uint256 i = 0; i < 4; ++i) {
             if (signals[i] >= SNARK_FIELD) revert SolvencyRegistry__SignalNotInField(i);
         }
@@ -419,13 +440,20 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
         if (n > max) revert SolvencyRegistry__BatchTooLarge(n, max);
         Current memory cur = _current(epoch);
         uint256 previous;
+        uint256 recorded;
         for (uint256 i = 0; i < n; ++i) {
             AccountState storage st = _bind(accounts[i], signals[i], 1, cur);
             uint256 index = st.index;
             if (i > 0 && index <= previous) revert SolvencyRegistry__BatchNotInIndexOrder(i);
             previous = index;
+            if (st.flag != Flag.None) {
+                emit AttestationSkipped(accounts[i], cur.epoch, st.flag);
+                continue;
+            }
             _recordAttestation(accounts[i], st, cur);
+            ++recorded;
         }
+        if (recorded == 0) revert SolvencyRegistry__AccountFlagged(accounts[0], _state[accounts[0]].flag);
     }
 
     /// @dev Record a verified `solvent = 1` proof: one slot written.

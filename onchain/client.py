@@ -227,6 +227,15 @@ def _claims_solvent(raw: dict[str, Any]) -> bool:
     return isinstance(signals, list) and bool(signals) and signals[0] == "1"
 
 
+def ledger_capacity(vkey: Path) -> int:
+    """2^LD of the circuit a verification key was set up for (its ``zksolvency_setup.params``)."""
+    params = json.loads(vkey.read_text()).get("zksolvency_setup", {}).get("params")
+    ld = params.get("LD") if isinstance(params, dict) else None
+    if not isinstance(ld, int) or isinstance(ld, bool) or not 1 <= ld <= 64:
+        raise InputError(str(vkey), "zksolvency_setup.params.LD", "no ledger depth recorded: pass the registry's capacity")
+    return int(min(2**ld, 2**64 - 1))
+
+
 def deployable_key(verifier_sol: Path, allow_insecure_key: bool = False) -> TrustedKey:
     """The verification key beside a generated verifier, checked before it goes on chain: it must be
     the key of the same proving key (zkey sha256 in the Solidity header) and carry an accepted trust
@@ -369,6 +378,7 @@ class Chain:
         admin: str | None = None,
         publisher: str | None = None,
         allow_insecure_key: bool = False,
+        capacity: int | None = None,
     ) -> dict[str, Any]:
         """Compile and deploy verifier, oracle and registry; write the deployment file.
 
@@ -376,8 +386,11 @@ class Chain:
         (oracle epochs), ``venue`` (enrollment and ledger roots), ``liquidator`` (resolves flags).
         The verifier's key (``verification_key.json`` beside ``verifier_sol``) must carry an
         accepted trust label; ``allow_insecure_key`` deploys a beacon-only or unknown one anyway.
+        ``capacity``: how many accounts the registry may enroll; by default 2^LD of the circuit the
+        key records (a proof cannot open an index beyond it).
         """
         key = deployable_key(verifier_sol, allow_insecure_key)
+        capacity = capacity if capacity is not None else ledger_capacity(verifier_sol.parent / "verification_key.json")
         self._compiled = compile_contracts(verifier_sol, chain_dir(self.build) / "solc-cache")
         deployer = self.default_sender()
         roles = {
@@ -397,6 +410,7 @@ class Chain:
             batch_verifier,
             oracle,
             grace_period,
+            capacity,
             roles["admin"],
             roles["venue"],
             roles["liquidator"],
@@ -411,6 +425,7 @@ class Chain:
             "registry": registry,
             "deploy_block": t3.block,  # where a keeper starts following the registry's events
             "grace_period": grace_period,
+            "capacity": capacity,
             "vkey_sha256": key.digest,
             "key_trust": key.trust,
             "allow_insecure_key": allow_insecure_key,

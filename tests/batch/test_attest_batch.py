@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from eth_utils.abi import function_signature_to_4byte_selector
 from web3.exceptions import ContractLogicError
+from web3.logs import DISCARD
 from zksolvency.onchain import anvil
 from zksolvency.onchain.client import Chain, ChainError, proof_calldata
 from zksolvency.prover.config import CircuitConfig
@@ -220,3 +221,31 @@ def test_cli_attest_batch_splits_and_reports_gas_per_account(chain: Chain, ledge
     block = chain.w3.eth.block_number
     r = CliRunner().invoke(main, ["chain", "attest-batch", str(ledger_bundles / "market.json"), *args])
     assert r.exit_code != 0 and "Traceback" not in r.output and chain.w3.eth.block_number == block
+
+
+def test_a_member_flagged_in_front_of_the_batch_is_skipped_not_fatal(chain: Chain, ledger_bundles: Path) -> None:
+    """Attacker review finding 14: a keeper's (or an attacker's) flagStale of one late member lands
+    first. The batch still attests everyone else; the flagged one is skipped with an event, its
+    proof verified like the others; a batch of only flagged accounts records nothing and reverts."""
+    ready(chain, ledger_bundles)
+    chain.advance_time(GRACE)
+    late = ledger_address(3)
+    assert chain.flag_stale([late]).flagged == [late]
+    snap = chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    run = chain.attest_batch([ledger_bundles / "bundles"])
+    assert run.accounts == LEDGER_ACCOUNTS  # the accounts sent
+    assert attested(chain) == [i != 3 for i in range(LEDGER_ACCOUNTS)]
+    assert chain.status(late)["flag"] == "stale" and not chain.status(late)["solvent_now"]
+    reg = chain.contract("registry")
+    receipt = chain.w3.eth.get_transaction_receipt(run.transactions[0].tx_hash)  # type: ignore[arg-type]
+    events = reg.events.AttestationSkipped().process_receipt(receipt, errors=DISCARD)  # beside Attested logs
+    skipped = [(e["args"]["account"], e["args"]["epoch"], e["args"]["flag"]) for e in events]
+    assert skipped == [(late, 42, 2)]
+    with pytest.raises(ChainError, match="SolvencyRegistry__AccountFlagged"):
+        chain.attest_batch([ledger_bundles / "bundles" / "3.json"])  # nobody left to record
+    # a skip is no way around the pairing: a bad proof of the flagged member still sinks the batch
+    chain.w3.provider.make_request("evm_revert", [snap])  # type: ignore[arg-type]
+    bs = bundles(ledger_bundles)
+    bs[3]["proof"]["pi_c"] = bs[2]["proof"]["pi_c"]
+    with pytest.raises(ChainError, match=r"reverted: SolvencyRegistry__InvalidProof$"):
+        chain.send(attest_batch_call(chain, bs))

@@ -281,6 +281,27 @@ def test_insolvent_account_cannot_dodge_the_flag_by_recommitting(chain: Chain, r
     assert chain.ledger_root(42) == signal(b, 2)
 
 
+def test_insolvent_account_cannot_choose_the_stale_flag(chain: Chain, roles: Roles, venue_proofs: Path) -> None:
+    """Attacker review finding 12: past its grace period, an insolvent account gets itself flagged
+    stale in front of its `flagInsolvent` (a milder flag: a stale account's held rest may go back
+    to it). Both land in one block, and the account ends up flagged insolvent all the same."""
+    b = bundle(venue_proofs, "insolvent")
+    ready(chain, roles, b)
+    chain.advance_time(GRACE)
+    reg = chain.contract("registry").functions
+    a, bb, c, s = proof_calldata(b["proof"], b["public_signals"])
+    with OneBlock(chain) as block:
+        dodge = block.send(reg.flagStale([ADDR]), ADDR)
+        flag = block.send(reg.flagInsolvent(ADDR, 42, a, bb, c, s), roles.others[0])
+    assert block.ok(dodge) and block.ok(flag)
+    st = chain.status(ADDR)
+    assert st["flag"] == "insolvent" and chain.contract("registry").functions.flagOf(ADDR).call() == 1
+    logs = chain.contract("registry").events.FlaggedInsolvent().get_logs(from_block=block.receipts[flag]["blockNumber"])
+    assert [x["args"]["account"] for x in logs] == [ADDR]
+    refused("SolvencyRegistry__AccountFlagged", chain.submit_proof, "flag", b)  # once insolvent, it stays so
+    refused("SolvencyRegistry__AccountFlagged", chain.flag_stale, [ADDR])  # and is never downgraded
+
+
 # ------------------------------------------------------------ gas
 
 

@@ -285,3 +285,17 @@ def test_times_past_2106_do_not_wrap(artifacts: Artifacts, test_cfg: CircuitConf
         assert ch.flag_stale([addr(0)]).flagged == [addr(0)]
     finally:
         anvil.stop(node.pid)
+
+
+def test_enrollment_stops_at_the_ledger_capacity(chain: Chain, roles: Roles, test_cfg: CircuitConfig) -> None:
+    """Attacker review finding 15: an index at or beyond 2^LD can never be opened by a proof, so an
+    account enrolled there could only be flagged stale. The registry stops at the capacity."""
+    reg = chain.contract("registry").functions
+    capacity = int(reg.capacity().call())
+    assert capacity == 2**test_cfg.LD == chain.deployment["capacity"]
+    accounts = [addr(i) for i in range(capacity)]
+    for i in range(0, capacity, 128):
+        chain.enroll(accounts[i : i + 128], roles.venue)
+    assert int(reg.enrolledCount().call()) == capacity
+    refused("SolvencyRegistry__LedgerFull", chain.enroll, [addr(capacity)], roles.venue)
+    assert int(reg.enrolledCount().call()) == capacity and not chain.status(addr(capacity))["enrolled"]

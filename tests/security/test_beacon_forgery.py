@@ -155,7 +155,7 @@ def test_beacon_forgery_passes_the_solidity_verifier_and_deploy_refuses_it(lab: 
             ch.deploy(lab.beacon.solidity, "four_signals", 60)
         accepted = []
         for n, (keyed, allow) in enumerate(((lab.beacon, True), (lab.project, False))):
-            ch.deploy(keyed.solidity, "four_signals", 60, allow_insecure_key=allow)
+            ch.deploy(keyed.solidity, "four_signals", 60, allow_insecure_key=allow, capacity=2**20)
             # a venue flow with arbitrary roots: the forger needs no witness, only the public key
             victim = "0x" + secrets.token_hex(20)
             market_root, ledger_root = (secrets.randbelow(R - 1) + 1 for _ in range(2))
