@@ -554,8 +554,9 @@ class Chain:
         return root or None
 
     def check_statement(self, statement: Statement, own_book: Account | None = None) -> StatementCheck:
-        """The trader's check (SPEC §3) against the chain: the ledger root the venue published for
-        the statement's epoch, and the index the registry enrolled the statement's account at.
+        """The trader's check (SPEC §3) against the chain: the statement is for the oracle's latest
+        epoch, the ledger root the venue published for it, and the index the registry enrolled the
+        statement's account at.
 
         Problems (no root published, another enrolled index, a book or path that does not lead to
         the root, another book than ``own_book``) come back in the check, never as exceptions.
@@ -563,6 +564,14 @@ class Chain:
         from zksolvency.zkcore.ledger import verify_statement
 
         problems = []
+        latest = self.latest_epoch()
+        if statement.epoch != latest:
+            # an old statement proves only what the venue committed to then: the check is about the
+            # book the registry binds proofs to NOW (a venue could hand out last epoch's statement)
+            problems.append(
+                f"the statement is for epoch {statement.epoch}, the oracle's latest epoch is {latest}:"
+                " ask the venue for the current statement (check an old one with --ledger)"
+            )
         st = self.status(statement.address)
         if not st["enrolled"]:
             problems.append(f"{statement.address} is not enrolled in the registry")

@@ -183,6 +183,14 @@ def test_proof_commands_end_to_end(build: Path, tmp_path: Path) -> None:
     r = cli("chain", "flag-stale", A, *bd)
     assert r.exit_code == 1 and "SolvencyRegistry__AttestationCurrent" in r.output
 
+    # attacker review finding 16: once the oracle moves on, last epoch's statement is no proof of
+    # what the venue commits to now (its root is still on chain, but proofs bind to the latest)
+    assert cli("chain", "publish", str(write_json(tmp_path / "m43.json", data.market(epoch=43))), *bd).exit_code == 0
+    r = cli("statement", "verify", str(statements[A]), "--rpc", rpc, *bd, "--account", str(books[A]))
+    assert r.exit_code == 1 and "epoch 42" in r.output and "latest epoch is 43" in r.output
+    r = cli("statement", "verify", str(statements[A]), "--ledger", str(ledger / "ledger.json"))
+    assert r.exit_code == 0, r.output  # the historical check, against the ledger file, still holds
+
 
 def test_chain_input_errors_are_one_line(build: Path, tmp_path: Path) -> None:
     bd = ("--build-dir", str(build))
