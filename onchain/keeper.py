@@ -126,6 +126,10 @@ class TickResult:
     refused: list[str] = field(default_factory=list)  # why a batch was not sent or reverted
 
 
+class _Inconsistent(ChainError):
+    """The accounts seen in events disagree with the registry's state (a reorg)."""
+
+
 #: What a node that went away raises through web3's HTTP provider (requests' errors are OSErrors).
 _NODE_ERRORS = (OSError, ProviderConnectionError)
 
@@ -192,14 +196,26 @@ class Keeper:
             results = self.registry.functions.multicall(calls).call(block_identifier=block)
             for account, raw in zip(chunk, results, strict=True):
                 enrolled, index, attested, attested_epoch, flag, _flagged_epoch, stale_at = abi_decode(_STATUS_TYPES, raw)
-                if not enrolled:
-                    raise ChainError(f"{account} has an Enrolled event but is not enrolled at block {block}")
+                if not enrolled or int(index) != len(out):
+                    raise _Inconsistent(
+                        f"{account} has an Enrolled event at index {len(out)} but not that index at block {block}"
+                    )
                 out.append(
                     AccountStatus(
                         account, int(index), int(attested_epoch) if attested else None, _FLAGS[int(flag)], int(stale_at) or None
                     )
                 )
         return out
+
+    def _rescan(self, block: int, why: str) -> None:
+        """Forget the accounts seen in events and follow the events again from the registry's
+        deployment; ChainError when they still disagree with the chain at ``block``."""
+        log.warning("%s at block %d: scanning the registry's events again", why, block)
+        self._accounts, self._next_block = [], int(self.chain.deployment.get("deploy_block", 0))
+        self.sync_accounts(block)
+        count = int(self.registry.functions.enrolledCount().call(block_identifier=block))
+        if count != len(self._accounts):
+            raise ChainError(f"the registry enrolled {count} accounts but its events list {len(self._accounts)} at block {block}")
 
     def _clock(self, block: Mapping[str, Any]) -> int:
         """The timestamp the next block will have at least: the node's pending block where it has
@@ -228,17 +244,8 @@ class Keeper:
         self.sync_accounts(number)
         count = int(self.registry.functions.enrolledCount().call(block_identifier=number))
         if count != len(self._accounts):
-            # the events seen so far disagree with the chain (a reorg dropped or moved a block):
-            # forget them and follow the events again from the registry's deployment
-            log.warning(
-                "%d accounts from events, %d enrolled at block %d: scanning the events again", len(self._accounts), count, number
-            )
-            self._accounts, self._next_block = [], int(self.chain.deployment.get("deploy_block", 0))
-            self.sync_accounts(number)
-            if count != len(self._accounts):
-                raise ChainError(
-                    f"the registry enrolled {count} accounts but its events list {len(self._accounts)} at block {number}"
-                )
+            # the events seen so far disagree with the chain (a reorg dropped or moved a block)
+            self._rescan(number, f"{len(self._accounts)} accounts from events, {count} enrolled")
         epoch, _root, _at, seq = self.oracle.functions.latest().call(block_identifier=number)
         result = TickResult(number, self._clock(head), int(epoch) if seq else None, len(self._accounts))
         m.node_up.set(1)
@@ -246,7 +253,12 @@ class Keeper:
         m.accounts_watched.set(len(self._accounts))
         if result.epoch is not None:
             m.last_epoch.set(result.epoch)
-        todo = due(self.statuses(self._accounts, number), result.timestamp)
+        try:
+            rows = self.statuses(self._accounts, number)
+        except _Inconsistent as e:  # a reorg replaced an enrollment: same count, another account
+            self._rescan(number, str(e))
+            rows = self.statuses(self._accounts, number)
+        todo = due(rows, result.timestamp)
         stale_at = {s.account: s.stale_at or 0 for s in todo}
         result.due = [s.account for s in todo]
         m.accounts_due.set(len(todo))

@@ -213,3 +213,31 @@ def test_a_keeper_whose_event_view_disagrees_with_the_chain_rescans(venue: Venue
     k._accounts.pop(3)  # a dropped enrollment
     res = k.tick()
     assert k.accounts == venue.accounts and res.watched == len(venue.accounts)
+
+
+def test_keeper_recovers_when_a_reorg_replaces_enrollments(venue: Venue) -> None:
+    """Attacker review finding 17: the keeper saw two enrollments that a reorg then replaced with
+    three others (evm_revert stands in for the reorg). It must follow the canonical chain: watch
+    the real accounts and flag them when due, not fail every tick."""
+    from web3 import Web3
+
+    ch = venue.chain
+    w3 = ch.w3
+    fork = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    ghosts = [Web3.to_checksum_address(f"0x{0x6405700 + i:040x}") for i in range(2)]
+    ch.enroll(ghosts, venue.roles["venue"])
+    k = Keeper(ch)
+    assert k.tick().watched == len(venue.accounts) + 2
+    w3.provider.make_request("evm_revert", [fork])  # type: ignore[arg-type]
+    for n in (2, 3):  # same count (a replaced enrollment), then one more
+        real = [Web3.to_checksum_address(f"0x{0xBEEF00 + 16 * n + i:040x}") for i in range(n)]
+        snap = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+        ch.enroll(real, venue.roles["venue"])
+        res = k.tick()
+        assert res.watched == len(venue.accounts) + n and k.accounts == [*venue.accounts, *real]
+        assert not set(ghosts) & set(k.accounts)
+        w3.provider.make_request("evm_revert", [snap])  # type: ignore[arg-type]
+    ch.enroll(real, venue.roles["venue"])
+    ch.publish(43, 4343, venue.roles["admin"])  # the next epoch: the new accounts owe it
+    set_time(venue, int(ch.status(real[0])["stale_at"]))
+    assert set(real) <= set(k.tick().flagged)
