@@ -18,10 +18,20 @@ _file = click.Path(path_type=Path, dir_okay=False)
 @param_option
 @build_option
 @click.option("--ptau", type=_file, default=None, help="public ceremony ptau (e.g. powersOfTau28_hez_final_16.ptau)")
+@click.option(
+    "--ptau-trust",
+    type=click.Choice(["ceremony", "single-party-development"]),
+    default=None,
+    help="what you checked about --ptau: 'ceremony' once its printed blake2b-512 matches the ceremony's published hash",
+)
 @click.option("--force", is_flag=True, help="redo every step even when cached")
-def setup(config_name: str | None, params: tuple[str, ...], build: Path | None, ptau: Path | None, force: bool) -> None:
+def setup(
+    config_name: str | None, params: tuple[str, ...], build: Path | None, ptau: Path | None, ptau_trust: str | None, force: bool
+) -> None:
     """Compile the circuit, run the Groth16 setup (phase 2 included), export keys and verifier."""
-    art = zksolvency.setup(config_name, params=params_dict(params), build_dir=build, ptau=ptau, force=force)
+    art = zksolvency.setup(
+        config_name, params=params_dict(params), build_dir=build, ptau=ptau, ptau_trust=ptau_trust, force=force
+    )
     m = art.read_manifest()
     r1cs = m.get("r1cs", {})
     constraints = r1cs.get("constraints", "?") if isinstance(r1cs, dict) else "?"

@@ -218,14 +218,17 @@ def has_secret_contribution(path: Path) -> bool:
     return any(not c.beacon for c in ptau_contributions(path))
 
 
-def _provenance(path: Path, trust: str, how: str) -> dict[str, object]:
+def _provenance(path: Path, trust: str, how: str, *, blake2b: str | None = None) -> dict[str, object]:
     sha = sha256_file(path)
-    return {
+    out: dict[str, object] = {
         "trust": trust,
         "ptau_file": path.name,
         "ptau_sha256": sha,
         "ptau": f"{how}: {path.name} (sha256 {sha[:16]}...), {keytrust.DESCRIPTION[trust]}",
     }
+    if blake2b is not None:
+        out["ptau_blake2b"] = blake2b
+    return out
 
 
 def _shared_sha() -> str | None:
@@ -235,19 +238,52 @@ def _shared_sha() -> str | None:
         return None
 
 
-def find_ptau(power: int, build: Path, ptau: Path | None) -> tuple[Path, dict[str, object]]:
-    """A ptau file of at least ``power`` and its provenance (trust label, file, sha256)."""
+#: What an operator may assert about a ``--ptau`` file with ``setup --ptau-trust``.
+ASSERTABLE = (keytrust.CEREMONY, keytrust.SINGLE_PARTY_DEV)
+
+
+def blake2b_file(path: Path) -> str:
+    """BLAKE2b-512 of a file (``b2sum``): the hash the Hermez ceremony publishes for its files."""
+    h = hashlib.blake2b()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def find_ptau(power: int, build: Path, ptau: Path | None, trust: str | None = None) -> tuple[Path, dict[str, object]]:
+    """A ptau file of at least ``power`` and its provenance (trust label, file, sha256).
+
+    A ``ptau`` given by the caller is labelled by what can be known, never by what the file says
+    of itself: a file's contribution records are unauthenticated metadata (one edited byte turns
+    a beacon into a "contribution"), so they can only make a file look worse. It is
+    ``single-party-development`` when it is the shared development file (pinned by sha256),
+    ``insecure-beacon`` when its own records show nothing but beacons, and otherwise ``unknown``
+    (refused by verifiers) unless the operator asserts ``trust`` (``ceremony`` after comparing the
+    printed BLAKE2b-512 with the ceremony's published hash, or ``single-party-development`` for a
+    file they made themselves).
+    """
     if ptau is not None:
         if not ptau.is_file():
             raise InputError(str(ptau), None, "ptau file not found")
-        secret = sum(not c.beacon for c in ptau_contributions(ptau))
-        if secret == 0:
+        if trust is not None and trust not in ASSERTABLE:
+            raise InputError("--ptau-trust", trust, f"expected one of {', '.join(ASSERTABLE)}")
+        contributions = ptau_contributions(ptau)
+        if SHARED_PTAU.is_file() and sha256_file(ptau) == _shared_sha():
+            return ptau, _provenance(ptau, keytrust.SINGLE_PARTY_DEV, "shared development ptau (sha256 pinned)")
+        if not any(not c.beacon for c in contributions):
+            if trust is not None:
+                raise InputError(str(ptau), "--ptau-trust", f"the file records only public beacons: it cannot be {trust}")
             _say(f"  WARNING: {ptau.name} holds only public beacons in phase 1: anyone can forge proofs for its keys")
             return ptau, _provenance(ptau, keytrust.INSECURE_BEACON, "beacon-only ptau")
-        if secret == 1 or (SHARED_PTAU.is_file() and sha256_file(ptau) == _shared_sha()):
-            # one secret contribution is one party, whoever it was: not a ceremony
-            return ptau, _provenance(ptau, keytrust.SINGLE_PARTY_DEV, "single-contribution ptau")
-        return ptau, _provenance(ptau, keytrust.CEREMONY, f"ceremony ptau ({secret} contributions)")
+        b2 = blake2b_file(ptau)
+        if trust is None:
+            _say(f"  {ptau.name}: blake2b-512 {b2}")
+            _say("  its phase 1 cannot be checked from the file itself: compare that hash with the ceremony's")
+            _say("  published one and run again with --ptau-trust ceremony (keys are labelled unknown until then)")
+            return ptau, _provenance(ptau, keytrust.UNKNOWN, "ptau of unverified provenance", blake2b=b2)
+        how = "public ceremony ptau, hash checked by the operator" if trust == keytrust.CEREMONY else "operator's own ptau"
+        return ptau, _provenance(ptau, trust, f"{how} (blake2b {b2[:16]}...)", blake2b=b2)
     cache = build / "ptau"
     for p in sorted(cache.glob("dev_*.ptau")):
         n = int(p.stem.split("_")[1])
@@ -407,8 +443,11 @@ def record_configured_instance(cfg: CircuitConfig, art: Artifacts, build: Path) 
             write_atomic(path, json.dumps(rec, indent=1))
 
 
-def setup(cfg: CircuitConfig, build: Path, ptau: Path | None = None, *, force: bool = False) -> Artifacts:
-    """Compile and set up one instance (cached); returns its artifacts."""
+def setup(
+    cfg: CircuitConfig, build: Path, ptau: Path | None = None, *, force: bool = False, ptau_trust: str | None = None
+) -> Artifacts:
+    """Compile and set up one instance (cached); returns its artifacts. ``ptau_trust``: what the
+    operator asserts about ``ptau`` (see :func:`find_ptau`)."""
     art = artifacts_for(cfg, build)
     t_all = time.monotonic()
     if not force and ptau is None and is_ready(art):
@@ -421,7 +460,7 @@ def setup(cfg: CircuitConfig, build: Path, ptau: Path | None = None, *, force: b
     power = required_power(info)
     _say(f"      {info['constraints']:,} constraints, needs powers of tau 2^{power}")
     _say("[2/5] powers of tau")
-    ptau_path, ptau_prov = find_ptau(power, build, ptau)
+    ptau_path, ptau_prov = find_ptau(power, build, ptau, ptau_trust)
     key = cache_key(cfg, str(ptau_prov["ptau_sha256"]))
     m = art.read_manifest()
     if (

@@ -5,15 +5,18 @@ randomises delta. Whoever knows alpha and beta forges a proof for ANY public sig
 verification key alone (A = C = (alpha*beta)*G1 + vk_x, B = G2 + delta). So a key is only as good
 as its phase 1:
 
-- ``ceremony``: a ptau with two or more secret phase-1 contributions passed to ``setup --ptau``
-  (e.g. Hermez ``powersOfTau28_hez_final_NN``); sound if one contributor discarded their secret.
-- ``single-party-development``: a ptau with exactly one secret contribution (``shared/ptau/
-  dev_16.ptau``, one ``setup`` made locally with fresh OS entropy, or any single-contribution
-  ``--ptau``). Nobody can derive alpha and beta from public data, but its maker could have kept
-  them: fine for development and tests, not for value.
+- ``ceremony``: ``setup --ptau FILE --ptau-trust ceremony``: the operator compared the file's
+  BLAKE2b-512 (printed by ``setup`` and recorded in the key) with a public ceremony's published
+  hash (e.g. Hermez ``powersOfTau28_hez_final_NN``); sound if one contributor discarded their
+  secret. Nothing in the file itself can show this: its contribution records are unauthenticated.
+- ``single-party-development``: one party's secret: ``shared/ptau/dev_16.ptau`` (pinned by sha256),
+  a ptau ``setup`` made locally with fresh OS entropy, or an operator's own file asserted with
+  ``--ptau-trust single-party-development``. Nobody can derive alpha and beta from public data,
+  but its maker could have kept them: fine for development and tests, not for value.
 - ``insecure-beacon``: phase 1 has no contribution except public beacons. alpha and beta follow
   from the file itself: ANYONE can forge proofs.
-- ``unknown``: a key without a recognised label (made elsewhere, or by an older zksolvency).
+- ``unknown``: nothing vouches for the phase 1: a ``--ptau`` file nobody asserted, or a key made
+  elsewhere or by an older zksolvency.
 
 The label is written by ``setup`` into ``verification_key.json`` (``zksolvency_setup.trust``) and is
 covered by the key's sha256. A verifier reads it from the key file IT chose, never from a bundle.
@@ -44,7 +47,7 @@ def key_trust(vkey: dict[str, Any]) -> str:
     """The trust label a verification key carries, or ``unknown``."""
     setup = vkey.get("zksolvency_setup")
     trust = setup.get("trust") if isinstance(setup, dict) else None
-    return trust if trust in (CEREMONY, SINGLE_PARTY_DEV, INSECURE_BEACON) else UNKNOWN
+    return trust if trust in (CEREMONY, SINGLE_PARTY_DEV, INSECURE_BEACON, UNKNOWN) else UNKNOWN
 
 
 def key_circuit(vkey: dict[str, Any]) -> str | None:

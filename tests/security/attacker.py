@@ -120,3 +120,28 @@ def alpha_beta_match(vkey: dict[str, Any], alpha: int, beta: int) -> bool:
     a, b = normalize(multiply(G1, alpha)), normalize(multiply(G2, beta))
     ka, kb = normalize(_vk_g1(vkey["vk_alpha_1"])), normalize(_vk_g2(vkey["vk_beta_2"]))
     return bool(a == ka and b == kb)
+
+
+def flip_beacon_type(src: Path, dst: Path) -> None:
+    """Copy a ptau with every phase-1 contribution's type rewritten to 0 ("not a beacon"): the
+    points (and so alpha and beta, derivable from the public beacon) stay as they are."""
+    import struct
+
+    from zksolvency.prover.setup import _CONTRIBUTION_POINTS
+
+    data = bytearray(src.read_bytes())
+    _v, n_sec = struct.unpack_from("<II", data, 4)
+    pos = 12
+    for _ in range(n_sec):
+        stype, size = struct.unpack_from("<IQ", data, pos)
+        pos += 12
+        if stype == 7:
+            (n,) = struct.unpack_from("<I", data, pos)
+            off = pos + 4
+            for _c in range(n):
+                off += _CONTRIBUTION_POINTS
+                _ctype, plen = struct.unpack_from("<II", data, off)
+                struct.pack_into("<I", data, off, 0)
+                off += 8 + plen
+        pos += size
+    dst.write_bytes(bytes(data))

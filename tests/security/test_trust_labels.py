@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 from zksolvency.prover import setup as setup_mod
 from zksolvency.prover import tools
-from zksolvency.prover.setup import Artifacts, find_ptau, is_ready, ptau_contributions
+from zksolvency.prover.setup import SHARED_PTAU, Artifacts, blake2b_file, find_ptau, is_ready, ptau_contributions
+from zksolvency.zkcore.errors import InputError
+from zksolvency.zkcore.keytrust import ACCEPTED
 
+from tests.security.attacker import flip_beacon_type
 from tests.security.conftest import BEACON, Lab
 
 pytestmark = pytest.mark.slow
@@ -24,24 +27,46 @@ def _contribute(src: Path, dst: Path) -> Path:
     return dst
 
 
-def test_labels_follow_the_secret_contributions(lab: Lab, tmp_path: Path) -> None:
+def test_a_given_ptau_is_labelled_by_what_can_be_known(lab: Lab, tmp_path: Path) -> None:
+    """A --ptau file's contribution records are unauthenticated: they may make a file look worse
+    (beacon-only), never better. Without the operator's word a file with contributions is
+    `unknown` (refused by verifiers); `--ptau-trust` records what the operator checked."""
     new = tmp_path / "new.ptau"
     tools.snarkjs("powersoftau", "new", "bn128", "8", new)
     one = _contribute(new, tmp_path / "one.ptau")
     two = _contribute(one, tmp_path / "two.ptau")
     two_beacon = tmp_path / "two_beacon.ptau"  # the shape of a Hermez final file: contributions + beacon
     tools.snarkjs("powersoftau", "beacon", two, two_beacon, BEACON, "10", "-n=final beacon")
-    one_beacon = tmp_path / "one_beacon.ptau"
-    tools.snarkjs("powersoftau", "beacon", one, one_beacon, BEACON, "10", "-n=final beacon")
-    labels = {p.name: find_ptau(8, tmp_path, p)[1]["trust"] for p in (lab.beacon.ptau, one, two, two_beacon, one_beacon)}
+    labels = {p.name: find_ptau(8, tmp_path, p)[1]["trust"] for p in (lab.beacon.ptau, one, two, two_beacon)}
     assert labels == {
         lab.beacon.ptau.name: "insecure-beacon",
-        "one.ptau": "single-party-development",
-        "two.ptau": "ceremony",
-        "two_beacon.ptau": "ceremony",
-        "one_beacon.ptau": "single-party-development",
+        "one.ptau": "unknown",
+        "two.ptau": "unknown",
+        "two_beacon.ptau": "unknown",
     }
     assert [c.beacon for c in ptau_contributions(two_beacon)] == [False, False, True]
+    _path, prov = find_ptau(8, tmp_path, two_beacon, "ceremony")
+    assert (
+        prov["trust"] == "ceremony"
+        and prov["ptau_blake2b"] == blake2b_file(two_beacon)
+        and "checked by the operator" in str(prov["ptau"])
+    )
+    assert find_ptau(8, tmp_path, one, "single-party-development")[1]["trust"] == "single-party-development"
+    with pytest.raises(InputError, match="only public beacons"):
+        find_ptau(8, tmp_path, lab.beacon.ptau, "ceremony")  # no word of the operator makes a beacon a ceremony
+    assert find_ptau(16, tmp_path, SHARED_PTAU)[1]["trust"] == "single-party-development"  # pinned by sha256
+
+
+def test_a_relabelled_beacon_ptau_is_not_accepted(lab: Lab, tmp_path: Path) -> None:
+    """Attacker review finding 18: rewrite the beacon's contribution type (one u32) in a beacon-only
+    ptau so that it looks like a secret contribution. Its keys come out `unknown`, which verifiers
+    and `chain deploy` refuse, so the forgery its public beacon allows is never accepted by default."""
+    flipped = tmp_path / "powersOfTau28_hez_final_08.ptau"  # what the attacker calls it
+    flip_beacon_type(lab.beacon.ptau, flipped)
+    assert [c.beacon for c in ptau_contributions(flipped)] == [False]  # the file now claims a secret
+    _path, prov = find_ptau(8, tmp_path, flipped)
+    assert prov["trust"] == "unknown"
+    assert "unknown" not in ACCEPTED
 
 
 def test_cached_beacon_only_dev_ptau_is_never_reused(lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
