@@ -56,6 +56,18 @@ def default_compiled() -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def t9_compiled() -> Path:
+    """The test instance with T = 9 tier slots (the head's 4 and one further chunk of 5), compiled
+    once (no keys): its r1cs, sym and wasm."""
+    from zksolvency.prover.setup import compile_circuit
+
+    cfg = load_config("test", {"T": 9, "LD": 4})
+    out = TEST_BUILD / "compile-only" / cfg.name
+    compile_circuit(cfg, out, progress=False)
+    return out
+
+
 def write_json(path: Path, data: Any) -> Path:
     """Write JSON test input."""
     path.write_text(json.dumps(data, indent=1))
@@ -94,7 +106,7 @@ def bundle_dir(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory) -
 
 #: Fixtures that compile a circuit, run a trusted setup or make proofs: a test using any of them
 #: (directly or through another fixture) is marked ``slow`` and left out of ``make test-fast``.
-HEAVY_FIXTURES = {"artifacts", "witness_server", "sym", "default_compiled", "bundle_dir", "poseidon_server"}
+HEAVY_FIXTURES = {"artifacts", "witness_server", "sym", "default_compiled", "t9_compiled", "bundle_dir", "poseidon_server"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -179,17 +179,13 @@ def test_second_leaf_cannot_be_presented_at_the_first_index(witness_server: Witn
 T9 = "solvency_k3-a2-s4-t9-d3-c2-l4"
 
 
-def test_no_private_wire_can_move_alone_with_tier_chunks(tmp_path: Path) -> None:
+def test_no_private_wire_can_move_alone_with_tier_chunks(t9_compiled: Path, tmp_path: Path) -> None:
     """T = 9 instruments hash their tiers in a head and one further chunk of 5 (lib/market.circom);
     an instrument with 6 tiers uses the chunk, one with 2 does not. Same search as above on the
     instance tests/circuits/test_many_tiers.py compiles."""
     from zksolvency.prover.config import load_config
 
-    from tests.conftest import TEST_BUILD
-
-    d = TEST_BUILD / "compile-only" / T9
-    if not (d / f"{T9}.r1cs").is_file():
-        pytest.skip("the T=9 instance is compiled by tests/circuits/test_many_tiers.py")
+    d = t9_compiled
     cfg = load_config("test", {"T": 9, "LD": 4})
     assert cfg.name == T9
     m = data.market()
@@ -221,16 +217,12 @@ def test_no_private_wire_can_move_alone_with_tier_chunks(tmp_path: Path) -> None
 DEFAULT = "solvency_k8-a4-s16-t4-d12-c5-l20"
 
 
-def test_no_private_wire_can_move_alone_in_the_default_instance(tmp_path: Path) -> None:
+def test_no_private_wire_can_move_alone_in_the_default_instance(default_compiled: Path, tmp_path: Path) -> None:
     """The instance a deployment uses (K=8, A=4, S=16, T=4, D=12, DC=5, LD=20), with a book that
     fills 3 position slots (one with a 16-scenario risk array, one with 4 tiers) and 2 assets."""
     from zksolvency.prover.config import load_config
 
-    from tests.conftest import TEST_BUILD
-
-    d = TEST_BUILD / "compile-only" / DEFAULT
-    if not (d / f"{DEFAULT}.r1cs").is_file():
-        pytest.skip("the default instance is compiled by the default_compiled fixture of tests/conftest.py")
+    d = default_compiled
     cfg = load_config("default")
     assert cfg.name == DEFAULT
     m = data.market()

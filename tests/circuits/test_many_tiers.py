@@ -12,11 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from zksolvency.prover.config import load_config
 from zksolvency.prover.engine import margin_report
-from zksolvency.prover.setup import compile_circuit
 from zksolvency.prover.witness import build_input
 from zksolvency.zkcore.models import Account, Market
 
-from tests.conftest import TEST_BUILD
 from tests.helpers import data
 from tests.helpers.strategies import portfolios
 from tests.helpers.witness import WitnessServer
@@ -27,10 +25,8 @@ CFG = load_config("test", {"T": 9, "LD": 4})  # the head's 4 tiers and one furth
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[WitnessServer]:
-    out = TEST_BUILD / "compile-only" / CFG.name
-    compile_circuit(CFG, out, progress=False)
-    ws = WitnessServer(out / f"{CFG.name}_js" / f"{CFG.name}.wasm")
+def server(t9_compiled: Path) -> Iterator[WitnessServer]:
+    ws = WitnessServer(t9_compiled / f"{CFG.name}_js" / f"{CFG.name}.wasm")
     yield ws
     ws.close()
 

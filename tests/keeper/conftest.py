@@ -60,9 +60,12 @@ class Venue:
         ev = self.chain.contract("registry").events.FlaggedStale()
         return [str(e["args"]["account"]) for e in ev.get_logs(from_block=0, to_block="latest")]
 
-    def restart_node(self) -> None:
-        """Stop the node (its state is dumped) and start it again on the same port."""
+    def stop_node(self) -> None:
+        """Stop the node (anvil dumps its chain to the state file)."""
         anvil.stop(self.node.pid)
+
+    def start_node(self) -> None:
+        """Start the node again on the same port, from the state file."""
         port = int(self.node.rpc.rsplit(":", 1)[1])
         self.node = anvil.start(self.dir, port=port, state=self.state)
 

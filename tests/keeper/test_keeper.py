@@ -78,8 +78,9 @@ def test_two_keepers_set_no_flag_twice(venue: Venue) -> None:
 def test_keeper_carries_on_across_a_node_restart(venue: Venue) -> None:
     proc, port, log = start_keeper(venue, "a")
     ticks_pass(port)
-    venue.restart_node()  # anvil stops (its chain dumped to --state) and starts again on the same port
+    venue.stop_node()  # anvil stops (its chain dumped to --state) ...
     wait_for(lambda: "unreachable" in log.read_text(), what="the keeper to notice the node went away", timeout=30)
+    venue.start_node()  # ... and starts again on the same port, from its state
     wait_for(lambda: "answers again" in log.read_text(), what="the keeper to reconnect", timeout=60)
     assert venue.chain.status(venue.accounts[0])["enrolled"]  # the same chain: state was kept
     set_time(venue, venue.stale_at())
