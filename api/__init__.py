@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import threading
 
     from zksolvency.onchain.client import Chain
-    from zksolvency.onchain.keeper import Keeper, TickResult
+    from zksolvency.onchain.keeper import Keeper, KeeperMetrics, TickResult
     from zksolvency.prover.engine import MarginReport
     from zksolvency.prover.epoch import EpochReport, Outcome
     from zksolvency.prover.prove import ProveResult
@@ -402,6 +402,7 @@ def keeper(
     build_dir: StrPath | None = None,
     sender: str | None = None,
     max_batch: int | None = None,
+    metrics: KeeperMetrics | None = None,
 ) -> Keeper:
     """A :class:`~zksolvency.onchain.keeper.Keeper` of the deployment at ``rpc`` (SPEC §8).
 
@@ -412,7 +413,8 @@ def keeper(
     """
     from zksolvency.onchain.keeper import MAX_BATCH, Keeper
 
-    return Keeper(chain(rpc, deployment, build_dir=build_dir), sender=sender, max_batch=max_batch or MAX_BATCH)
+    ch = chain(rpc, deployment, build_dir=build_dir)
+    return Keeper(ch, sender=sender, max_batch=max_batch or MAX_BATCH, metrics=metrics)
 
 
 def run_keeper(
@@ -446,16 +448,14 @@ def run_keeper(
         metrics.serve(metrics_port, metrics_addr)
 
     def make() -> Keeper:
-        k = keeper(rpc, deployment, build_dir=build_dir, sender=sender, max_batch=max_batch)
-        k.metrics = metrics
-        return k
+        return keeper(rpc, deployment, build_dir=build_dir, sender=sender, max_batch=max_batch, metrics=metrics)
 
-    k = connect(make, stop, interval=min(interval, max_backoff), max_backoff=max_backoff)
-    if k is None:
-        return
-    if once:
-        res = k.tick()
+    if once:  # a cron job: one try, and a node that does not answer is an error, not a wait
+        res = make().tick()
         if on_tick is not None:
             on_tick(res)
+        return
+    k = connect(make, stop, interval=min(interval, max_backoff), max_backoff=max_backoff)
+    if k is None:
         return
     k.run(interval, stop, max_backoff=max_backoff, on_tick=on_tick)

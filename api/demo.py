@@ -190,7 +190,7 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
         run = ch.attest_batch([proofs], sender=venue)
         measured["attest_batch_gas_per_account"] = run.gas_used // run.accounts
         click.echo(f"  attestBatch of {run.accounts}: gas {run.gas_used:,} ({run.gas_used // run.accounts:,} per account)")
-        (flag,) = ch.flag_bundles([proofs], keeper)
+        (flag,) = ch.flag_bundles([proofs], keeper).flagged
         measured["flag_gas"] = flag.gas_used
         click.echo(f"  flagInsolvent {flag.account} (bob): gas {flag.gas_used:,}")
 

@@ -35,13 +35,17 @@ def _venue(d: Path, n: int, grace: int) -> tuple[anvil.Node, Chain, list[str]]:
     cfg = load_config("test")
     art = setup(cfg, build_dir())
     node = anvil.start(d)
-    ch = Chain(node.rpc, d / "deployment.json")
-    ch.deploy(art.solidity, cfg.name, grace)
-    accounts = [str(ch.w3.to_checksum_address("0x" + secrets.token_hex(20))) for _ in range(n)]
-    for i in range(0, n, 250):
-        ch.enroll(accounts[i : i + 250])
-    ch.publish(1, 1234567)
-    ch.publish_ledger(1, 7654321)
+    try:
+        ch = Chain(node.rpc, d / "deployment.json")
+        ch.deploy(art.solidity, cfg.name, grace, capacity=1024)  # more than the test ledger's 256: no proofs here
+        accounts = [str(ch.w3.to_checksum_address("0x" + secrets.token_hex(20))) for _ in range(n)]
+        for i in range(0, n, 250):
+            ch.enroll(accounts[i : i + 250])
+        ch.publish(1, 1234567)
+        ch.publish_ledger(1, 7654321)
+    except BaseException:
+        anvil.stop(node.pid)
+        raise
     return node, ch, accounts
 
 

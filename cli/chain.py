@@ -325,16 +325,23 @@ def chain_flag(
     --json: the last transaction's ``tx_hash``, ``gas_used`` over all, and ``flagged`` (each with
     account, epoch, tx_hash, gas_used); with one bundle also its ``account`` and ``epoch``.
     """
-    txs = _chain(rpc, deployment, build).flag_bundles(list(bundles), sender, precheck=precheck)
+    run = _chain(rpc, deployment, build).flag_bundles(list(bundles), sender, precheck=precheck)
+    txs = run.flagged
     obj: dict[str, Any] = {
-        "tx_hash": txs[-1].tx_hash,
+        "tx_hash": txs[-1].tx_hash if txs else None,
         "gas_used": sum(t.gas_used for t in txs),
         "flagged": [t.as_json() for t in txs],
+        "skipped": run.skipped,
+        "failed": [{"bundle": b, "error": e} for b, e in run.failed],
     }
     if len(txs) == 1:
         obj |= {"account": txs[0].account, "epoch": txs[0].epoch}
     lines = [f"flagged {t.account} for liquidation at epoch {t.epoch}: tx {t.tx_hash}, gas used {t.gas_used:,}" for t in txs]
+    lines += [f"skipped {a}: already flagged insolvent" for a in run.skipped]
+    lines += [f"FAILED {b}: {e}" for b, e in run.failed]
     _echo(as_json, obj, "\n".join(lines))
+    if run.failed:
+        raise click.exceptions.Exit(1)
 
 
 @chain_group.command("attest-batch")
@@ -366,19 +373,23 @@ def chain_attest_batch(
     """
     run = _chain(rpc, deployment, build).attest_batch(list(bundles), max_n=max_n, sender=sender)
     txs, n = run.transactions, run.accounts
+    per = run.gas_used // max(1, n)
     obj = {
         "tx_hash": txs[-1].tx_hash,
         "gas_used": run.gas_used,
         "accounts": n,
-        "gas_per_account": run.gas_used // n,
+        "gas_per_account": per,
         "transactions": [t.as_json() for t in txs],
+        "skipped": run.skipped,
         "insolvent": [str(p) for p in run.insolvent],
     }
     lines = [
         f"attested {len(t.accounts)} accounts: tx {t.tx_hash}, gas used {t.gas_used:,} ({t.gas_per_account:,} per account)"
         for t in txs
     ]
-    lines.append(f"{n} accounts in {len(txs)} transactions, gas_per_account {run.gas_used // n:,}")
+    lines.append(f"{n} accounts in {len(txs)} transactions, gas_per_account {per:,}")
+    if run.skipped:
+        lines.append(f"{len(run.skipped)} skipped, flagged in front of the batch: {', '.join(run.skipped)}")
     if run.insolvent:
         lines.append(f"{len(run.insolvent)} insolvent bundles set aside: flag them with `zksolvency chain flag`")
     _echo(as_json, obj, "\n".join(lines))

@@ -9,6 +9,7 @@ from typing import Any
 import click
 import zksolvency
 from zksolvency.cli.app import Abort, build_option, config_option, param_option, params_dict
+from zksolvency.zkcore.keytrust import ASSERTABLE
 
 _file = click.Path(path_type=Path, dir_okay=False)
 
@@ -20,7 +21,7 @@ _file = click.Path(path_type=Path, dir_okay=False)
 @click.option("--ptau", type=_file, default=None, help="public ceremony ptau (e.g. powersOfTau28_hez_final_16.ptau)")
 @click.option(
     "--ptau-trust",
-    type=click.Choice(["ceremony", "single-party-development"]),
+    type=click.Choice(ASSERTABLE),
     default=None,
     help="what you checked about --ptau: 'ceremony' once its printed blake2b-512 matches the ceremony's published hash",
 )

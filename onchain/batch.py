@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from web3 import Web3
+from web3.logs import DISCARD
 from zksolvency.onchain.client import TxResult, proof_calldata
 from zksolvency.verifier.groth16 import BATCH_MAX, InvalidProof, batch_verify_fiat_shamir, verify_fast
 from zksolvency.verifier.verify import LoadedBundle, TrustedKeys, Verdict, bundle_paths, check_claims, load_bundle
@@ -32,9 +33,11 @@ GAS_PER_ACCOUNT_BOUND = 80_000
 
 @dataclass(frozen=True)
 class BatchTx(TxResult):
-    """One mined ``attestBatch``: the accounts it attested."""
+    """One mined ``attestBatch``: the accounts it attested (its ``Attested`` events) and those the
+    registry skipped because a flag landed in front of it (``AttestationSkipped``)."""
 
     accounts: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def gas_per_account(self) -> int:
@@ -43,7 +46,7 @@ class BatchTx(TxResult):
 
     def as_json(self) -> dict[str, object]:
         """For ``--json`` output."""
-        return {**super().as_json(), "accounts": self.accounts, "gas_per_account": self.gas_per_account}
+        return {**super().as_json(), "accounts": self.accounts, "skipped": self.skipped, "gas_per_account": self.gas_per_account}
 
 
 @dataclass(frozen=True)
@@ -88,9 +91,7 @@ def precheck(paths: Sequence[Path], max_n: int, keys: TrustedKeys, *, skippable:
         if not v.solvent:
             if p not in skip:
                 raise InputError(str(p), "claims.solvent", "attest-batch needs solvent = 1 proofs (flag insolvent ones)")
-            if not verify_fast(b.key, b.proof, b.signals):
-                raise InvalidProof(f"{p}: the proof does not verify")
-            insolvent.append(Checked(b, v))
+            insolvent.append(Checked(b, v))  # verified by `chain flag`, which sends it
             continue
         items.append(Checked(b, v))
     if not items:
@@ -137,6 +138,11 @@ class BatchRun:
         """Accounts attested."""
         return sum(len(t.accounts) for t in self.transactions)
 
+    @property
+    def skipped(self) -> list[str]:
+        """Accounts sent but skipped by the registry: flagged in front of the batch."""
+        return [a for t in self.transactions for a in t.skipped]
+
 
 def attest_batch(chain: Chain, paths: Sequence[Path], *, max_n: int = BATCH_MAX, sender: str | None = None) -> BatchRun:
     """Attest every solvent bundle (files, or directories of them) with ``attestBatch``: Python
@@ -160,5 +166,9 @@ def attest_batch(chain: Chain, paths: Sequence[Path], *, max_n: int = BATCH_MAX,
             queue[:0] = [batch[:half], batch[half:]]
             continue
         res = chain.send(fn(*_args(batch)), sender)
-        out.append(BatchTx(res.tx_hash, res.gas_used, res.block, [Web3.to_checksum_address(c.verdict.account) for c in batch]))
+        receipt = chain.w3.eth.get_transaction_receipt(res.tx_hash)  # type: ignore[arg-type]
+        events = chain.contract("registry").events
+        attested = [str(e["args"]["account"]) for e in events.Attested().process_receipt(receipt, errors=DISCARD)]
+        skipped = [str(e["args"]["account"]) for e in events.AttestationSkipped().process_receipt(receipt, errors=DISCARD)]
+        out.append(BatchTx(res.tx_hash, res.gas_used, res.block, attested, skipped))
     return BatchRun(out, [c.bundle.path for c in plan.insolvent])

@@ -8,6 +8,7 @@ Talks to any endpoint (web3.py). Transactions are sent from an unlocked account 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ from eth_typing import ChecksumAddress
 from eth_utils.abi import function_signature_to_4byte_selector
 from web3 import Web3
 from web3.contract import Contract
-from web3.exceptions import ContractLogicError
+from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 from zksolvency.onchain.solc import Compiled, compile_contracts
 from zksolvency.zkcore.bundle import write_atomic
 from zksolvency.zkcore.errors import InputError, ZkSolvencyError
@@ -69,8 +70,8 @@ def resolve_rpc(rpc: str | None, build: Path | None = None) -> str:
         return os.environ["ZKSOLVENCY_RPC"]
     for f in (node_record(build), deployment_path(build)):
         if f.is_file():
-            data = json.loads(f.read_text())
-            if isinstance(data, dict) and isinstance(data.get("rpc"), str):
+            data = read_object(f)
+            if isinstance(data.get("rpc"), str):
                 return str(data["rpc"])
     raise InputError("--rpc", None, "no node: run `zksolvency chain up` or pass --rpc URL")
 
@@ -134,8 +135,38 @@ def _error_table(abis: list[list[dict[str, Any]]]) -> dict[str, tuple[str, list[
     return table
 
 
-#: ISolvencyRegistry.Flag, as a revert's ``flag`` argument is shown.
-_FLAG_NAMES = ("None", "Insolvent", "Stale")
+#: ISolvencyRegistry.Flag by value, as status() reports it (``"none"``, …) and as a revert's
+#: ``flag`` argument is shown (``None``, ``Insolvent``, ``Stale``).
+FLAGS = ("none", "insolvent", "stale")
+#: The return types of ISolvencyRegistry.status (for rows read through ``multicall``).
+STATUS_TYPES = ("bool", "uint64", "bool", "uint64", "uint8", "uint64", "uint64")
+
+
+@dataclass(frozen=True)
+class AccountStatus:
+    """What the registry's ``status`` view says of one account at one block."""
+
+    account: str
+    enrolled: bool
+    index: int | None
+    attested_epoch: int | None
+    flag: str
+    flagged_epoch: int | None
+    stale_at: int | None  # when it can be flagged stale; None while it owes nothing
+
+    @classmethod
+    def from_view(cls, account: str, row: Sequence[Any]) -> AccountStatus:
+        """From ``status(account)``'s seven return values."""
+        enrolled, index, attested, attested_epoch, flag, flagged_epoch, stale_at = row
+        return cls(
+            account,
+            bool(enrolled),
+            int(index) if enrolled else None,
+            int(attested_epoch) if attested else None,
+            FLAGS[int(flag)],
+            int(flagged_epoch) if flag else None,
+            int(stale_at) or None,
+        )
 
 
 def explain_revert(data: str, table: dict[str, tuple[str, list[str], list[str]]]) -> str | None:
@@ -155,7 +186,7 @@ def explain_revert(data: str, table: dict[str, tuple[str, list[str], list[str]]]
         for t, v in zip(types, values, strict=True)
     ]
     shown = [
-        _FLAG_NAMES[int(v)] if n in ("flag",) and t == "uint8" and int(v) < 3 else v
+        FLAGS[int(v)].capitalize() if n == "flag" and t == "uint8" and int(v) < len(FLAGS) else v
         for n, t, v in zip(names, types, shown, strict=True)
     ]
     return f"{name}({', '.join(f'{n}={v}' for n, v in zip(names, shown, strict=True))})"
@@ -197,6 +228,16 @@ class ProofTx(TxResult):
         return {**super().as_json(), "account": self.account, "epoch": self.epoch}
 
 
+@dataclass
+class FlagRun:
+    """What ``chain flag`` did: the mined ``flagInsolvent`` transactions, the accounts skipped as
+    already flagged insolvent, and the bundles that failed (path, why)."""
+
+    flagged: list[ProofTx]
+    skipped: list[str]
+    failed: list[tuple[str, str]]
+
+
 @dataclass(frozen=True)
 class FlagStaleResult(TxResult):
     """A mined ``flagStale``: who was flagged, who was skipped (not stale), gas per flag."""
@@ -231,9 +272,9 @@ def ledger_capacity(vkey: Path) -> int:
     """2^LD of the circuit a verification key was set up for (its ``zksolvency_setup.params``)."""
     params = json.loads(vkey.read_text()).get("zksolvency_setup", {}).get("params")
     ld = params.get("LD") if isinstance(params, dict) else None
-    if not isinstance(ld, int) or isinstance(ld, bool) or not 1 <= ld <= 64:
-        raise InputError(str(vkey), "zksolvency_setup.params.LD", "no ledger depth recorded: pass the registry's capacity")
-    return int(min(2**ld, 2**64 - 1))
+    if not isinstance(ld, int) or isinstance(ld, bool) or not 1 <= ld <= 63:
+        raise InputError(str(vkey), "zksolvency_setup.params.LD", "no ledger depth recorded: deploy with an explicit capacity")
+    return int(2**ld)
 
 
 def deployable_key(verifier_sol: Path, allow_insecure_key: bool = False) -> TrustedKey:
@@ -276,9 +317,9 @@ class Chain:
 
     # ------------------------------------------------------------ plumbing
 
-    @property
+    @functools.cached_property
     def is_anvil(self) -> bool:
-        """True on a local anvil (impersonation and time travel available)."""
+        """True on a local anvil (impersonation and time travel available); asked once."""
         return "anvil" in str(self.w3.client_version).lower()
 
     def default_sender(self) -> str:
@@ -348,7 +389,12 @@ class Chain:
                 h = fn.transact(tx)
         except ContractLogicError as e:
             raise self._explain(e) from None
-        receipt = self.w3.eth.wait_for_transaction_receipt(h, timeout=120)
+        except Web3RPCError as e:  # refused by the node (funds, nonce, a limit): not a revert
+            raise ChainError(f"the node refused the transaction: {e}") from None
+        try:
+            receipt = self.w3.eth.wait_for_transaction_receipt(h, timeout=120)
+        except TimeExhausted:
+            raise ChainError(f"transaction 0x{bytes(h).hex()} not mined within 120 s") from None
         if receipt["status"] != 1:
             raise ChainError(f"transaction {h.hex()} failed")
         return TxResult(
@@ -455,7 +501,7 @@ class Chain:
         if self._deployment is None:
             if not self.deployment_file.is_file():
                 raise InputError(str(self.deployment_file), None, "no deployment: run `zksolvency chain deploy` first")
-            data = json.loads(self.deployment_file.read_text())
+            data = read_object(self.deployment_file)
             if data.get("chain_id") != self.w3.eth.chain_id:
                 raise ChainError(
                     f"{self.deployment_file} is for chain {data.get('chain_id')}, the node is chain {self.w3.eth.chain_id}"
@@ -564,15 +610,17 @@ class Chain:
         from zksolvency.zkcore.ledger import verify_statement
 
         problems = []
-        latest = self.latest_epoch()
-        if statement.epoch != latest:
+        st = self.status(statement.address)
+        latest = st["latest_epoch"]
+        if latest is None:
+            problems.append("the oracle has published no epoch yet")
+        elif statement.epoch != latest:
             # an old statement proves only what the venue committed to then: the check is about the
             # book the registry binds proofs to NOW (a venue could hand out last epoch's statement)
             problems.append(
                 f"the statement is for epoch {statement.epoch}, the oracle's latest epoch is {latest}:"
                 " ask the venue for the current statement (check an old one with --ledger)"
             )
-        st = self.status(statement.address)
         if not st["enrolled"]:
             problems.append(f"{statement.address} is not enrolled in the registry")
         elif st["index"] != statement.index:
@@ -588,6 +636,26 @@ class Chain:
 
     # ------------------------------------------------------------ proofs and flags
 
+    def _read_verified(self, path: Path, precheck: bool) -> tuple[dict[str, Any], bool]:
+        """A bundle's JSON and its verdict: verified in Python against the DEPLOYED verifier's key
+        (never a key the bundle names) with ``precheck``, else as its first public signal says."""
+        from zksolvency.verifier.groth16 import InvalidProof, verify_fast
+        from zksolvency.verifier.verify import check_claims, load_bundle, read_bundle
+
+        if not precheck:
+            raw = read_bundle(path)
+            return raw, _claims_solvent(raw)
+        b = load_bundle(path, self.verification_key())
+        v = check_claims(b, None)
+        if not verify_fast(b.key, b.proof, b.signals):
+            raise InvalidProof(f"{path}: the proof does not verify against its public signals")
+        return b.raw, v.solvent
+
+    def _proof_tx(self, kind: str, raw: dict[str, Any], sender: str | None) -> ProofTx:
+        res = self.submit_proof(kind, raw, sender)
+        account = str(Web3.to_checksum_address(raw["claims"]["account"]))
+        return ProofTx(res.tx_hash, res.gas_used, res.block, account, int(raw["claims"]["epoch"]))
+
     def submit_bundle(self, kind: str, path: Path, sender: str | None = None, *, precheck: bool = True) -> ProofTx:
         """``attest`` (kind "attest") or ``flagInsolvent`` (kind "flag") with the bundle at ``path``.
 
@@ -595,38 +663,51 @@ class Chain:
         bundle names), and refuse a verdict that does not fit ``kind``, so no gas is spent on a
         transaction the registry would refuse.
         """
-        from zksolvency.verifier.verify import read_bundle, verify_bundle
+        raw, solvent = self._read_verified(path, precheck)
+        if precheck and solvent != (kind == "attest"):
+            want = "solvent = 1" if kind == "attest" else "solvent = 0"
+            raise InputError(str(path), "claims.solvent", f"this command needs a {want} proof (use --no-precheck to send anyway)")
+        return self._proof_tx(kind, raw, sender)
 
-        if precheck:
-            v = verify_bundle(path, keys=self.verification_key())
-            if v.solvent != (kind == "attest"):
-                want = "solvent = 1" if kind == "attest" else "solvent = 0"
-                raise InputError(
-                    str(path), "claims.solvent", f"this command needs a {want} proof (use --no-precheck to send anyway)"
-                )
-        raw = read_bundle(path)
-        res = self.submit_proof(kind, raw, sender)
-        claims = raw["claims"]
-        return ProofTx(
-            res.tx_hash, res.gas_used, res.block, str(Web3.to_checksum_address(claims["account"])), int(claims["epoch"])
-        )
-
-    def flag_bundles(self, paths: Sequence[Path], sender: str | None = None, *, precheck: bool = True) -> list[ProofTx]:
+    def flag_bundles(self, paths: Sequence[Path], sender: str | None = None, *, precheck: bool = True) -> FlagRun:
         """``flagInsolvent`` with every ``solvent = 0`` bundle: files given by name (each must be
         one), and in directories (``epoch prove``'s OUT) the insolvent ones, solvent ones skipped.
-        One transaction per account."""
-        from zksolvency.verifier.verify import bundle_paths, read_bundle
 
-        todo: list[Path] = []
-        for p in paths:
-            if p.is_dir():
-                # skip what claims solvent = 1; anything else (insolvent, malformed) goes to the precheck
-                todo += [b for b in bundle_paths([p]) if not _claims_solvent(read_bundle(b))]
-            else:
-                todo.append(p)
-        if not todo:
+        One transaction per account. Accounts already flagged insolvent (last epoch's flag, not
+        resolved yet) are skipped, not sent; a bundle that is invalid or refused on chain is listed
+        in ``FlagRun.failed`` and the others are still sent.
+        """
+        from zksolvency.verifier.groth16 import InvalidProof
+        from zksolvency.verifier.verify import bundle_paths
+
+        named = {p for p in paths if not p.is_dir()}
+        run = FlagRun([], [], [])
+        todo: list[tuple[Path, dict[str, Any]]] = []
+        for f in bundle_paths(paths):
+            try:
+                raw, solvent = self._read_verified(f, precheck)
+            except InvalidProof as e:
+                run.failed.append((str(f), str(e)))
+                continue
+            if solvent and f in named and precheck:
+                raise InputError(
+                    str(f), "claims.solvent", "this command needs a solvent = 0 proof (use --no-precheck to send anyway)"
+                )
+            if not solvent or f in named:
+                todo.append((f, raw))
+        if not todo and not run.failed:
             raise InputError(str(paths[0]) if paths else "BUNDLE", None, "no solvent = 0 bundle to flag")
-        return [self.submit_bundle("flag", b, sender, precheck=precheck) for b in todo]
+        flag_of = self.contract("registry").functions.flagOf
+        for f, raw in todo:
+            account = str(Web3.to_checksum_address(raw["claims"]["account"]))
+            if int(flag_of(account).call()) == FLAGS.index("insolvent"):
+                run.skipped.append(account)
+                continue
+            try:
+                run.flagged.append(self._proof_tx("flag", raw, sender))
+            except ChainError as e:
+                run.failed.append((str(f), str(e)))
+        return run
 
     def submit_proof(self, kind: str, bundle: dict[str, Any], sender: str | None = None) -> TxResult:
         """Registry: ``attest`` (kind "attest") or ``flagInsolvent`` (kind "flag") with a bundle."""
@@ -668,16 +749,16 @@ class Chain:
         """An account's enrollment, attestation and flag, and whether it counts as solvent now."""
         reg = self.contract("registry").functions
         addr = Web3.to_checksum_address(account)
-        enrolled, index, attested, attested_epoch, flag, flagged_epoch, stale_at = reg.status(addr).call()
+        row = AccountStatus.from_view(addr, reg.status(addr).call())
         return {
             "account": addr,
-            "enrolled": bool(enrolled),
-            "index": int(index) if enrolled else None,
-            "attested": bool(attested),
-            "attested_epoch": int(attested_epoch) if attested else None,
-            "flag": ["none", "insolvent", "stale"][int(flag)],
-            "flagged_epoch": int(flagged_epoch) if flag else None,
-            "stale_at": int(stale_at) or None,
+            "enrolled": row.enrolled,
+            "index": row.index,
+            "attested": row.attested_epoch is not None,
+            "attested_epoch": row.attested_epoch,
+            "flag": row.flag,
+            "flagged_epoch": row.flagged_epoch,
+            "stale_at": row.stale_at,
             "latest_epoch": self.latest_epoch(),
             "solvent_now": bool(reg.isSolvent(addr).call()),
         }

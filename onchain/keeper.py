@@ -14,8 +14,9 @@ so a restarted keeper carries on where the chain is):
 4. send ``flagStale`` in batches that fit the block gas limit and the EIP-7825 cap.
 
 Races are harmless: ``flagStale`` skips accounts that are no longer stale (another keeper flagged
-them, the trader attested), and a transaction that would flag none fails in its gas estimate, which
-the keeper logs and drops; the next tick re-reads the chain instead of retrying blindly. A node that
+them, the trader attested), and a transaction that would flag none fails in its gas estimate (or,
+when the winner is still in the mempool, reverts on chain at the cost of the loser's gas), which the
+keeper logs and drops; the next tick re-reads the chain instead of retrying blindly. A node that
 goes away is waited for with exponential backoff (tenacity) and picked up again when it answers.
 """
 
@@ -31,10 +32,9 @@ from typing import TYPE_CHECKING, Any
 from eth_abi.abi import decode as abi_decode
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential
-from web3 import Web3
 from web3.exceptions import ProviderConnectionError, Web3Exception
 from zksolvency.onchain.batch import TX_GAS_CAP
-from zksolvency.onchain.client import ChainError, FlagStaleResult, NodeUnavailable
+from zksolvency.onchain.client import STATUS_TYPES, AccountStatus, ChainError, FlagStaleResult, NodeUnavailable
 from zksolvency.zkcore.errors import ZkSolvencyError
 
 if TYPE_CHECKING:
@@ -52,19 +52,6 @@ MAX_BATCH = 500
 #: Upper bounds of a ``flagStale``'s gas, for splitting batches before anything is sent.
 FLAG_GAS_BASE_BOUND = 80_000
 FLAG_GAS_PER_ACCOUNT_BOUND = 25_000
-_STATUS_TYPES = ["bool", "uint64", "bool", "uint64", "uint8", "uint64", "uint64"]
-_FLAGS = ("none", "insolvent", "stale")
-
-
-@dataclass(frozen=True)
-class AccountStatus:
-    """What the registry says of one account at one block (its ``status`` view)."""
-
-    account: str
-    index: int
-    attested_epoch: int | None
-    flag: str
-    stale_at: int | None
 
 
 def due(statuses: Iterable[AccountStatus], now: int) -> list[AccountStatus]:
@@ -195,16 +182,11 @@ class Keeper:
             calls = [self.registry.encode_abi("status", args=[a]) for a in chunk]
             results = self.registry.functions.multicall(calls).call(block_identifier=block)
             for account, raw in zip(chunk, results, strict=True):
-                enrolled, index, attested, attested_epoch, flag, _flagged_epoch, stale_at = abi_decode(_STATUS_TYPES, raw)
-                if not enrolled or int(index) != len(out):
-                    raise _Inconsistent(
-                        f"{account} has an Enrolled event at index {len(out)} but not that index at block {block}"
-                    )
-                out.append(
-                    AccountStatus(
-                        account, int(index), int(attested_epoch) if attested else None, _FLAGS[int(flag)], int(stale_at) or None
-                    )
-                )
+                row = AccountStatus.from_view(account, abi_decode(STATUS_TYPES, raw))
+                if row.index != len(out):  # not enrolled (None), or at another index
+                    msg = f"{account} has an Enrolled event at index {len(out)} but not that index at block {block}"
+                    raise _Inconsistent(msg)
+                out.append(row)
         return out
 
     def _rescan(self, block: int, why: str) -> None:
@@ -274,8 +256,6 @@ class Keeper:
         for batch in batches(result.due, self.max_batch, limit):
             try:
                 res = self.chain.flag_stale(batch, self.sender)
-            except NodeUnavailable:
-                raise
             except ChainError as e:
                 # another keeper or the traders got there first, or the node refused: the next tick
                 # re-reads the chain instead of resending the same batch
@@ -344,8 +324,8 @@ class Keeper:
                             log.info("node %s answers again at block %d", self.chain.rpc, res.block)
                         if on_tick is not None:
                             on_tick(res)
-            except ZkSolvencyError as e:  # a call refused for another reason: log it, carry on
-                log.error("tick failed: %s", e)
+            except (ZkSolvencyError, Web3Exception) as e:  # refused for another reason: log it, carry on
+                log.error("tick failed: %s: %s", type(e).__name__, e)
             stop.wait(max(0.0, interval - (time.monotonic() - started)))
 
 
@@ -362,11 +342,6 @@ def _sleeper(stop: threading.Event) -> Callable[[float], None]:
         stop.wait(seconds)
 
     return sleep
-
-
-def checksum(accounts: Iterable[str]) -> list[str]:
-    """Addresses in checksum form (how the registry's events and the keeper's logs spell them)."""
-    return [str(Web3.to_checksum_address(a)) for a in accounts]
 
 
 def connect(

@@ -218,8 +218,8 @@ def has_secret_contribution(path: Path) -> bool:
     return any(not c.beacon for c in ptau_contributions(path))
 
 
-def _provenance(path: Path, trust: str, how: str, *, blake2b: str | None = None) -> dict[str, object]:
-    sha = sha256_file(path)
+def _provenance(path: Path, trust: str, how: str, *, sha: str | None = None, blake2b: str | None = None) -> dict[str, object]:
+    sha = sha if sha is not None else sha256_file(path)
     out: dict[str, object] = {
         "trust": trust,
         "ptau_file": path.name,
@@ -239,7 +239,7 @@ def _shared_sha() -> str | None:
 
 
 #: What an operator may assert about a ``--ptau`` file with ``setup --ptau-trust``.
-ASSERTABLE = (keytrust.CEREMONY, keytrust.SINGLE_PARTY_DEV)
+ASSERTABLE = keytrust.ASSERTABLE
 
 
 def blake2b_file(path: Path) -> str:
@@ -263,27 +263,30 @@ def find_ptau(power: int, build: Path, ptau: Path | None, trust: str | None = No
     printed BLAKE2b-512 with the ceremony's published hash, or ``single-party-development`` for a
     file they made themselves).
     """
-    if ptau is not None:
+    if ptau is None:
+        if trust is not None:
+            raise InputError("--ptau-trust", trust, "says what you checked about a --ptau file: give one with --ptau")
+    else:
         if not ptau.is_file():
             raise InputError(str(ptau), None, "ptau file not found")
         if trust is not None and trust not in ASSERTABLE:
             raise InputError("--ptau-trust", trust, f"expected one of {', '.join(ASSERTABLE)}")
         contributions = ptau_contributions(ptau)
-        if SHARED_PTAU.is_file() and sha256_file(ptau) == _shared_sha():
-            return ptau, _provenance(ptau, keytrust.SINGLE_PARTY_DEV, "shared development ptau (sha256 pinned)")
+        sha = sha256_file(ptau)
+        if SHARED_PTAU.is_file() and sha == _shared_sha():
+            if trust not in (None, keytrust.SINGLE_PARTY_DEV):
+                raise InputError(str(ptau), "--ptau-trust", f"this is the shared development file: single-party, not {trust}")
+            return ptau, _provenance(ptau, keytrust.SINGLE_PARTY_DEV, "shared development ptau (sha256 pinned)", sha=sha)
         if not any(not c.beacon for c in contributions):
             if trust is not None:
                 raise InputError(str(ptau), "--ptau-trust", f"the file records only public beacons: it cannot be {trust}")
             _say(f"  WARNING: {ptau.name} holds only public beacons in phase 1: anyone can forge proofs for its keys")
-            return ptau, _provenance(ptau, keytrust.INSECURE_BEACON, "beacon-only ptau")
+            return ptau, _provenance(ptau, keytrust.INSECURE_BEACON, "beacon-only ptau", sha=sha)
         b2 = blake2b_file(ptau)
         if trust is None:
-            _say(f"  {ptau.name}: blake2b-512 {b2}")
-            _say("  its phase 1 cannot be checked from the file itself: compare that hash with the ceremony's")
-            _say("  published one and run again with --ptau-trust ceremony (keys are labelled unknown until then)")
-            return ptau, _provenance(ptau, keytrust.UNKNOWN, "ptau of unverified provenance", blake2b=b2)
+            return ptau, _provenance(ptau, keytrust.UNKNOWN, "ptau of unverified provenance", sha=sha, blake2b=b2)
         how = "public ceremony ptau, hash checked by the operator" if trust == keytrust.CEREMONY else "operator's own ptau"
-        return ptau, _provenance(ptau, trust, f"{how} (blake2b {b2[:16]}...)", blake2b=b2)
+        return ptau, _provenance(ptau, trust, f"{how} (blake2b {b2[:16]}...)", sha=sha, blake2b=b2)
     cache = build / "ptau"
     for p in sorted(cache.glob("dev_*.ptau")):
         n = int(p.stem.split("_")[1])
@@ -454,13 +457,25 @@ def setup(
         record_configured_instance(cfg, art, build)
         write_batch_verifier(json.loads(art.vkey.read_text()), art.batch_solidity)  # deterministic from the key
         return art
+    given = None
+    if ptau is not None or ptau_trust is not None:
+        # a given ptau is labelled before anything slow runs: keys on an `unknown` one would be
+        # refused by every verifier, and the rerun with --ptau-trust would redo the whole setup
+        given = find_ptau(0, build, ptau, ptau_trust)
+        if given[1]["trust"] == keytrust.UNKNOWN:
+            raise InputError(
+                str(given[0]),
+                "--ptau-trust",
+                f"its phase 1 cannot be checked from the file itself: compare its blake2b-512 {given[1]['ptau_blake2b']} "
+                "with the ceremony's published hash, then run again with --ptau-trust ceremony",
+            )
     _say(f"setup {cfg.name}")
     _say("[1/5] compiling the circuit")
     info = compile_circuit(cfg, art.dir)
     power = required_power(info)
     _say(f"      {info['constraints']:,} constraints, needs powers of tau 2^{power}")
     _say("[2/5] powers of tau")
-    ptau_path, ptau_prov = find_ptau(power, build, ptau, ptau_trust)
+    ptau_path, ptau_prov = given if given is not None else find_ptau(power, build, None)
     key = cache_key(cfg, str(ptau_prov["ptau_sha256"]))
     m = art.read_manifest()
     if (

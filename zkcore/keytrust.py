@@ -33,6 +33,8 @@ UNKNOWN = "unknown"
 
 #: Labels a verifier or a deployment accepts without ``--allow-insecure-key``.
 ACCEPTED = frozenset({CEREMONY, SINGLE_PARTY_DEV})
+#: What an operator may assert about a ``setup --ptau`` file (``--ptau-trust``).
+ASSERTABLE = (CEREMONY, SINGLE_PARTY_DEV)
 
 #: One line per label, for ``verify`` and the demo.
 DESCRIPTION = {
@@ -47,7 +49,7 @@ def key_trust(vkey: dict[str, Any]) -> str:
     """The trust label a verification key carries, or ``unknown``."""
     setup = vkey.get("zksolvency_setup")
     trust = setup.get("trust") if isinstance(setup, dict) else None
-    return trust if trust in (CEREMONY, SINGLE_PARTY_DEV, INSECURE_BEACON, UNKNOWN) else UNKNOWN
+    return trust if trust in (CEREMONY, SINGLE_PARTY_DEV, INSECURE_BEACON) else UNKNOWN
 
 
 def key_circuit(vkey: dict[str, Any]) -> str | None:

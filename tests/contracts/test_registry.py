@@ -318,3 +318,28 @@ def test_attest_gas_over_the_floor_is_small(chain: Chain, roles: Roles, venue_pr
     again = chain.submit_proof("attest", b)  # a repeat attestation rewrites the account's one slot
     print(f"repeat attestation gas {again.gas_used:,}")
     assert again.gas_used < res.gas_used
+
+
+def test_flag_dir_flags_the_insolvent_once_and_skips_those_already_flagged(
+    chain: Chain, roles: Roles, venue_proofs: Path, tmp_path: Path
+) -> None:
+    """`chain flag OUT` every epoch: the insolvent bundles are flagged, solvent ones left alone; an
+    account still flagged from before is skipped rather than stopping the run at its revert."""
+    import shutil
+
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("insolvent", "other"):
+        shutil.copyfile(venue_proofs / f"{name}.bundle.json", out / f"{name}.json")
+    ready(chain, roles, bundle(venue_proofs, "insolvent"))
+    run = chain.flag_bundles([out], roles.others[0])
+    assert [t.account for t in run.flagged] == [ADDR] and run.skipped == [] and run.failed == []
+    assert chain.status(ADDR)["flag"] == "insolvent" and chain.status(OTHER)["flag"] == "none"
+    again = chain.flag_bundles([out], roles.others[0])
+    assert again.flagged == [] and again.skipped == [ADDR] and again.failed == []
+    # a tampered bundle among them is reported by name and does not stop the others
+    bad = json.loads((out / "insolvent.json").read_text())
+    bad["proof"]["pi_a"][0] = str(int(bad["proof"]["pi_a"][0]) ^ 1)
+    (out / "tampered.json").write_text(json.dumps(bad))
+    third = chain.flag_bundles([out], roles.others[0])
+    assert third.skipped == [ADDR] and [f for f, _ in third.failed] == [str(out / "tampered.json")]

@@ -56,3 +56,21 @@ def test_missing_ptau_file_is_bad_input(tmp_path: Path) -> None:
         main, ["setup", "--config", "test", "--ptau", str(tmp_path / "nope.ptau"), "--build-dir", str(tmp_path)]
     )
     assert r.exit_code == 2 and "nope.ptau" in r.output and "not found" in r.output
+
+
+def test_an_unverified_ptau_stops_before_the_slow_steps(tmp_path: Path) -> None:
+    """A --ptau nobody vouched for would give keys every verifier refuses, and the rerun with
+    --ptau-trust would redo the whole setup: setup stops at once, printing the hash to compare."""
+    from zksolvency.prover import tools
+    from zksolvency.prover.setup import blake2b_file
+
+    new, mine = tmp_path / "new.ptau", tmp_path / "mine.ptau"
+    tools.snarkjs("powersoftau", "new", "bn128", "8", new)
+    tools.snarkjs("powersoftau", "contribute", new, mine, "-n=me", "-e=my entropy")
+    build = tmp_path / "build"
+    r = CliRunner().invoke(main, ["setup", "--config", "test", "--ptau", str(mine), "--build-dir", str(build)])
+    assert r.exit_code == 2 and len(r.output.strip().splitlines()) == 1 and "compiling" not in r.output, r.output
+    assert "mine.ptau" in r.output and blake2b_file(mine) in r.output and "--ptau-trust ceremony" in r.output
+    assert not (build / "verification_key.json").exists()
+    r = CliRunner().invoke(main, ["setup", "--config", "test", "--ptau-trust", "ceremony", "--build-dir", str(build)])
+    assert r.exit_code == 2 and "--ptau" in r.output  # an assertion about no file at all

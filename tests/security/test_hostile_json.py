@@ -19,6 +19,8 @@ from zksolvency.prover.setup import Artifacts
 from tests.helpers import data
 
 DEEP = "[" * 100_000 + "]" * 100_000
+#: The same behind an escaped string: an escape must not shift where the depth scan thinks strings end
+DEEP_BEHIND_ESCAPES = '["\\n", "\\"", "\\\\", ' + DEEP + "]"
 ZKS = str(Path(sys.executable).with_name("zksolvency"))
 
 
@@ -27,9 +29,10 @@ def _one_line(r: subprocess.CompletedProcess[str], code: int) -> None:
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
-def test_a_deep_file_is_bad_input_even_beside_web3(tmp_path: Path) -> None:
+@pytest.mark.parametrize("text", [DEEP, DEEP_BEHIND_ESCAPES], ids=["bare", "behind-escapes"])
+def test_a_deep_file_is_bad_input_even_beside_web3(tmp_path: Path, text: str) -> None:
     deep = tmp_path / "deep.json"
-    deep.write_text(DEEP)
+    deep.write_text(text)
     market = tmp_path / "market.json"
     market.write_text(json.dumps(data.MARKET))
     # every reader of a file from someone else, in a process that has web3 (and py_ecc) loaded
