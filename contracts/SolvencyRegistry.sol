@@ -334,15 +334,7 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
 
     // ------------------------------------------------------------------ views
 
-    /// @notice An account's full status.
-    /// @param account The account.
-    /// @return enrolled Whether it is enrolled.
-    /// @return index Its ledger index (meaningful when enrolled).
-    /// @return attested Whether `attestedEpoch` holds an attestation.
-    /// @return attestedEpoch The epoch of its last attestation.
-    /// @return flag Its flag, if any.
-    /// @return flaggedEpoch The latest epoch when it was flagged.
-    /// @return staleAt When it can be flagged stale (0 when it owes no attestation now).
+    /// @inheritdoc ISolvencyRegistry
     function status(address account)
         external
         view
@@ -367,18 +359,14 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
         return (st.enrolled, st.index, st.attested, attestedEpoch, st.flag, flaggedEpoch, staleAt);
     }
 
-    /// @notice True iff the account is attested solvent for the oracle's latest epoch and unflagged.
-    /// @param account The account.
-    /// @return Whether the account is currently attested solvent.
+    /// @inheritdoc ISolvencyRegistry
     function isSolvent(address account) external view override returns (bool) {
         AccountState storage st = _state[account];
         uint64 latestSeq = oracle.publicationCount();
         return latestSeq != 0 && st.flag == Flag.None && st.attested && st.seq == latestSeq;
     }
 
-    /// @notice The account's flag (one storage read): `None` unless it is flagged for liquidation.
-    /// @param account The account.
-    /// @return The flag.
+    /// @inheritdoc ISolvencyRegistry
     function flagOf(address account) external view override returns (Flag) {
         return _state[account].flag;
     }

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from zksolvency.prover import tools
 from zksolvency.prover.config import CircuitConfig
 from zksolvency.zkcore.bundle import write_atomic
-from zksolvency.zkcore.errors import InputError, ToolError, ZkSolvencyError
+from zksolvency.zkcore.errors import InputError, ZkSolvencyError
 
 #: Resident memory of one worker on the default instance (node prover with the proving key loaded,
 #: measured by ``bench/epoch.py``), plus head-room; sizes the default worker count.
@@ -83,7 +83,7 @@ class ProverWorker:
         self.server: tools.NodeServer | None = None
 
     def _server(self) -> tools.NodeServer:
-        if self.server is None or self.server.proc.poll() is not None:
+        if self.server is None or not self.server.alive:
             art = self.ctx.artifacts
             self.server = tools.NodeServer(tools.PROVE_SERVER, [art.wasm, art.zkey], "prove server")
         return self.server
@@ -97,14 +97,7 @@ class ProverWorker:
         t = time.monotonic()
         try:
             prepared = self.ctx.prepare(job.statement)
-            try:
-                reply = self._server().request({"input": prepared.input})
-            except ToolError:
-                # The prover process died under this request. Its pipe can report EOF a moment
-                # before the process is reaped, so `poll()` may not know yet: drop the server
-                # outright, and the next request (the driver's retry) starts a fresh one.
-                self.close(kill=True)
-                raise
+            reply = self._server().request({"input": prepared.input})  # a dead prover: the retry starts a new one
             if not reply.get("ok"):
                 raise ZkSolvencyError(f"prover: {reply.get('error')}")
             proof, public = reply.get("proof"), reply.get("public")

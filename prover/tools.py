@@ -117,10 +117,19 @@ class NodeServer:
             line = self.proc.stdout.readline()
             reply = json.loads(line)
         except (OSError, ValueError):
-            raise ToolError(f"{self.label}: the Node.js process stopped answering (exit code {self.proc.poll()})") from None
+            # Its pipe can report EOF a moment before the process is reaped, so poll() may not know
+            # yet that it died: end it now, so `alive` (and whoever restarts it) sees it gone.
+            self.proc.kill()
+            code = self.proc.wait()
+            raise ToolError(f"{self.label}: the Node.js process stopped answering (exit code {code})") from None
         if not isinstance(reply, dict):
             raise ToolError(f"{self.label}: unexpected reply {line[:200]!r}")
         return reply
+
+    @property
+    def alive(self) -> bool:
+        """Whether the process still runs (False after a request it could not answer)."""
+        return self.proc.poll() is None
 
     def close(self, *, kill: bool = False) -> None:
         """Stop the process: closing its stdin ends its read loop; ``kill`` ends it at once."""

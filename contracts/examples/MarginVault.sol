@@ -28,8 +28,10 @@ import {ISolvencyRegistry} from "../interfaces/ISolvencyRegistry.sol";
 ///        is all the chain knows. Publishing a new epoch halts every withdrawal until the account
 ///        attests it.
 ///      - A stale flag (no attestation in time) liquidates like an insolvent one, as SPEC §5
-///        says; `Liquidated` carries the flag so the venue's liquidator can treat them apart
-///        (e.g. return a stale account's held rest to it with `release`).
+///        says. A stale flag can later become an insolvent one (the registry's `flagInsolvent`
+///        overrides it), so the venue's liquidator decides what to do with a held rest (e.g.
+///        return it to an account that was only late) from `registry.flagOf` when it releases,
+///        never from the flag recorded in `Liquidated`.
 ///      - The vault reads flags, it does not raise them: an account past its grace period but not
 ///        yet flagged (`flagStale` not called) cannot be liquidated here.
 ///      - The liquidator must `liquidate` before it resolves the flag on the registry: a resolved
