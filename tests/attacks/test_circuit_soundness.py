@@ -24,15 +24,14 @@ import pytest
 from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.setup import Artifacts
 from zksolvency.prover.witness import LedgerOpening, build_input
-from zksolvency.zkcore.bundle import pack_account_index, unpack_account_index
+from zksolvency.zkcore.bundle import pack_account_index
 from zksolvency.zkcore.commitment import account_commitment
-from zksolvency.zkcore.ledger import LedgerTree, root_from_path
+from zksolvency.zkcore.ledger import LedgerTree
 from zksolvency.zkcore.models import Account, Market
-from zksolvency.zkcore.poseidon import poseidon
 
 from tests.attacks.r1cs import free_wires, read_r1cs, read_wtns, wire_names
 from tests.helpers import data
-from tests.helpers.witness import WitnessServer
+from tests.helpers.witness import WitnessServer, recommit
 
 pytestmark = pytest.mark.slow
 
@@ -61,22 +60,6 @@ def _verdict_or_refusal(ws: WitnessServer, sig: dict[str, Any]) -> int | str:
         return out[0]
     assert isinstance(out, str)
     return out
-
-
-def _recommit(sig: dict[str, Any]) -> None:
-    """A malicious VENUE: recompute the ledger leaf over the slots as given (chain in slot order,
-    skipping inactive slots) and the root over it, so only the circuit's own rules can refuse."""
-    coll = 0
-    for i in reversed(range(len(sig["collActive"]))):
-        if sig["collActive"][i] == "1":
-            coll = poseidon([int(sig["collAsset"][i]), int(sig["collAmount"][i]), coll])
-    pos = 0
-    for i in reversed(range(len(sig["posActive"]))):
-        if sig["posActive"][i] == "1":
-            pos = poseidon([int(sig["posId"][i]), int(sig["posSize"][i]), int(sig["posEntry"][i]), pos])
-    address, index = unpack_account_index(int(sig["accountIndex"]))
-    leaf = poseidon([int(address, 16), int(sig["nonce"]), int(sig["salt"]), coll, pos])
-    sig["ledgerRoot"] = str(root_from_path(leaf, index, [int(x) for x in sig["ledgerSiblings"]]))
 
 
 # ---------------------------------------------------------------- 1. under-constraint search
@@ -131,7 +114,7 @@ def test_positions_out_of_tree_order_are_refused(witness_server: WitnessServer, 
     for key in ("posId", "posSize", "posEntry", "posMark", "tierActive", "tierFloor", "tierRate", "tierDeduction",
                 "hasScen", "scen", "posSiblings", "posPathBits"):  # fmt: skip
         sig[key][0], sig[key][2] = sig[key][2], sig[key][0]
-    _recommit(sig)
+    recommit(sig)
     assert isinstance(_verdict_or_refusal(witness_server, sig), str)
 
 
@@ -142,7 +125,7 @@ def test_gap_between_active_slots_is_refused(witness_server: WitnessServer, test
     for key in ("posActive", "posId", "posSize", "posEntry", "posMark", "tierActive", "tierFloor", "tierRate",
                 "tierDeduction", "hasScen", "scen", "posSiblings", "posPathBits"):  # fmt: skip
         sig[key][2], sig[key][0] = sig[key][0], copy.deepcopy(sig[key][2])
-    _recommit(sig)
+    recommit(sig)
     assert isinstance(_verdict_or_refusal(witness_server, sig), str)
 
 
@@ -197,14 +180,20 @@ def test_no_private_wire_can_move_alone_with_tier_chunks(t9_compiled: Path, tmp_
     a = {**FULL, "positions": [{"instrument": 1, "size": "-70", "entry_price": "59000"}, *FULL["positions"][1:]]}
     acc = Account(**a)
     sig = build_input(acc, Market(**m), cfg, opening=LedgerOpening.alone(acc, cfg.LD, 3))
-    ws = WitnessServer(d / f"{T9}_js" / f"{T9}.wasm")
+    _no_free_wire(d, T9, dict(sig), tmp_path)
+
+
+def _no_free_wire(d: Path, name: str, sig: dict[str, Any], tmp_path: Path) -> None:
+    """The under-constraint search on a compiled instance ``d/name``: the honest witness satisfies
+    the R1CS and no private wire but an IsZero inverse can move alone."""
+    ws = WitnessServer(d / f"{name}_js" / f"{name}.wasm")
     try:
-        ok, out = ws.compute(dict(sig), [1], tmp_path / "w.wtns")
+        ok, out = ws.compute(sig, [1], tmp_path / "w.wtns")
     finally:
         ws.close()
     assert ok, out
-    r = read_r1cs(d / f"{T9}.r1cs")
-    names = wire_names(d / f"{T9}.sym")
+    r = read_r1cs(d / f"{name}.r1cs")
+    names = wire_names(d / f"{name}.sym")
     w = read_wtns(tmp_path / "w.wtns")
     assert r.failing(w) == []
     free = free_wires(r, w)
@@ -232,16 +221,4 @@ def test_no_private_wire_can_move_alone_in_the_default_instance(default_compiled
     m["instruments"][0]["mm_tiers"].append({"notional_floor": "5000000", "rate": "0.02", "deduction": "15250"})
     acc = Account(**FULL)
     sig = build_input(acc, Market(**m), cfg, opening=LedgerOpening.alone(acc, cfg.LD, 1_000_003))
-    ws = WitnessServer(d / f"{DEFAULT}_js" / f"{DEFAULT}.wasm")
-    try:
-        ok, out = ws.compute(dict(sig), [1], tmp_path / "w.wtns")
-    finally:
-        ws.close()
-    assert ok, out
-    r = read_r1cs(d / f"{DEFAULT}.r1cs")
-    names = wire_names(d / f"{DEFAULT}.sym")
-    w = read_wtns(tmp_path / "w.wtns")
-    assert r.failing(w) == []
-    free = free_wires(r, w)
-    suspicious = {x: names.get(x, ["?"]) for x in free if not all(n.endswith(".isz.inv") for n in names.get(x, ["?"]))}
-    assert not suspicious, f"under-constrained wires: {suspicious}"
+    _no_free_wire(d, DEFAULT, dict(sig), tmp_path)

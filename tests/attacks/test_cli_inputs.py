@@ -30,7 +30,7 @@ from tests.helpers import data
 
 ZKSOLVENCY = str(Path(sys.executable).with_name("zksolvency"))
 ENV = {**os.environ, "ZKSOLVENCY_BUILD": str(TEST_BUILD)}
-DEEP = "[" * 100_000 + "]" * 100_000
+DEEP = data.DEEP_JSON
 
 
 def zk(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

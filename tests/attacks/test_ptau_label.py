@@ -13,43 +13,22 @@ to run ``setup --ptau`` on an attacker-supplied file; the label exists precisely
 from __future__ import annotations
 
 import json
-import struct
 from pathlib import Path
 
 import pytest
 from zksolvency.onchain.client import deployable_key
 from zksolvency.prover import tools
 from zksolvency.prover.batch_verifier import write_batch_verifier
-from zksolvency.prover.setup import _CONTRIBUTION_POINTS, find_ptau, make_keys, ptau_contributions
+from zksolvency.prover.setup import find_ptau, make_keys, ptau_contributions
 from zksolvency.verifier.bn254 import R
 from zksolvency.verifier.verify import TrustedKeys, verify_bundle
 from zksolvency.zkcore.bundle import make_bundle, pack_account_index
 from zksolvency.zkcore.keytrust import INSECURE_BEACON, UNKNOWN
 
-from tests.security.attacker import alpha_beta_match, beacon_secrets, forge
+from tests.security.attacker import alpha_beta_match, beacon_secrets, flip_beacon_type, forge
 from tests.security.conftest import Lab, lab  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow
-
-
-def flip_beacon_type(src: Path, dst: Path) -> None:
-    """Copy a ptau with every contribution's type rewritten to 0 ("not a beacon")."""
-    data = bytearray(src.read_bytes())
-    _v, n_sec = struct.unpack_from("<II", data, 4)
-    pos = 12
-    for _ in range(n_sec):
-        stype, size = struct.unpack_from("<IQ", data, pos)
-        pos += 12
-        if stype == 7:
-            (n,) = struct.unpack_from("<I", data, pos)
-            off = pos + 4
-            for _c in range(n):
-                off += _CONTRIBUTION_POINTS
-                _ctype, plen = struct.unpack_from("<II", data, off)
-                struct.pack_into("<I", data, off, 0)
-                off += 8 + plen
-        pos += size
-    dst.write_bytes(bytes(data))
 
 
 def test_a_relabelled_beacon_ptau_is_still_refused(lab: Lab, tmp_path: Path) -> None:  # noqa: F811

@@ -34,10 +34,11 @@ from zksolvency.cli import main
 from zksolvency.zkcore.field import SNARK_FIELD
 
 from tests.conftest import TEST_BUILD
+from tests.helpers.data import DEEP_JSON
 
 pytestmark = pytest.mark.slow
 
-DEEP = "[" * 100_000 + "]" * 100_000
+DEEP = DEEP_JSON
 ZKSOLVENCY = str(Path(sys.executable).with_name("zksolvency"))
 ENV = {**os.environ, "ZKSOLVENCY_BUILD": str(TEST_BUILD)}
 

@@ -26,13 +26,12 @@ from zksolvency.prover.witness import LedgerOpening, build_input
 from zksolvency.zkcore.bundle import pack_account_index, unpack_account_index
 from zksolvency.zkcore.commitment import MarketCommitment, account_commitment, asset_field
 from zksolvency.zkcore.field import SNARK_FIELD, to_field
-from zksolvency.zkcore.ledger import LedgerTree, root_from_path
+from zksolvency.zkcore.ledger import LedgerTree
 from zksolvency.zkcore.models import Account, Market
-from zksolvency.zkcore.poseidon import poseidon
 
 from tests.helpers import data
 from tests.helpers.strategies import edge_portfolios, portfolios
-from tests.helpers.witness import WitnessServer, edit_wtns
+from tests.helpers.witness import WitnessServer, edit_wtns, recommit
 
 SOLVENT_IDX = 1  # first witness after the constant 1: the circuit's only output
 
@@ -138,22 +137,6 @@ def _honest(test_cfg: CircuitConfig, account: dict[str, Any] | None = None) -> d
     return copy.deepcopy(signals(data.MARKET, account or data.INSOLVENT, test_cfg))
 
 
-def _recommit(sig: dict[str, Any]) -> None:
-    """Recompute the ledger leaf over the slots as given, and the ledger root over it: a venue that
-    puts a crafted book in its ledger (and hands its owner the statement)."""
-    coll = 0
-    for i in reversed(range(len(sig["collActive"]))):
-        if sig["collActive"][i] == "1":
-            coll = poseidon([int(sig["collAsset"][i]), int(sig["collAmount"][i]), coll])
-    pos = 0
-    for i in reversed(range(len(sig["posActive"]))):
-        if sig["posActive"][i] == "1":
-            pos = poseidon([int(sig["posId"][i]), int(sig["posSize"][i]), int(sig["posEntry"][i]), pos])
-    address, index = unpack_account_index(int(sig["accountIndex"]))
-    leaf = poseidon([int(address, 16), int(sig["nonce"]), int(sig["salt"]), coll, pos])
-    sig["ledgerRoot"] = str(root_from_path(leaf, index, [int(x) for x in sig["ledgerSiblings"]]))
-
-
 def test_forged_solvent_claim_is_impossible_without_a_forgery(witness_server: WitnessServer, test_cfg: CircuitConfig) -> None:
     """The insolvent book's ledger entry never comes out solvent = 1: a prover that changes what
     decides the verdict (the collateral, an entry price) is refused under the published ledger
@@ -170,7 +153,7 @@ def test_forged_solvent_claim_is_impossible_without_a_forgery(witness_server: Wi
         sig[key][slot] = value
         assert sig["ledgerRoot"] == honest["ledgerRoot"]
         refused(witness_server, sig)
-        _recommit(sig)
+        recommit(sig)
         assert sig["ledgerRoot"] != honest["ledgerRoot"], name
         assert verdict(witness_server, sig) == 1, f"{name}: the control should be solvent under its own root"
 
@@ -228,7 +211,7 @@ def test_one_instrument_twice_is_refused(witness_server: WitnessServer, test_cfg
         sig[key][1] = copy.deepcopy(sig[key][0])
     sig["posActive"][1] = "1"
     sig["posSize"][0] = sig["posSize"][1] = str(to_field(-10 * 10**8))
-    _recommit(sig)
+    recommit(sig)
     assert "Assert Failed" in refused(witness_server, sig)
 
 
@@ -241,7 +224,7 @@ def test_out_of_range_sizes_are_refused(witness_server: WitnessServer, test_cfg:
     # The venue commits to a crafted size in its ledger: the range check bites.
     sig = _honest(test_cfg)
     sig["posSize"][0] = str(to_field(size))
-    _recommit(sig)
+    recommit(sig)
     refused(witness_server, sig)
 
 
@@ -249,14 +232,14 @@ def test_out_of_range_sizes_are_refused(witness_server: WitnessServer, test_cfg:
 def test_out_of_range_amounts_are_refused(witness_server: WitnessServer, test_cfg: CircuitConfig, amount: int) -> None:
     sig = _honest(test_cfg)
     sig["collAmount"][0] = str(amount)
-    _recommit(sig)
+    recommit(sig)
     refused(witness_server, sig)
 
 
 def test_negative_entry_price_is_refused(witness_server: WitnessServer, test_cfg: CircuitConfig) -> None:
     sig = _honest(test_cfg)
     sig["posEntry"][0] = str(SNARK_FIELD - 10**8)
-    _recommit(sig)
+    recommit(sig)
     refused(witness_server, sig)
 
 

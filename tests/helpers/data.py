@@ -76,6 +76,10 @@ INSOLVENT: dict[str, Any] = {
 }
 
 
+#: JSON nested a hundred thousand levels deep (hostile-input tests).
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+
+
 def market(**changes: Any) -> dict[str, Any]:
     """A deep copy of MARKET with top-level changes."""
     m = copy.deepcopy(MARKET)

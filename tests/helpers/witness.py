@@ -63,3 +63,24 @@ def edit_wtns(src: Path, dst: Path, index: int, value: int) -> int:
             return old
         pos += size
     raise AssertionError("no witness section")
+
+
+def recommit(sig: dict[str, Any]) -> None:
+    """A malicious VENUE: recompute the ledger leaf over the slots of ``sig`` as given (chains in
+    slot order, inactive slots skipped) and the ledger root over it, so that only the circuit's own
+    rules can refuse what the slots say (the venue committed to exactly that book)."""
+    from zksolvency.zkcore.bundle import unpack_account_index
+    from zksolvency.zkcore.ledger import root_from_path
+    from zksolvency.zkcore.poseidon import poseidon
+
+    coll = 0
+    for i in reversed(range(len(sig["collActive"]))):
+        if sig["collActive"][i] == "1":
+            coll = poseidon([int(sig["collAsset"][i]), int(sig["collAmount"][i]), coll])
+    pos = 0
+    for i in reversed(range(len(sig["posActive"]))):
+        if sig["posActive"][i] == "1":
+            pos = poseidon([int(sig["posId"][i]), int(sig["posSize"][i]), int(sig["posEntry"][i]), pos])
+    address, index = unpack_account_index(int(sig["accountIndex"]))
+    leaf = poseidon([int(address, 16), int(sig["nonce"]), int(sig["salt"]), coll, pos])
+    sig["ledgerRoot"] = str(root_from_path(leaf, index, [int(x) for x in sig["ledgerSiblings"]]))

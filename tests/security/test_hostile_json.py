@@ -18,7 +18,7 @@ from zksolvency.prover.setup import Artifacts
 
 from tests.helpers import data
 
-DEEP = "[" * 100_000 + "]" * 100_000
+DEEP = data.DEEP_JSON
 #: The same behind an escaped string: an escape must not shift where the depth scan thinks strings end
 DEEP_BEHIND_ESCAPES = '["\\n", "\\"", "\\\\", ' + DEEP + "]"
 ZKS = str(Path(sys.executable).with_name("zksolvency"))
