@@ -1,4 +1,4 @@
-# zksolvency: `make demo` and `make test` work on a fresh machine (Python 3.11+, Node 18+, npm).
+# zksolvency: `make demo` and `make test` work on a fresh machine (Python 3.11+, Node 20+, npm).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

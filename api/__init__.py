@@ -224,8 +224,9 @@ def verify_statement_on_chain(
     build_dir: StrPath | None = None,
     account: StrPath | None = None,
 ) -> StatementCheck:
-    """The trader's check (SPEC §3) against the registry at ``rpc``: the ledger root the venue
-    published on chain for the statement's epoch, and the index the account is enrolled at.
+    """The trader's check (SPEC §3) against the registry at ``rpc``: the statement is for the
+    oracle's latest epoch (an older one says nothing of what proofs bind to now), the ledger root
+    the venue published on chain for it, and the index the account is enrolled at.
 
     ``account``: the trader's own account.json, compared with the statement's book. Returns a
     :class:`StatementCheck` (``ok`` or the problems); bad files raise :class:`InputError`.

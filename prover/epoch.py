@@ -32,9 +32,12 @@ from zksolvency.prover.config import CircuitConfig
 from zksolvency.zkcore.bundle import write_atomic
 from zksolvency.zkcore.errors import InputError, ZkSolvencyError
 
-#: Resident memory of one worker on the default instance (node prover with the proving key loaded,
-#: measured by ``bench/epoch.py``), plus head-room; sizes the default worker count.
-WORKER_RSS_BYTES = 1_400 * 2**20
+#: Memory budget of one worker on the default instance: its Node.js prover with the proving key
+#: loaded peaks at 535 MiB resident (``bench/epoch.py``), plus half again as head-room. With the
+#: cores it sizes the default worker count: on 2 cores, 2 workers prove 1.09x as many accounts per
+#: minute as 1 (snarkjs already spreads one proof over both cores; a second worker fills the
+#: single-threaded phases), so the default is one worker per core while memory allows.
+WORKER_RSS_BYTES = 800 * 2**20
 REPORT_NAME = "report.json"
 
 
