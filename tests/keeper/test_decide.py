@@ -11,7 +11,9 @@ T = 1_800_000_000  # the second the grace period ends
 
 
 def _status(flag: str = "none", stale_at: int | None = T, attested: int | None = None) -> AccountStatus:
-    return AccountStatus("0x" + "11" * 20, 0, attested, flag, stale_at)
+    return AccountStatus(
+        "0x" + "11" * 20, enrolled=True, index=0, attested_epoch=attested, flag=flag, flagged_epoch=None, stale_at=stale_at
+    )
 
 
 @pytest.mark.parametrize(
