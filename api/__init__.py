@@ -403,6 +403,8 @@ def keeper(
     build_dir: StrPath | None = None,
     sender: str | None = None,
     max_batch: int | None = None,
+    log_range: int | None = None,
+    status_chunk: int | None = None,
     metrics: KeeperMetrics | None = None,
 ) -> Keeper:
     """A :class:`~zksolvency.onchain.keeper.Keeper` of the deployment at ``rpc`` (SPEC §8).
@@ -411,11 +413,20 @@ def keeper(
     past its grace period (in batches); it returns a
     :class:`~zksolvency.onchain.keeper.TickResult`. Raises
     :class:`~zksolvency.onchain.client.NodeUnavailable` when the node does not answer.
+    ``max_batch``, ``log_range`` and ``status_chunk`` (accounts per ``flagStale``, blocks per
+    ``eth_getLogs``, accounts per ``multicall``) default to the module's constants.
     """
-    from zksolvency.onchain.keeper import MAX_BATCH, Keeper
+    from zksolvency.onchain.keeper import LOG_RANGE, MAX_BATCH, STATUS_CHUNK, Keeper
 
     ch = chain(rpc, deployment, build_dir=build_dir)
-    return Keeper(ch, sender=sender, max_batch=max_batch or MAX_BATCH, metrics=metrics)
+    return Keeper(
+        ch,
+        sender=sender,
+        max_batch=max_batch or MAX_BATCH,
+        log_range=log_range or LOG_RANGE,
+        status_chunk=status_chunk or STATUS_CHUNK,
+        metrics=metrics,
+    )
 
 
 def run_keeper(
@@ -428,6 +439,8 @@ def run_keeper(
     metrics_port: int | None = None,
     metrics_addr: str = "127.0.0.1",
     max_batch: int | None = None,
+    log_range: int | None = None,
+    status_chunk: int | None = None,
     max_backoff: float = 60.0,
     once: bool = False,
     stop: threading.Event | None = None,
@@ -449,7 +462,16 @@ def run_keeper(
         metrics.serve(metrics_port, metrics_addr)
 
     def make() -> Keeper:
-        return keeper(rpc, deployment, build_dir=build_dir, sender=sender, max_batch=max_batch, metrics=metrics)
+        return keeper(
+            rpc,
+            deployment,
+            build_dir=build_dir,
+            sender=sender,
+            max_batch=max_batch,
+            log_range=log_range,
+            status_chunk=status_chunk,
+            metrics=metrics,
+        )
 
     if once:  # a cron job: one try, and a node that does not answer is an error, not a wait
         res = make().tick()

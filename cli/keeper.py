@@ -27,6 +27,8 @@ def keeper_group() -> None:
 @click.option("--metrics-port", type=click.IntRange(0, 65535), default=None, help="serve Prometheus metrics on this port")
 @click.option("--metrics-addr", default="127.0.0.1", show_default=True, help="address the metrics server binds")
 @click.option("--max-batch", type=click.IntRange(1), default=None, help="most accounts per flagStale (default 500)")
+@click.option("--log-range", type=click.IntRange(1), default=None, help="most blocks per eth_getLogs (default 5000)")
+@click.option("--status-chunk", type=click.IntRange(1), default=None, help="accounts per status multicall (default 500)")
 @click.option("--max-backoff", type=click.FloatRange(0.1), default=60.0, show_default=True, help="longest wait for a node")
 @click.option("--once", is_flag=True, help="one tick, then exit (for cron jobs)")
 def keeper_run(
@@ -38,6 +40,8 @@ def keeper_run(
     metrics_port: int | None,
     metrics_addr: str,
     max_batch: int | None,
+    log_range: int | None,
+    status_chunk: int | None,
     max_backoff: float,
     once: bool,
 ) -> None:
@@ -64,6 +68,8 @@ def keeper_run(
         metrics_port=metrics_port,
         metrics_addr=metrics_addr,
         max_batch=max_batch,
+        log_range=log_range,
+        status_chunk=status_chunk,
         max_backoff=max_backoff,
         once=once,
         stop=stop,

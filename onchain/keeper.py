@@ -126,7 +126,8 @@ class Keeper:
 
     ``chain``: the deployment to watch (its file gives addresses, ABIs and the registry's deploy
     block, where the event scan starts). ``sender``: who sends (default: the node's first account,
-    or ``$ZKSOLVENCY_PRIVATE_KEY``).
+    or ``$ZKSOLVENCY_PRIVATE_KEY``). ``log_range`` and ``status_chunk`` bound one ``eth_getLogs``
+    (blocks) and one ``multicall`` of ``status`` (accounts), for nodes that cap either lower.
     """
 
     def __init__(
@@ -136,14 +137,16 @@ class Keeper:
         sender: str | None = None,
         max_batch: int = MAX_BATCH,
         log_range: int = LOG_RANGE,
+        status_chunk: int = STATUS_CHUNK,
         metrics: KeeperMetrics | None = None,
     ) -> None:
-        if max_batch < 1 or log_range < 1:
-            raise ValueError("max_batch and log_range must be positive")
+        if max_batch < 1 or log_range < 1 or status_chunk < 1:
+            raise ValueError("max_batch, log_range and status_chunk must be positive")
         self.chain = chain
         self.sender = sender
         self.max_batch = max_batch
         self.log_range = log_range
+        self.status_chunk = status_chunk
         self.metrics = metrics if metrics is not None else KeeperMetrics()
         self.registry = chain.contract("registry")
         self.oracle = chain.contract("oracle")
@@ -175,10 +178,10 @@ class Keeper:
         return new
 
     def statuses(self, accounts: Sequence[str], block: int) -> list[AccountStatus]:
-        """Every account's ``status`` at ``block``, ``STATUS_CHUNK`` per ``multicall``."""
+        """Every account's ``status`` at ``block``, ``status_chunk`` per ``multicall``."""
         out: list[AccountStatus] = []
-        for i in range(0, len(accounts), STATUS_CHUNK):
-            chunk = accounts[i : i + STATUS_CHUNK]
+        for i in range(0, len(accounts), self.status_chunk):
+            chunk = accounts[i : i + self.status_chunk]
             calls = [self.registry.encode_abi("status", args=[a]) for a in chunk]
             results = self.registry.functions.multicall(calls).call(block_identifier=block)
             for account, raw in zip(chunk, results, strict=True):

@@ -1,7 +1,8 @@
 """The one gateway to solc-js: compile the contracts, cached by the hash of their sources.
 
-The generated verifier of a circuit instance (``build/<circuit>/Groth16Verifier.sol``) is copied
-to ``contracts/generated/`` and compiled with the registry and oracle in one standard-JSON run.
+The generated verifiers of a circuit instance (``build/<circuit>/Groth16Verifier.sol`` and its batch
+twin) are compiled under their ``contracts/generated/`` names with the registry and oracle in one
+standard-JSON run, read from the instance's folder rather than copied into the source tree.
 ``@openzeppelin/contracts/...`` imports resolve from ``node_modules`` (the version pinned in
 package.json) through the import callback of ``solc_compile.cjs``.
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,17 +37,20 @@ class Compiled:
 
 
 def _sources(verifier_sol: Path) -> dict[str, str]:
-    gen = CONTRACTS / "generated" / "Groth16Verifier.sol"
-    if verifier_sol.resolve() != gen.resolve():
-        shutil.copyfile(verifier_sol, gen)
+    """Every contract under contracts/, with the generated verifiers taken from ``verifier_sol``'s folder.
+
+    The verifiers go into the compile as text under their ``contracts/generated/`` names and are never
+    copied there: two chain clients compiling different keys at once (two instances, two tests) must
+    not see each other's verifier through a shared file in the source tree.
+    """
+    gen = CONTRACTS / "generated"
+    files = sorted(p for p in CONTRACTS.rglob("*.sol") if p.parent != gen)
+    sources = {str(p.relative_to(ROOT)): p.read_text() for p in files}
+    sources[str((gen / "Groth16Verifier.sol").relative_to(ROOT))] = verifier_sol.read_text()
     batch = verifier_sol.with_name("Groth16BatchVerifier.sol")  # made beside it by the same setup
-    batch_gen = gen.with_name(batch.name)
-    if not batch.is_file():
-        batch_gen.unlink(missing_ok=True)  # never compile another key's batch verifier
-    elif batch.resolve() != batch_gen.resolve():
-        shutil.copyfile(batch, batch_gen)
-    files = sorted(p for p in CONTRACTS.rglob("*.sol"))
-    return {str(p.relative_to(ROOT)): p.read_text() for p in files}
+    if batch.is_file():  # a key without one compiles without one, never with another key's
+        sources[str((gen / batch.name).relative_to(ROOT))] = batch.read_text()
+    return sources
 
 
 def solc_version() -> str:
