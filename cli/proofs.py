@@ -23,7 +23,8 @@ _file = click.Path(path_type=Path, dir_okay=False)
     "--ptau-trust",
     type=click.Choice(ASSERTABLE),
     default=None,
-    help="what you checked about --ptau: 'ceremony' once its printed blake2b-512 matches the ceremony's published hash",
+    help="what you checked about --ptau: 'ceremony' once its printed blake2b-512 matches the ceremony's published hash "
+    "(not needed for the Hermez final files, whose hashes are pinned)",
 )
 @click.option("--force", is_flag=True, help="redo every step even when cached")
 def setup(

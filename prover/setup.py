@@ -32,6 +32,7 @@ from pathlib import Path
 from zksolvency.prover import tools
 from zksolvency.prover.batch_verifier import write_batch_verifier
 from zksolvency.prover.config import CIRCUITS_DIR, ROOT, CircuitConfig
+from zksolvency.prover.hermez import hermez_power
 from zksolvency.zkcore import keytrust
 from zksolvency.zkcore.bundle import vkey_digest, write_atomic
 from zksolvency.zkcore.errors import InputError, ToolError
@@ -258,7 +259,8 @@ def find_ptau(power: int, build: Path, ptau: Path | None, trust: str | None = No
     of itself: a file's contribution records are unauthenticated metadata (one edited byte turns
     a beacon into a "contribution"), so they can only make a file look worse. It is
     ``single-party-development`` when it is the shared development file (pinned by sha256),
-    ``insecure-beacon`` when its own records show nothing but beacons, and otherwise ``unknown``
+    ``insecure-beacon`` when its own records show nothing but beacons, ``ceremony`` when it is a
+    Hermez final file (its BLAKE2b-512 pinned in :mod:`~zksolvency.prover.hermez`), and otherwise ``unknown``
     (refused by verifiers) unless the operator asserts ``trust`` (``ceremony`` after comparing the
     printed BLAKE2b-512 with the ceremony's published hash, or ``single-party-development`` for a
     file they made themselves).
@@ -283,6 +285,12 @@ def find_ptau(power: int, build: Path, ptau: Path | None, trust: str | None = No
             _say(f"  WARNING: {ptau.name} holds only public beacons in phase 1: anyone can forge proofs for its keys")
             return ptau, _provenance(ptau, keytrust.INSECURE_BEACON, "beacon-only ptau", sha=sha)
         b2 = blake2b_file(ptau)
+        power_of = hermez_power(b2)
+        if power_of is not None:  # a published ceremony file, byte for byte: no word of the operator needed
+            if trust not in (None, keytrust.CEREMONY):
+                raise InputError(str(ptau), "--ptau-trust", f"this is the Hermez ceremony file of 2^{power_of}, not {trust}")
+            how = f"Hermez ceremony ptau 2^{power_of} (blake2b pinned)"
+            return ptau, _provenance(ptau, keytrust.CEREMONY, how, sha=sha, blake2b=b2)
         if trust is None:
             return ptau, _provenance(ptau, keytrust.UNKNOWN, "ptau of unverified provenance", sha=sha, blake2b=b2)
         how = "public ceremony ptau, hash checked by the operator" if trust == keytrust.CEREMONY else "operator's own ptau"

@@ -10,8 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from zksolvency.prover import hermez, tools
 from zksolvency.prover import setup as setup_mod
-from zksolvency.prover import tools
 from zksolvency.prover.setup import SHARED_PTAU, Artifacts, blake2b_file, find_ptau, is_ready, ptau_contributions
 from zksolvency.zkcore.errors import InputError
 from zksolvency.zkcore.keytrust import ACCEPTED
@@ -55,6 +55,24 @@ def test_a_given_ptau_is_labelled_by_what_can_be_known(lab: Lab, tmp_path: Path)
     with pytest.raises(InputError, match="only public beacons"):
         find_ptau(8, tmp_path, lab.beacon.ptau, "ceremony")  # no word of the operator makes a beacon a ceremony
     assert find_ptau(16, tmp_path, SHARED_PTAU)[1]["trust"] == "single-party-development"  # pinned by sha256
+
+
+def test_a_pinned_ceremony_file_is_a_ceremony_without_the_operators_word(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Hermez final file is recognised by the BLAKE2b-512 of its whole content (the real files
+    are not reachable offline: a file of the same shape stands in, its hash put in the table). Its
+    name and records do not count: the relabelled beacon file of the next test, named like a Hermez
+    file, stays `unknown`."""
+    new = tmp_path / "new.ptau"
+    tools.snarkjs("powersoftau", "new", "bn128", "8", new)
+    final = tmp_path / "final.ptau"
+    tools.snarkjs("powersoftau", "beacon", _contribute(new, tmp_path / "one.ptau"), final, BEACON, "10", "-n=final beacon")
+    assert find_ptau(8, tmp_path, final)[1]["trust"] == "unknown"
+    monkeypatch.setitem(hermez.HERMEZ_FINAL_BLAKE2B, 8, blake2b_file(final))
+    _path, prov = find_ptau(8, tmp_path, final)
+    assert prov["trust"] == "ceremony" and "blake2b pinned" in str(prov["ptau"])
+    assert find_ptau(8, tmp_path, final, "ceremony")[1]["trust"] == "ceremony"
+    with pytest.raises(InputError, match="Hermez ceremony file of 2\\^8, not single-party-development"):
+        find_ptau(8, tmp_path, final, "single-party-development")
 
 
 def test_a_relabelled_beacon_ptau_is_not_accepted(lab: Lab, tmp_path: Path) -> None:
