@@ -249,7 +249,16 @@ def test_a_malformed_statement_is_reported_and_the_others_are_proven(ledger: Pat
 def test_an_interrupted_run_leaves_no_partial_bundle_and_resumes(ledger: Path, artifacts: Artifacts, tmp_path: Path) -> None:
     out = tmp_path / "out"
     args = _cli(str(ledger / "ledger"), str(ledger / "market.json"), "-o", str(out), "--workers", "1")
-    proc = subprocess.Popen(args, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # SIGINT as from a terminal's Ctrl-C: a suite started in the background (`cmd &` in a script)
+    # hands its children SIGINT ignored, and Python then never raises KeyboardInterrupt
+    proc = subprocess.Popen(
+        args,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     _wait_for(lambda: len(list(out.glob("0x*.json"))) >= 2)
     provers = _prover_pids(proc.pid)
     assert provers
