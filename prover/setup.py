@@ -105,11 +105,8 @@ def artifacts_for(cfg: CircuitConfig, build: Path) -> Artifacts:
 
 def sha256_file(path: Path) -> str:
     """Hex sha256 of a file, streamed."""
-    h = hashlib.sha256()
     with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def circuit_sources_hash() -> str:
@@ -245,11 +242,8 @@ ASSERTABLE = keytrust.ASSERTABLE
 
 def blake2b_file(path: Path) -> str:
     """BLAKE2b-512 of a file (``b2sum``): the hash the Hermez ceremony publishes for its files."""
-    h = hashlib.blake2b()
     with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "blake2b").hexdigest()
 
 
 def find_ptau(power: int, build: Path, ptau: Path | None, trust: str | None = None) -> tuple[Path, dict[str, object]]:
