@@ -25,6 +25,7 @@ import secrets
 import shutil
 import struct
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -216,13 +217,16 @@ def has_secret_contribution(path: Path) -> bool:
     return any(not c.beacon for c in ptau_contributions(path))
 
 
-def _provenance(path: Path, trust: str, how: str, *, sha: str | None = None, blake2b: str | None = None) -> dict[str, object]:
+def _provenance(
+    path: Path, trust: str, how: str, *, sha: str | None = None, blake2b: str | None = None, name: str | None = None
+) -> dict[str, object]:
     sha = sha if sha is not None else sha256_file(path)
+    name = name if name is not None else path.name
     out: dict[str, object] = {
         "trust": trust,
-        "ptau_file": path.name,
+        "ptau_file": name,
         "ptau_sha256": sha,
-        "ptau": f"{how}: {path.name} (sha256 {sha[:16]}...), {keytrust.DESCRIPTION[trust]}",
+        "ptau": f"{how}: {name} (sha256 {sha[:16]}...), {keytrust.DESCRIPTION[trust]}",
     }
     if blake2b is not None:
         out["ptau_blake2b"] = blake2b
@@ -246,6 +250,30 @@ def blake2b_file(path: Path) -> str:
         return hashlib.file_digest(f, "blake2b").hexdigest()
 
 
+def private_copy(src: Path, build: Path) -> tuple[Path, str, str]:
+    """Copy a given ptau into ``build/ptau/given/``, hashing while copying; returns (copy, sha256, blake2b).
+
+    Everything after (the label, the contribution records, snarkjs's setup) reads the copy, never
+    the path it was given: a file swapped between its check and its use, or a relative path that
+    snarkjs (run from the checkout) would resolve to another file, cannot change what the key rests on.
+    """
+    out = build / "ptau" / "given"
+    out.mkdir(parents=True, exist_ok=True)
+    sha, b2 = hashlib.sha256(), hashlib.blake2b()
+    with src.open("rb") as f, tempfile.NamedTemporaryFile("wb", dir=out, suffix=".part", delete=False) as tmp:
+        try:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                sha.update(chunk)
+                b2.update(chunk)
+                tmp.write(chunk)
+        except BaseException:
+            Path(tmp.name).unlink(missing_ok=True)
+            raise
+    dst = out / f"{sha.hexdigest()[:32]}.ptau"
+    os.replace(tmp.name, dst)
+    return dst, sha.hexdigest(), b2.hexdigest()
+
+
 def find_ptau(power: int, build: Path, ptau: Path | None, trust: str | None = None) -> tuple[Path, dict[str, object]]:
     """A ptau file of at least ``power`` and its provenance (trust label, file, sha256).
 
@@ -267,28 +295,30 @@ def find_ptau(power: int, build: Path, ptau: Path | None, trust: str | None = No
             raise InputError(str(ptau), None, "ptau file not found")
         if trust is not None and trust not in ASSERTABLE:
             raise InputError("--ptau-trust", trust, f"expected one of {', '.join(ASSERTABLE)}")
+        given, name = ptau, ptau.name
+        ptau, sha, b2 = private_copy(given, build)  # from here on only the copy is read
         contributions = ptau_contributions(ptau)
-        sha = sha256_file(ptau)
         if SHARED_PTAU.is_file() and sha == _shared_sha():
             if trust not in (None, keytrust.SINGLE_PARTY_DEV):
-                raise InputError(str(ptau), "--ptau-trust", f"this is the shared development file: single-party, not {trust}")
-            return ptau, _provenance(ptau, keytrust.SINGLE_PARTY_DEV, "shared development ptau (sha256 pinned)", sha=sha)
+                raise InputError(str(given), "--ptau-trust", f"this is the shared development file: single-party, not {trust}")
+            return ptau, _provenance(
+                ptau, keytrust.SINGLE_PARTY_DEV, "shared development ptau (sha256 pinned)", sha=sha, name=name
+            )
         if not any(not c.beacon for c in contributions):
             if trust is not None:
-                raise InputError(str(ptau), "--ptau-trust", f"the file records only public beacons: it cannot be {trust}")
-            _say(f"  WARNING: {ptau.name} holds only public beacons in phase 1: anyone can forge proofs for its keys")
-            return ptau, _provenance(ptau, keytrust.INSECURE_BEACON, "beacon-only ptau", sha=sha)
-        b2 = blake2b_file(ptau)
+                raise InputError(str(given), "--ptau-trust", f"the file records only public beacons: it cannot be {trust}")
+            _say(f"  WARNING: {name} holds only public beacons in phase 1: anyone can forge proofs for its keys")
+            return ptau, _provenance(ptau, keytrust.INSECURE_BEACON, "beacon-only ptau", sha=sha, name=name)
         power_of = hermez_power(b2)
         if power_of is not None:  # a published ceremony file, byte for byte: no word of the operator needed
             if trust not in (None, keytrust.CEREMONY):
-                raise InputError(str(ptau), "--ptau-trust", f"this is the Hermez ceremony file of 2^{power_of}, not {trust}")
+                raise InputError(str(given), "--ptau-trust", f"this is the Hermez ceremony file of 2^{power_of}, not {trust}")
             how = f"Hermez ceremony ptau 2^{power_of} (blake2b pinned)"
-            return ptau, _provenance(ptau, keytrust.CEREMONY, how, sha=sha, blake2b=b2)
+            return ptau, _provenance(ptau, keytrust.CEREMONY, how, sha=sha, blake2b=b2, name=name)
         if trust is None:
-            return ptau, _provenance(ptau, keytrust.UNKNOWN, "ptau of unverified provenance", sha=sha, blake2b=b2)
+            return ptau, _provenance(ptau, keytrust.UNKNOWN, "ptau of unverified provenance", sha=sha, blake2b=b2, name=name)
         how = "public ceremony ptau, hash checked by the operator" if trust == keytrust.CEREMONY else "operator's own ptau"
-        return ptau, _provenance(ptau, trust, f"{how} (blake2b {b2[:16]}...)", sha=sha, blake2b=b2)
+        return ptau, _provenance(ptau, trust, f"{how} (blake2b {b2[:16]}...)", sha=sha, blake2b=b2, name=name)
     cache = build / "ptau"
     for p in sorted(cache.glob("dev_*.ptau")):
         n = int(p.stem.split("_")[1])

@@ -43,6 +43,14 @@ def _require(path: Path) -> None:
         raise ToolError(f"{path.relative_to(ROOT)} is missing: run `npm install` in {ROOT} (or `make install`)")
 
 
+def _node_args(args: Sequence[str | Path]) -> list[str | Path]:
+    """File arguments for snarkjs and the servers: a Path is relative to this process's directory,
+    never to the tool's (the checkout), so it is made absolute here and the tool opens the very file
+    the caller checked. (circom is the exception: its WASI sandbox sees only paths below the
+    checkout, so its callers pass checkout-relative paths on purpose.)"""
+    return [a.absolute() if isinstance(a, Path) else a for a in args]
+
+
 def _run(
     script: Path, args: Sequence[str | Path], *, cwd: Path = ROOT, timeout: float | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -100,7 +108,7 @@ class NodeServer:
         _require(script)
         self.label = label
         self.proc = subprocess.Popen(
-            [node_executable(), *NODE_FLAGS, str(script), *[str(a) for a in args]],
+            [node_executable(), *NODE_FLAGS, str(script), *[str(a) for a in _node_args(args)]],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -159,7 +167,7 @@ def _failure_summary(proc: subprocess.CompletedProcess[str]) -> str:
 
 def snarkjs(*args: str | Path, label: str | None = None, progress: bool = False) -> str:
     """Run ``snarkjs ARGS``."""
-    return run_node(SNARKJS_CLI, args, label or f"snarkjs {args[0]}", progress=progress)
+    return run_node(SNARKJS_CLI, _node_args(args), label or f"snarkjs {args[0]}", progress=progress)
 
 
 def circom(*args: str | Path, progress: bool = False) -> str:

@@ -13,17 +13,19 @@ to run ``setup --ptau`` on an attacker-supplied file; the label exists precisely
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from zksolvency.onchain.client import deployable_key
 from zksolvency.prover import tools
 from zksolvency.prover.batch_verifier import write_batch_verifier
-from zksolvency.prover.setup import find_ptau, make_keys, ptau_contributions
+from zksolvency.prover.setup import SHARED_PTAU, find_ptau, make_keys, ptau_contributions
 from zksolvency.verifier.bn254 import R
 from zksolvency.verifier.verify import TrustedKeys, verify_bundle
 from zksolvency.zkcore.bundle import make_bundle, pack_account_index
 from zksolvency.zkcore.keytrust import INSECURE_BEACON, UNKNOWN
+from zksolvency.zkcore.paths import ROOT
 
 from tests.security.attacker import alpha_beta_match, beacon_secrets, flip_beacon_type, forge
 from tests.security.conftest import Lab, lab  # noqa: F401  (fixture)
@@ -73,3 +75,52 @@ def test_a_relabelled_beacon_ptau_is_still_refused(lab: Lab, tmp_path: Path) -> 
     # before the fix: {'label': 'single-party-development', 'verify': 'solvent=True …', 'deploy': 'accepted'}
     assert outcome["label"] in (INSECURE_BEACON, UNKNOWN), f"ATTACK: {outcome}"
     assert (outcome["verify"], outcome["deploy"]) == ("refused", "refused"), f"ATTACK: {outcome}"
+
+
+def _keys_rest_on_the_beacon(lab: Lab, ptau: Path, prov: dict[str, object], out: Path) -> bool:  # noqa: F811
+    """Make keys the project's way on what ``find_ptau`` returned; True when anyone can forge for them."""
+    r1cs = lab.beacon.zkey.parent.parent / "four_signals.r1cs"
+    out.mkdir()
+    make_keys(r1cs, ptau, out / "proving_key.zkey", out / "verification_key.json", {"circuit": "four_signals", **prov})
+    _tau, alpha, beta = beacon_secrets(lab.beacon.ptau)
+    return alpha_beta_match(json.loads((out / "verification_key.json").read_text()), alpha, beta)
+
+
+def test_a_relative_ptau_path_keys_on_the_file_that_was_labelled(
+    lab: Lab,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ATTACK (review 2): the operator runs `setup --ptau REL` from another directory. Python labelled
+    ./REL, but snarkjs runs in the checkout and opened <checkout>/REL: the attacker's beacon file
+    there became keys labelled like the good file. RESULT: SUCCEEDED before the fix, refused now."""
+    rel = Path("build") / "pytest" / "attack-relative" / f"{tmp_path.name}.ptau"
+    planted = ROOT / rel  # what the attacker put in the checkout
+    planted.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(lab.beacon.ptau, planted)
+    here = tmp_path / "operator"
+    (here / rel).parent.mkdir(parents=True)
+    (here / rel).symlink_to(SHARED_PTAU)  # the good file the operator meant
+    monkeypatch.chdir(here)
+    try:
+        ptau, prov = find_ptau(8, tmp_path / "build", rel)
+        assert prov["trust"] == "single-party-development"
+        assert not _keys_rest_on_the_beacon(lab, ptau, prov, tmp_path / "keys")
+    finally:
+        planted.unlink()
+
+
+def test_a_ptau_swapped_after_its_check_does_not_reach_the_keys(lab: Lab, tmp_path: Path) -> None:  # noqa: F811
+    """ATTACK (review 2): `setup` labels the --ptau file, compiles for minutes, then snarkjs opened
+    the path again; repointing a link (or rewriting a file on a shared mount) in between made the
+    keys from a beacon file under the good file's label. RESULT: SUCCEEDED before the fix, refused
+    now: only the private copy made while hashing is read after the check."""
+    link = tmp_path / "powersOfTau28_hez_final_16.ptau"
+    link.symlink_to(SHARED_PTAU)
+    ptau, prov = find_ptau(0, tmp_path / "build", link)
+    assert prov["trust"] == "single-party-development" and ptau != link
+    link.unlink()
+    link.symlink_to(lab.beacon.ptau)  # the swap, where setup compiles the circuit
+    assert not _keys_rest_on_the_beacon(lab, ptau, prov, tmp_path / "keys")
+    # control: keys made from the path itself after the swap do rest on the beacon
+    assert _keys_rest_on_the_beacon(lab, link, prov, tmp_path / "control")
