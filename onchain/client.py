@@ -278,9 +278,11 @@ def ledger_capacity(vkey: Path) -> int:
 
 
 def deployable_key(verifier_sol: Path, allow_insecure_key: bool = False) -> TrustedKey:
-    """The verification key beside a generated verifier, checked before it goes on chain: it must be
-    the key of the same proving key (zkey sha256 in the Solidity header) and carry an accepted trust
+    """The verification key beside a generated verifier, checked before it goes on chain: the
+    verifier files there must be exactly the ones regenerated from that key
+    (:func:`~zksolvency.onchain.solc.checked_verifiers`), and the key must carry an accepted trust
     label unless ``allow_insecure_key``."""
+    from zksolvency.onchain.solc import checked_verifiers
     from zksolvency.verifier.verify import load_key
     from zksolvency.zkcore.keytrust import ACCEPTED, DESCRIPTION
 
@@ -288,9 +290,7 @@ def deployable_key(verifier_sol: Path, allow_insecure_key: bool = False) -> Trus
     if not vkey.is_file():
         raise InputError(str(vkey), None, "no verification key beside the verifier: its provenance is unknown")
     key = load_key(vkey)
-    zkey = json.loads(vkey.read_text()).get("zksolvency_setup", {}).get("zkey_sha256")
-    if not isinstance(zkey, str) or f"// zkey sha256:  {zkey}\n" not in verifier_sol.read_text():
-        raise InputError(str(verifier_sol), None, f"was not generated from the proving key of {vkey}")
+    checked_verifiers(verifier_sol)
     if key.trust not in ACCEPTED and not allow_insecure_key:
         raise InputError(
             str(vkey),
@@ -445,8 +445,6 @@ class Chain:
             "venue": venue or deployer,
             "liquidator": liquidator or deployer,
         }
-        if "Groth16BatchVerifier" not in self._compiled:
-            raise ChainError(f"no Groth16BatchVerifier.sol beside {verifier_sol}: run `zksolvency setup` again")
         verifier, t1 = self.deploy_contract("Groth16Verifier")
         batch_verifier, t4 = self.deploy_contract("Groth16BatchVerifier")
         oracle, t2 = self.deploy_contract("MarginOracle", roles["admin"], roles["publisher"])

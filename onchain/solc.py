@@ -1,8 +1,9 @@
 """The one gateway to solc-js: compile the contracts, cached by the hash of their sources.
 
-The generated verifiers of a circuit instance (``build/<circuit>/Groth16Verifier.sol`` and its batch
-twin) are compiled under their ``contracts/generated/`` names with the registry and oracle in one
-standard-JSON run, read from the instance's folder rather than copied into the source tree.
+The verifiers of a circuit instance are regenerated from its verification key (snarkjs's template
+and the batch generator) and compiled under their ``contracts/generated/`` names with the registry
+and oracle in one standard-JSON run; the ``.sol`` files beside the key must equal the regeneration,
+and nothing is copied into the source tree.
 ``@openzeppelin/contracts/...`` imports resolve from ``node_modules`` (the version pinned in
 package.json) through the import callback of ``solc_compile.cjs``.
 """
@@ -12,11 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zksolvency.zkcore.errors import ToolError
+from zksolvency.zkcore.errors import InputError, ToolError
+from zksolvency.zkcore.jsonio import read_object
 from zksolvency.zkcore.paths import ROOT, node_executable
 
 CONTRACTS = ROOT / "contracts"
@@ -36,20 +39,60 @@ class Compiled:
     bytecode: str
 
 
-def _sources(verifier_sol: Path) -> dict[str, str]:
-    """Every contract under contracts/, with the generated verifiers taken from ``verifier_sol``'s folder.
+RENDER_SCRIPT = Path(__file__).with_name("render_verifier.cjs")
+SINGLE, BATCH = "Groth16Verifier.sol", "Groth16BatchVerifier.sol"
 
-    The verifiers go into the compile as text under their ``contracts/generated/`` names and are never
-    copied there: two chain clients compiling different keys at once (two instances, two tests) must
-    not see each other's verifier through a shared file in the source tree.
+
+def regenerate_verifiers(vk_json: dict[str, Any], source: str = "verification_key.json") -> dict[str, str]:
+    """Both Solidity verifiers of a verification key, generated from the key alone: snarkjs's own
+    template rendered as its export does, and the batch verifier, each under the provenance header."""
+    from zksolvency.prover import tools
+    from zksolvency.prover.batch_verifier import render
+    from zksolvency.prover.setup import with_header
+
+    with tempfile.TemporaryDirectory() as d:  # the key as parsed here, not the file it came from
+        key = Path(d) / "verification_key.json"
+        key.write_text(json.dumps(vk_json))
+        body = tools.run_node(RENDER_SCRIPT, [key], "render the Solidity verifier")
+    return {SINGLE: with_header(body, vk_json), BATCH: render(vk_json, source=source)}
+
+
+def checked_verifiers(verifier_sol: Path) -> dict[str, str]:
+    """The verifiers of the key beside ``verifier_sol`` (``verification_key.json``), regenerated from
+    it. A verifier file there that differs from its regeneration by one byte (another key's
+    constants, an edited check, this key's header on another body) is refused: what goes on chain
+    is always the regenerated text, so a file can only be refused, never trusted."""
+    vkey = verifier_sol.parent / "verification_key.json"
+    if not vkey.is_file():
+        raise InputError(str(vkey), None, "no verification key beside the verifier: its provenance is unknown")
+    vk_json = read_object(vkey)
+    texts = regenerate_verifiers(vk_json, str(vkey))
+    for name, text in texts.items():
+        f = verifier_sol if name == SINGLE else verifier_sol.with_name(name)
+        if (name == SINGLE or f.exists()) and _read(f) != text:
+            raise InputError(str(f), None, f"was not generated from the proving key of {vkey}: run `zksolvency setup` again")
+    return texts
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _sources(verifier_sol: Path) -> dict[str, str]:
+    """Every contract under contracts/ and the key's verifiers under their ``contracts/generated/`` names.
+
+    The verifiers go into the compile as the text regenerated from the key (:func:`checked_verifiers`)
+    and are never copied into the source tree: two chain clients compiling different keys at once
+    (two instances, two tests) cannot see each other's verifier through a shared file.
     """
     gen = CONTRACTS / "generated"
-    files = sorted(p for p in CONTRACTS.rglob("*.sol") if p.parent != gen)
+    files = sorted(p for p in CONTRACTS.rglob("*.sol") if gen not in p.parents)
     sources = {str(p.relative_to(ROOT)): p.read_text() for p in files}
-    sources[str((gen / "Groth16Verifier.sol").relative_to(ROOT))] = verifier_sol.read_text()
-    batch = verifier_sol.with_name("Groth16BatchVerifier.sol")  # made beside it by the same setup
-    if batch.is_file():  # a key without one compiles without one, never with another key's
-        sources[str((gen / batch.name).relative_to(ROOT))] = batch.read_text()
+    for name, text in checked_verifiers(verifier_sol).items():
+        sources[str((gen / name).relative_to(ROOT))] = text
     return sources
 
 

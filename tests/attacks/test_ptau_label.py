@@ -18,9 +18,8 @@ from pathlib import Path
 
 import pytest
 from zksolvency.onchain.client import deployable_key
-from zksolvency.prover import tools
 from zksolvency.prover.batch_verifier import write_batch_verifier
-from zksolvency.prover.setup import SHARED_PTAU, find_ptau, make_keys, ptau_contributions
+from zksolvency.prover.setup import SHARED_PTAU, export_solidity_verifier, find_ptau, make_keys, ptau_contributions
 from zksolvency.verifier.bn254 import R
 from zksolvency.verifier.verify import TrustedKeys, verify_bundle
 from zksolvency.zkcore.bundle import make_bundle, pack_account_index
@@ -45,9 +44,7 @@ def test_a_relabelled_beacon_ptau_is_still_refused(lab: Lab, tmp_path: Path) -> 
     out.mkdir()
     make_keys(r1cs, ptau, out / "proving_key.zkey", out / "verification_key.json", {"circuit": "four_signals", **prov})
     vk = json.loads((out / "verification_key.json").read_text())
-    tools.snarkjs("zkey", "export", "solidityverifier", out / "proving_key.zkey", out / "Groth16Verifier.sol")
-    sol = out / "Groth16Verifier.sol"
-    sol.write_text(f"// zkey sha256:  {vk['zksolvency_setup']['zkey_sha256']}\n" + sol.read_text())
+    sol = export_solidity_verifier(out / "proving_key.zkey", vk, out / "Groth16Verifier.sol")
     write_batch_verifier(vk, out / "Groth16BatchVerifier.sol")
     # the attacker knows alpha and beta from the public beacon
     _tau, alpha, beta = beacon_secrets(lab.beacon.ptau)

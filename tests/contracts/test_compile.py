@@ -1,31 +1,73 @@
-"""The contract compile takes the verifiers of the key it is given, never a copy in the source tree."""
+"""What the contract compile puts on chain is regenerated from the key it is given, never read from a
+file beside it or in the source tree.
+
+ATTACKS of an independent review (all SUCCEEDED before the fix, refused now): a verifier of another
+key beside this key under this key's header line (the deploy check matched that line only); the
+same with just the header line appended; another key's batch verifier beside the right single
+one (not checked at all); and, before that, the verifier copied into ``contracts/generated/``, where
+two keys in use at once could deploy each other's.
+"""
 
 from __future__ import annotations
 
 import re
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
-from zksolvency.onchain.solc import CONTRACTS, compile_contracts
+import pytest
+from zksolvency.onchain.client import deployable_key
+from zksolvency.onchain.solc import BATCH, CONTRACTS, SINGLE, checked_verifiers, compile_contracts
+from zksolvency.prover.batch_verifier import render
 from zksolvency.prover.setup import Artifacts
+from zksolvency.zkcore.errors import InputError
+from zksolvency.zkcore.jsonio import read_object
 
 
-def test_the_compile_takes_the_given_keys_verifiers_and_writes_nothing_into_the_tree(
+def _key_folder(artifacts: Artifacts, dst: Path, *, batch: bool = True) -> Path:
+    dst.mkdir(parents=True)
+    for f in (artifacts.vkey, artifacts.solidity, *([artifacts.batch_solidity] if batch else [])):
+        shutil.copyfile(f, dst / f.name)
+    return dst / SINGLE
+
+
+def _other_alpha(text: str) -> str:
+    """The same verifier with another key's alpha (any other constant would do)."""
+    m = re.search(r"(?:alphax|ALPHA_X)\s*=\s*(\d+)", text)
+    assert m is not None
+    return text[: m.start(1)] + str(int(m.group(1)) + 1) + text[m.end(1) :]
+
+
+def test_the_verifiers_compiled_are_the_keys_own_and_nothing_is_written_into_the_tree(
     artifacts: Artifacts, tmp_path: Path
 ) -> None:
     gen = CONTRACTS / "generated"
     before = {p.name: p.read_bytes() for p in gen.glob("*.sol")}
-    # another key's verifier: the same contract with another alpha, alone in its folder
-    text = artifacts.solidity.read_text()
-    m = re.search(r"alphax\s*=\s*(\d+)", text)
-    assert m is not None
-    other = tmp_path / "other" / "Groth16Verifier.sol"
-    other.parent.mkdir()
-    other.write_text(text[: m.start(1)] + str(int(m.group(1)) + 1) + text[m.end(1) :])
-
-    own = compile_contracts(artifacts.solidity, tmp_path / "cache")
-    theirs = compile_contracts(other, tmp_path / "cache")
-
-    assert own["Groth16Verifier"].bytecode != theirs["Groth16Verifier"].bytecode
-    assert "Groth16BatchVerifier" in own
-    assert "Groth16BatchVerifier" not in theirs  # none beside it: none compiled, not the tree's copy
+    sol = _key_folder(artifacts, tmp_path / "key", batch=False)  # an older key folder: no batch verifier
+    texts = checked_verifiers(sol)
+    assert texts[SINGLE] == artifacts.solidity.read_text()  # snarkjs's export, regenerated from the key alone
+    assert texts[BATCH] == render(read_object(artifacts.vkey)) == artifacts.batch_solidity.read_text()
+    compiled = compile_contracts(sol, tmp_path / "cache")
+    assert {"Groth16Verifier", "Groth16BatchVerifier", "SolvencyRegistry"} <= set(compiled)
     assert {p.name: p.read_bytes() for p in gen.glob("*.sol")} == before
+
+
+@pytest.mark.parametrize(
+    ("name", "tamper"),
+    [
+        (SINGLE, _other_alpha),  # another key's verifier under this key's header
+        (SINGLE, lambda t: t + "\n// zkey sha256:  " + "0" * 64 + "\n"),  # one comment line more
+        (BATCH, _other_alpha),  # another key's batch verifier beside the right single one
+    ],
+    ids=["single-other-key", "single-appended-line", "batch-other-key"],
+)
+def test_a_verifier_file_that_is_not_the_keys_is_refused(
+    artifacts: Artifacts, tmp_path: Path, name: str, tamper: Callable[[str], str]
+) -> None:
+    sol = _key_folder(artifacts, tmp_path / "key")
+    target = sol.with_name(name)
+    target.write_text(tamper(target.read_text()))
+    with pytest.raises(InputError, match="not generated from the proving key"):
+        compile_contracts(sol, tmp_path / "cache")
+    with pytest.raises(InputError, match="not generated from the proving key"):
+        deployable_key(sol, allow_insecure_key=True)

@@ -12,7 +12,7 @@ import pytest
 from zksolvency.prover import tools
 from zksolvency.prover.batch_verifier import write_batch_verifier
 from zksolvency.prover.config import ROOT
-from zksolvency.prover.setup import find_ptau, make_dev_ptau, make_keys
+from zksolvency.prover.setup import export_solidity_verifier, find_ptau, make_dev_ptau, make_keys
 
 from tests.conftest import TEST_BUILD
 
@@ -56,9 +56,8 @@ def _keyed(r1cs: Path, ptau: Path | None, out: Path) -> Keyed:
     out.mkdir(parents=True, exist_ok=True)
     ptau, prov = find_ptau(8, out, ptau)
     k = Keyed(ptau, out / "proving_key.zkey", out / "verification_key.json", out / "Groth16Verifier.sol")
-    record = make_keys(r1cs, ptau, k.zkey, k.vkey, {"circuit": "four_signals", **prov})
-    tools.snarkjs("zkey", "export", "solidityverifier", k.zkey, k.solidity)
-    k.solidity.write_text(f"// zkey sha256:  {record['zkey_sha256']}\n" + k.solidity.read_text())
+    make_keys(r1cs, ptau, k.zkey, k.vkey, {"circuit": "four_signals", **prov})
+    export_solidity_verifier(k.zkey, json.loads(k.vkey.read_text()), k.solidity)
     # `chain deploy` puts the batch verifier of the same key beside the single one, as `setup` does
     write_batch_verifier(json.loads(k.vkey.read_text()), out / "Groth16BatchVerifier.sol")
     return k
