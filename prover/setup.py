@@ -299,7 +299,7 @@ def find_ptau(power: int, build: Path, ptau: Path | None, trust: str | None = No
         given, name = ptau, ptau.name
         ptau, sha, b2 = private_copy(given, build)  # from here on only the copy is read
         contributions = ptau_contributions(ptau)
-        if SHARED_PTAU.is_file() and sha == _shared_sha():
+        if SHARED_PTAU.is_file() and sha == _shared_sha() and has_secret_contribution(ptau):
             if trust not in (None, keytrust.SINGLE_PARTY_DEV):
                 raise InputError(str(given), "--ptau-trust", f"this is the shared development file: single-party, not {trust}")
             return ptau, _provenance(
