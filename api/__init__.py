@@ -127,14 +127,16 @@ def setup(
     build_dir: StrPath | None = None,
     ptau: StrPath | None = None,
     ptau_trust: str | None = None,
+    ptau_blake2b: str | None = None,
     force: bool = False,
 ) -> Artifacts:
     """Compile a circuit instance and run its Groth16 setup (cached by the hash of every input).
 
-    ``ptau``: a powers-of-tau file to use instead of the development one; its keys are labelled
+    ``ptau``: a powers-of-tau file to use instead of the development one. A Hermez final file is
+    recognised by its pinned BLAKE2b-512 (``ceremony``); any other file's keys are labelled
     ``unknown`` (refused by verifiers) unless ``ptau_trust`` says what the operator checked:
-    ``"ceremony"`` (its BLAKE2b-512 matches a public ceremony's published hash) or
-    ``"single-party-development"``. Also mirrors the key and the Solidity verifier to
+    ``"ceremony"`` with ``ptau_blake2b``, the ceremony's published BLAKE2b-512, which must be the
+    file's, or ``"single-party-development"``. Also mirrors the key and the Solidity verifier to
     ``build_dir`` (SPEC §6 names).
     """
     from zksolvency.prover.config import build_dir as default_build
@@ -143,7 +145,14 @@ def setup(
     from zksolvency.prover.setup import setup as _setup
 
     build = Path(build_dir) if build_dir is not None else default_build()
-    art = _setup(load_config(config, params), build, Path(ptau) if ptau is not None else None, force=force, ptau_trust=ptau_trust)
+    art = _setup(
+        load_config(config, params),
+        build,
+        Path(ptau) if ptau is not None else None,
+        force=force,
+        ptau_trust=ptau_trust,
+        ptau_blake2b=ptau_blake2b,
+    )
     copy_public_artifacts(art, build)
     return art
 

@@ -26,13 +26,31 @@ _file = click.Path(path_type=Path, dir_okay=False)
     help="what you checked about --ptau: 'ceremony' once its printed blake2b-512 matches the ceremony's published hash "
     "(not needed for the Hermez final files, whose hashes are pinned)",
 )
+@click.option(
+    "--ptau-blake2b",
+    default=None,
+    metavar="HEX",
+    help="with --ptau-trust ceremony: the ceremony's published blake2b-512 of the file (it must match)",
+)
 @click.option("--force", is_flag=True, help="redo every step even when cached")
 def setup(
-    config_name: str | None, params: tuple[str, ...], build: Path | None, ptau: Path | None, ptau_trust: str | None, force: bool
+    config_name: str | None,
+    params: tuple[str, ...],
+    build: Path | None,
+    ptau: Path | None,
+    ptau_trust: str | None,
+    ptau_blake2b: str | None,
+    force: bool,
 ) -> None:
     """Compile the circuit, run the Groth16 setup (phase 2 included), export keys and verifier."""
     art = zksolvency.setup(
-        config_name, params=params_dict(params), build_dir=build, ptau=ptau, ptau_trust=ptau_trust, force=force
+        config_name,
+        params=params_dict(params),
+        build_dir=build,
+        ptau=ptau,
+        ptau_trust=ptau_trust,
+        ptau_blake2b=ptau_blake2b,
+        force=force,
     )
     m = art.read_manifest()
     r1cs = m.get("r1cs", {})

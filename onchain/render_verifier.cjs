@@ -12,4 +12,6 @@ const template = fs.readFileSync(
   "utf8",
 );
 const vk = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-process.stdout.write(ejs.render(template, vk));
+// options given explicitly (none): with two arguments ejs would take options such as `delimiter`
+// or `client` from the key's own top-level fields
+process.stdout.write(ejs.render(template, vk, {}));

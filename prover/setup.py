@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import struct
@@ -275,7 +276,13 @@ def private_copy(src: Path, build: Path) -> tuple[Path, str, str]:
     return dst, sha.hexdigest(), b2.hexdigest()
 
 
-def find_ptau(power: int, build: Path, ptau: Path | None, trust: str | None = None) -> tuple[Path, dict[str, object]]:
+#: The names of the Hermez final files: a file so named whose hash is not pinned is not one of them.
+HERMEZ_NAME = re.compile(r"powersOfTau28_hez_final(_\d+)?\.ptau")
+
+
+def find_ptau(
+    power: int, build: Path, ptau: Path | None, trust: str | None = None, blake2b: str | None = None
+) -> tuple[Path, dict[str, object]]:
     """A ptau file of at least ``power`` and its provenance (trust label, file, sha256).
 
     A ``ptau`` given by the caller is labelled by what can be known, never by what the file says
@@ -284,19 +291,24 @@ def find_ptau(power: int, build: Path, ptau: Path | None, trust: str | None = No
     ``single-party-development`` when it is the shared development file (pinned by sha256),
     ``insecure-beacon`` when its own records show nothing but beacons, ``ceremony`` when it is a
     Hermez final file (its BLAKE2b-512 pinned in :mod:`~zksolvency.prover.hermez`), and otherwise ``unknown``
-    (refused by verifiers) unless the operator asserts ``trust`` (``ceremony`` after comparing the
-    printed BLAKE2b-512 with the ceremony's published hash, or ``single-party-development`` for a
-    file they made themselves).
+    (refused by verifiers) unless the operator asserts ``trust``: ``ceremony`` with ``blake2b``, the
+    ceremony's published BLAKE2b-512, which must be the file's (so the comparison is made, not
+    just claimed), or ``single-party-development`` for a file they made themselves.
     """
     if ptau is None:
-        if trust is not None:
-            raise InputError("--ptau-trust", trust, "says what you checked about a --ptau file: give one with --ptau")
+        if trust is not None or blake2b is not None:
+            what = "--ptau-trust" if trust is not None else "--ptau-blake2b"
+            raise InputError(what, trust or blake2b, "says what you checked about a --ptau file: give one with --ptau")
     else:
         if not ptau.is_file():
             raise InputError(str(ptau), None, "ptau file not found")
         if trust is not None and trust not in ASSERTABLE:
             raise InputError("--ptau-trust", trust, f"expected one of {', '.join(ASSERTABLE)}")
         given, name = ptau, ptau.name
+        if not name.isprintable():  # the name goes into the key's provenance and the Solidity header
+            raise InputError(str(given), None, "the file name holds control or line-break characters: rename the file")
+        if blake2b is not None and trust != keytrust.CEREMONY:
+            raise InputError("--ptau-blake2b", blake2b, "is the hash you compared for --ptau-trust ceremony")
         ptau, sha, b2 = private_copy(given, build)  # from here on only the copy is read
         contributions = ptau_contributions(ptau)
         if SHARED_PTAU.is_file() and sha == _shared_sha() and has_secret_contribution(ptau):
@@ -318,6 +330,15 @@ def find_ptau(power: int, build: Path, ptau: Path | None, trust: str | None = No
             return ptau, _provenance(ptau, keytrust.CEREMONY, how, sha=sha, blake2b=b2, name=name)
         if trust is None:
             return ptau, _provenance(ptau, keytrust.UNKNOWN, "ptau of unverified provenance", sha=sha, blake2b=b2, name=name)
+        if trust == keytrust.CEREMONY:
+            if HERMEZ_NAME.fullmatch(name):
+                raise InputError(str(given), None, f"named like a Hermez final file, but its blake2b-512 {b2} is none of theirs")
+            if blake2b is None:
+                raise InputError(
+                    "--ptau-blake2b", None, f"give the ceremony's published blake2b-512 of {name} (the file's is {b2})"
+                )
+            if blake2b.strip().lower() != b2:
+                raise InputError(str(given), "--ptau-blake2b", f"the file's blake2b-512 is {b2}, not the published hash given")
         how = "public ceremony ptau, hash checked by the operator" if trust == keytrust.CEREMONY else "operator's own ptau"
         return ptau, _provenance(ptau, trust, f"{how} (blake2b {b2[:16]}...)", sha=sha, blake2b=b2, name=name)
     cache = build / "ptau"
@@ -480,7 +501,13 @@ def record_configured_instance(cfg: CircuitConfig, art: Artifacts, build: Path) 
 
 
 def setup(
-    cfg: CircuitConfig, build: Path, ptau: Path | None = None, *, force: bool = False, ptau_trust: str | None = None
+    cfg: CircuitConfig,
+    build: Path,
+    ptau: Path | None = None,
+    *,
+    force: bool = False,
+    ptau_trust: str | None = None,
+    ptau_blake2b: str | None = None,
 ) -> Artifacts:
     """Compile and set up one instance (cached); returns its artifacts. ``ptau_trust``: what the
     operator asserts about ``ptau`` (see :func:`find_ptau`)."""
@@ -491,16 +518,16 @@ def setup(
         write_batch_verifier(json.loads(art.vkey.read_text()), art.batch_solidity)  # deterministic from the key
         return art
     given = None
-    if ptau is not None or ptau_trust is not None:
+    if ptau is not None or ptau_trust is not None or ptau_blake2b is not None:
         # a given ptau is labelled before anything slow runs: keys on an `unknown` one would be
         # refused by every verifier, and the rerun with --ptau-trust would redo the whole setup
-        given = find_ptau(0, build, ptau, ptau_trust)
+        given = find_ptau(0, build, ptau, ptau_trust, ptau_blake2b)
         if given[1]["trust"] == keytrust.UNKNOWN:
             raise InputError(
-                str(given[0]),
+                str(ptau),  # the file the operator named, not the private copy
                 "--ptau-trust",
                 f"its phase 1 cannot be checked from the file itself: compare its blake2b-512 {given[1]['ptau_blake2b']} "
-                "with the ceremony's published hash, then run again with --ptau-trust ceremony",
+                "with the ceremony's published hash, then run again with --ptau-trust ceremony --ptau-blake2b <published hash>",
             )
     _say(f"setup {cfg.name}")
     _say("[1/5] compiling the circuit")

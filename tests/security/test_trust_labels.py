@@ -45,7 +45,7 @@ def test_a_given_ptau_is_labelled_by_what_can_be_known(lab: Lab, tmp_path: Path)
         "two_beacon.ptau": "unknown",
     }
     assert [c.beacon for c in ptau_contributions(two_beacon)] == [False, False, True]
-    _path, prov = find_ptau(8, tmp_path, two_beacon, "ceremony")
+    _path, prov = find_ptau(8, tmp_path, two_beacon, "ceremony", blake2b_file(two_beacon))
     assert (
         prov["trust"] == "ceremony"
         and prov["ptau_blake2b"] == blake2b_file(two_beacon)
@@ -54,6 +54,16 @@ def test_a_given_ptau_is_labelled_by_what_can_be_known(lab: Lab, tmp_path: Path)
     assert find_ptau(8, tmp_path, one, "single-party-development")[1]["trust"] == "single-party-development"
     with pytest.raises(InputError, match="only public beacons"):
         find_ptau(8, tmp_path, lab.beacon.ptau, "ceremony")  # no word of the operator makes a beacon a ceremony
+    # the operator's word is the hash they compared, not a yes: none, or another, is refused
+    with pytest.raises(InputError, match="give the ceremony's published blake2b-512"):
+        find_ptau(8, tmp_path, two_beacon, "ceremony")
+    with pytest.raises(InputError, match="not the published hash given"):
+        find_ptau(8, tmp_path, two_beacon, "ceremony", "ab" * 64)
+    # a file named like a Hermez final file whose hash is none of theirs is not vouched for at all
+    hez = tmp_path / "powersOfTau28_hez_final_08.ptau"
+    shutil.copyfile(two_beacon, hez)
+    with pytest.raises(InputError, match="named like a Hermez final file"):
+        find_ptau(8, tmp_path, hez, "ceremony", blake2b_file(hez))
     assert find_ptau(16, tmp_path, SHARED_PTAU)[1]["trust"] == "single-party-development"  # pinned by sha256
 
 
@@ -107,3 +117,19 @@ def test_keys_without_an_accepted_label_are_remade(artifacts: Artifacts, tmp_pat
     for change in ({"trust": "insecure-beacon"}, {"trust": None}, {"manifest_version": 1}):
         art.manifest.write_text(json.dumps({**m, **change}))
         assert not is_ready(art), change
+
+
+def test_a_ptau_name_cannot_write_into_the_solidity_header(tmp_path: Path) -> None:
+    """ATTACK (second review): a ptau file name with a line break went into the key's provenance and
+    from there onto a `//` line of both Solidity verifiers, turning the rest of the name into code
+    (a deploy blocked by a parse error). RESULT: SUCCEEDED before the fix, refused now: at the name,
+    and by the header for any provenance field."""
+    from zksolvency.prover.batch_verifier import header
+
+    named = tmp_path / "dev.ptau\ncontract X {}\n//"
+    named.symlink_to(SHARED_PTAU)
+    with pytest.raises(InputError, match="control or line-break"):
+        find_ptau(16, tmp_path, named)
+    vk = {"zksolvency_setup": {"circuit": "c", "zkey_sha256": "0" * 64, "snarkjs": "0.7.6", "ptau": "x\u2028contract X {}"}}
+    with pytest.raises(InputError, match=r"zksolvency_setup\.ptau"):
+        header(vk)
