@@ -10,6 +10,7 @@ package.json) through the import callback of ``solc_compile.cjs``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import subprocess
@@ -46,15 +47,23 @@ SINGLE, BATCH = "Groth16Verifier.sol", "Groth16BatchVerifier.sol"
 def regenerate_verifiers(vk_json: dict[str, Any], source: str = "verification_key.json") -> dict[str, str]:
     """Both Solidity verifiers of a verification key, generated from the key alone: snarkjs's own
     template rendered as its export does, and the batch verifier, each under the provenance header."""
-    from zksolvency.prover import tools
     from zksolvency.prover.batch_verifier import render
     from zksolvency.prover.setup import with_header
 
+    body = _render_snarkjs_template(json.dumps(vk_json, sort_keys=True))
+    return {SINGLE: with_header(body, vk_json), BATCH: render(vk_json, source=source)}
+
+
+@functools.cache
+def _render_snarkjs_template(vk_text: str) -> str:
+    """snarkjs's Groth16 template rendered with a key (one Node.js run per key and process: the
+    CLI's pre-check, ``deployable_key`` and the compile of one deploy all ask for the same key)."""
+    from zksolvency.prover import tools
+
     with tempfile.TemporaryDirectory() as d:  # the key as parsed here, not the file it came from
         key = Path(d) / "verification_key.json"
-        key.write_text(json.dumps(vk_json))
-        body = tools.run_node(RENDER_SCRIPT, [key], "render the Solidity verifier")
-    return {SINGLE: with_header(body, vk_json), BATCH: render(vk_json, source=source)}
+        key.write_text(vk_text)
+        return tools.run_node(RENDER_SCRIPT, [key], "render the Solidity verifier")
 
 
 def checked_verifiers(verifier_sol: Path) -> dict[str, str]:

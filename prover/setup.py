@@ -310,14 +310,14 @@ def find_ptau(
         if blake2b is not None and trust != keytrust.CEREMONY:
             raise InputError("--ptau-blake2b", blake2b, "is the hash you compared for --ptau-trust ceremony")
         ptau, sha, b2 = private_copy(given, build)  # from here on only the copy is read
-        contributions = ptau_contributions(ptau)
-        if SHARED_PTAU.is_file() and sha == _shared_sha() and has_secret_contribution(ptau):
+        secret = any(not c.beacon for c in ptau_contributions(ptau))
+        if SHARED_PTAU.is_file() and sha == _shared_sha() and secret:
             if trust not in (None, keytrust.SINGLE_PARTY_DEV):
                 raise InputError(str(given), "--ptau-trust", f"this is the shared development file: single-party, not {trust}")
             return ptau, _provenance(
                 ptau, keytrust.SINGLE_PARTY_DEV, "shared development ptau (sha256 pinned)", sha=sha, name=name
             )
-        if not any(not c.beacon for c in contributions):
+        if not secret:
             if trust is not None:
                 raise InputError(str(given), "--ptau-trust", f"the file records only public beacons: it cannot be {trust}")
             _say(f"  WARNING: {name} holds only public beacons in phase 1: anyone can forge proofs for its keys")
@@ -554,8 +554,9 @@ def setup(
     timings = record.pop("timings")
     assert isinstance(timings, dict)
     _say("[5/5] exporting the Solidity verifier")
-    export_solidity_verifier(art.zkey, json.loads(art.vkey.read_text()), art.solidity)
-    write_batch_verifier(json.loads(art.vkey.read_text()), art.batch_solidity)
+    vk = json.loads(art.vkey.read_text())
+    export_solidity_verifier(art.zkey, vk, art.solidity)
+    write_batch_verifier(vk, art.batch_solidity)
     manifest = {
         "manifest_version": MANIFEST_VERSION,
         "key": key,
