@@ -74,3 +74,17 @@ def test_an_unverified_ptau_stops_before_the_slow_steps(tmp_path: Path) -> None:
     assert not (build / "verification_key.json").exists()
     r = CliRunner().invoke(main, ["setup", "--config", "test", "--ptau-trust", "ceremony", "--build-dir", str(build)])
     assert r.exit_code == 2 and "--ptau" in r.output  # an assertion about no file at all
+
+
+def test_a_published_hash_is_only_taken_with_a_file_and_a_ceremony_claim(tmp_path: Path) -> None:
+    """`--ptau-blake2b` is the hash the operator compared for `--ptau-trust ceremony`: without a
+    --ptau file, or with another claim, it says nothing and is refused before any copy is made."""
+    from zksolvency.prover.setup import SHARED_PTAU
+    from zksolvency.zkcore.errors import InputError
+
+    with pytest.raises(InputError, match="give one with --ptau"):
+        find_ptau(8, tmp_path, None, None, "ab" * 64)
+    for trust in (None, "single-party-development"):
+        with pytest.raises(InputError, match="--ptau-trust ceremony"):
+            find_ptau(16, tmp_path, SHARED_PTAU, trust, "ab" * 64)
+    assert not (tmp_path / "ptau").exists()
