@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from zksolvency.prover.epoch import EpochReport, Outcome
     from zksolvency.prover.prove import ProveResult
     from zksolvency.prover.setup import Artifacts
-    from zksolvency.verifier.verify import BatchResult, TrustedKeys, Verdict
+    from zksolvency.verifier.verify import BatchResult, Bindings, TrustedKeys, Verdict
     from zksolvency.zkcore.ledger import BuiltLedger, Statement, StatementCheck
     from zksolvency.zkcore.models import Account, Market
 
@@ -208,8 +208,8 @@ def verify_statement(
     ``account``: the trader's own account.json, compared with the statement's book.
     Returns a :class:`StatementCheck` (``ok`` or the problems); bad files raise :class:`InputError`.
     """
+    from zksolvency.zkcore.ledger import DuplicateListing, StatementCheck, load_ledger_info
     from zksolvency.zkcore.ledger import Statement as _Statement
-    from zksolvency.zkcore.ledger import load_ledger_info
     from zksolvency.zkcore.ledger import load_statement as _load
     from zksolvency.zkcore.ledger import verify_statement as _verify
 
@@ -218,7 +218,14 @@ def verify_statement(
     if (ledger is None) == (root is None):
         raise InputError("--ledger", None, "give exactly one of a ledger file and a published root")
     if ledger is not None:
-        info = load_ledger_info(Path(ledger))
+        try:
+            info = load_ledger_info(Path(ledger))
+        except DuplicateListing as e:
+            if st.address not in e.addresses:
+                raise
+            # the venue gave this trader's address a second leaf (or its index to another
+            # address): whatever the rest says, the published ledger does not match the statement
+            return StatementCheck(st.address, st.index, st.epoch, st.ledger_root, (f"{e.file}: {e.message}",))
         return _verify(st, info.root, epoch=info.epoch, depth=info.depth, listed=info.indices_of(st.address), own_book=own)
     assert root is not None
     r = int(root, 16) if isinstance(root, str) else root
@@ -285,12 +292,34 @@ def _trusted_keys(
     )
 
 
+def _bindings(
+    market: StrPath | None,
+    ledger: StrPath | None,
+    indices: StrPath | None,
+    rpc: str | None,
+    deployment: StrPath | None,
+    build_dir: StrPath | None,
+) -> Bindings:
+    from zksolvency.verifier.verify import Bindings
+
+    view = chain(rpc, deployment, build_dir=build_dir) if rpc is not None else None
+    return Bindings.load(
+        market=Path(market) if market is not None else None,
+        ledger=Path(ledger) if ledger is not None else None,
+        indices=Path(indices) if indices is not None else None,
+        chain=view,
+    )
+
+
 def verify(
     bundle: StrPath,
     *,
     vkey: StrPath | None = None,
     market: StrPath | None = None,
     ledger: StrPath | None = None,
+    indices: StrPath | None = None,
+    rpc: str | None = None,
+    deployment: StrPath | None = None,
     config: str | None = None,
     trusted_keys: StrPath | None = None,
     build_dir: StrPath | None = None,
@@ -301,18 +330,23 @@ def verify(
     The caller, never the bundle, decides the key: ``vkey`` (a key file), ``trusted_keys`` (a file
     of allowed key sha256 digests, keys looked up under ``build_dir``), else the key ``setup``
     recorded for ``config`` (default ``$ZKSOLVENCY_CONFIG`` or ``"default"``). Keys labelled ``insecure-beacon`` or
-    ``unknown`` are refused unless ``allow_insecure_key``. ``market`` checks the market root and
-    epoch; ``ledger`` (a ``ledger.json``) checks the ledger root, its epoch and that it lists the
-    proof's account at the proof's index. Raises :class:`InvalidProof` when the proof or its claims
-    do not hold, :class:`InputError` for bad arguments or a refused key.
+    ``unknown`` are refused unless ``allow_insecure_key``.
+
+    What the claims are checked against: ``market`` (a market file: root and epoch); ``ledger`` (a
+    ``ledger.json``: root, epoch, and that it lists the proof's account at the proof's index: the
+    venue's word); ``indices`` (the registry's enrollment as ``chain enrolled --json`` writes it:
+    the proof's index is the account's enrolled one); ``rpc`` (the deployment on chain: the
+    oracle's market root and the venue's ledger root of the claimed epoch, and the enrolled
+    index). The verdict's ``decision`` is None unless a market root was checked (``market`` or
+    ``rpc``). Raises :class:`InvalidProof` when the proof or its claims do not hold,
+    :class:`InputError` for bad arguments or a refused key.
     """
     from zksolvency.verifier.verify import verify_bundle
 
     return verify_bundle(
         Path(bundle),
         keys=_trusted_keys(vkey, config, trusted_keys, build_dir, allow_insecure_key),
-        market=Path(market) if market is not None else None,
-        ledger=Path(ledger) if ledger is not None else None,
+        bindings=_bindings(market, ledger, indices, rpc, deployment, build_dir),
     )
 
 
@@ -322,6 +356,9 @@ def verify_batch(
     vkey: StrPath | None = None,
     market: StrPath | None = None,
     ledger: StrPath | None = None,
+    indices: StrPath | None = None,
+    rpc: str | None = None,
+    deployment: StrPath | None = None,
     config: str | None = None,
     trusted_keys: StrPath | None = None,
     build_dir: StrPath | None = None,
@@ -329,15 +366,15 @@ def verify_batch(
 ) -> BatchResult:
     """Verify many bundles with one batched pairing check; the result names every bad bundle.
 
-    Keys are chosen as in :func:`verify`.
+    Keys and what the claims are checked against are as in :func:`verify` (the files are read once
+    for all bundles).
     """
     from zksolvency.verifier.verify import verify_batch as _batch
 
     return _batch(
         [Path(b) for b in bundles],
         keys=_trusted_keys(vkey, config, trusted_keys, build_dir, allow_insecure_key),
-        market=Path(market) if market is not None else None,
-        ledger=Path(ledger) if ledger is not None else None,
+        bindings=_bindings(market, ledger, indices, rpc, deployment, build_dir),
     )
 
 
@@ -415,6 +452,8 @@ def keeper(
     log_range: int | None = None,
     status_chunk: int | None = None,
     metrics: KeeperMetrics | None = None,
+    max_fee_per_gas: int | None = None,
+    max_priority_fee: int | None = None,
 ) -> Keeper:
     """A :class:`~zksolvency.onchain.keeper.Keeper` of the deployment at ``rpc`` (SPEC §8).
 
@@ -424,10 +463,17 @@ def keeper(
     :class:`~zksolvency.onchain.client.NodeUnavailable` when the node does not answer.
     ``max_batch``, ``log_range`` and ``status_chunk`` (accounts per ``flagStale``, blocks per
     ``eth_getLogs``, accounts per ``multicall``) default to the module's constants.
+    ``max_fee_per_gas`` and ``max_priority_fee`` (wei per gas; default 100 gwei and 2 gwei) cap
+    what it pays: above either, it sends nothing, logs it and counts it.
     """
-    from zksolvency.onchain.keeper import LOG_RANGE, MAX_BATCH, STATUS_CHUNK, Keeper
+    from zksolvency.onchain.client import FeeCaps
+    from zksolvency.onchain.keeper import DEFAULT_FEE_CAPS, LOG_RANGE, MAX_BATCH, STATUS_CHUNK, Keeper
 
     ch = chain(rpc, deployment, build_dir=build_dir)
+    caps = FeeCaps(
+        max_fee_per_gas if max_fee_per_gas is not None else DEFAULT_FEE_CAPS.max_fee_per_gas,
+        max_priority_fee if max_priority_fee is not None else DEFAULT_FEE_CAPS.max_priority_fee,
+    )
     return Keeper(
         ch,
         sender=sender,
@@ -435,6 +481,7 @@ def keeper(
         log_range=log_range or LOG_RANGE,
         status_chunk=status_chunk or STATUS_CHUNK,
         metrics=metrics,
+        fee_caps=caps,
     )
 
 
@@ -450,6 +497,8 @@ def run_keeper(
     max_batch: int | None = None,
     log_range: int | None = None,
     status_chunk: int | None = None,
+    max_fee_per_gas: int | None = None,
+    max_priority_fee: int | None = None,
     max_backoff: float = 60.0,
     once: bool = False,
     stop: threading.Event | None = None,
@@ -460,6 +509,7 @@ def run_keeper(
     Waits for the node with exponential backoff (at start and whenever it goes away), serves
     Prometheus metrics on ``metrics_port`` when given, and logs one line per action through the
     ``zksolvency.keeper`` logger. Nothing is kept locally: a restarted keeper resumes from the chain.
+    The fee caps are those of :func:`keeper`.
     """
     import threading
 
@@ -480,6 +530,8 @@ def run_keeper(
             log_range=log_range,
             status_chunk=status_chunk,
             metrics=metrics,
+            max_fee_per_gas=max_fee_per_gas,
+            max_priority_fee=max_priority_fee,
         )
 
     if once:  # a cron job: one try, and a node that does not answer is an error, not a wait

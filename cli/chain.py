@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 from zksolvency.cli.app import build_option
+from zksolvency.onchain import DEFAULT_LEDGER_GRACE
 from zksolvency.prover.config import load_config, parse_param
 from zksolvency.zkcore.errors import InputError
 from zksolvency.zkcore.paths import default_config
@@ -104,7 +105,17 @@ def chain_down(build: Path | None, as_json: bool) -> None:
     help="circuit instance whose verifier to deploy (default: $ZKSOLVENCY_CONFIG or 'default')",
 )
 @click.option("--param", "params", multiple=True, metavar="NAME=N", help="instance parameter override")
-@click.option("--grace", "grace", type=click.IntRange(0, 2**63), default=3600, show_default=True, help="grace period in seconds")
+@click.option(
+    "--grace", "grace", type=click.IntRange(0, 2**64 - 1), default=3600, show_default=True, help="grace period in seconds"
+)
+@click.option(
+    "--ledger-grace",
+    "ledger_grace",
+    type=click.IntRange(0, 2**64 - 1),
+    default=DEFAULT_LEDGER_GRACE,
+    show_default=True,
+    help="seconds the venue has after each market publication to publish that epoch's ledger",
+)
 @click.option("--venue", default=None, help="venue address: enrolls, publishes ledgers (default: the deployer)")
 @click.option("--liquidator", default=None, help="liquidator address: resolves flags (default: the deployer)")
 @click.option("--admin", default=None, help="admin address: grants roles (default: the deployer)")
@@ -119,6 +130,7 @@ def chain_deploy(
     config_name: str | None,
     params: tuple[str, ...],
     grace: int,
+    ledger_grace: int,
     venue: str | None,
     liquidator: str | None,
     admin: str | None,
@@ -141,15 +153,22 @@ def chain_deploy(
     deployable_key(sol, allow_insecure_key)  # refuse before touching the node
     roles = {k: _address(v, f"--{k}") if v else None for k, v in (("venue", venue), ("liquidator", liquidator), ("admin", admin))}
     ch = _chain(rpc, deployment, build)
-    dep = ch.deploy(
-        sol,
-        cfg.name,
-        grace,
-        roles["liquidator"],
-        venue=roles["venue"],
-        admin=roles["admin"],
-        allow_insecure_key=allow_insecure_key,
-    )
+    try:
+        dep = ch.deploy(
+            sol,
+            cfg.name,
+            grace,
+            roles["liquidator"],
+            venue=roles["venue"],
+            admin=roles["admin"],
+            allow_insecure_key=allow_insecure_key,
+            ledger_grace=ledger_grace,
+        )
+    except InputError as e:
+        flag = {"grace_period": "--grace", "ledger_grace": "--ledger-grace"}.get(e.file)
+        if flag is None:
+            raise
+        raise InputError(flag, e.field, e.message) from None
     if as_json:
         keys = (
             "chain_id",
@@ -159,6 +178,7 @@ def chain_deploy(
             "oracle",
             "registry",
             "grace_period",
+            "ledger_grace",
             "capacity",
             "roles",
             "gas_used",
@@ -337,7 +357,7 @@ def chain_flag(
     if len(txs) == 1:
         obj |= {"account": txs[0].account, "epoch": txs[0].epoch}
     lines = [f"flagged {t.account} for liquidation at epoch {t.epoch}: tx {t.tx_hash}, gas used {t.gas_used:,}" for t in txs]
-    lines += [f"skipped {a}: already flagged insolvent" for a in run.skipped]
+    lines += [f"skipped {a}: already handled at this epoch (flagged, resolved or attested)" for a in run.skipped]
     lines += [f"FAILED {b}: {e}" for b, e in run.failed]
     _echo(as_json, obj, "\n".join(lines))
     if run.failed:

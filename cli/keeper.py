@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import threading
 from pathlib import Path
@@ -11,6 +12,19 @@ from types import FrameType
 import click
 from zksolvency.cli.app import build_option
 from zksolvency.cli.chain import deployment_option, from_option, rpc_option
+from zksolvency.zkcore.errors import InputError
+
+_GWEI = re.compile(r"[0-9]+(\.[0-9]{1,9})?")
+
+
+def _gwei(flag: str, value: str | None) -> int | None:
+    """A decimal amount of gwei (at most 9 fractional digits: whole wei) -> wei."""
+    if value is None:
+        return None
+    if not _GWEI.fullmatch(value):
+        raise InputError(flag, value, "expected a decimal number of gwei (e.g. 100 or 1.5), at most 9 fractional digits")
+    whole, _, frac = value.partition(".")
+    return int(whole) * 10**9 + int(frac.ljust(9, "0") or 0)
 
 
 @click.group("keeper")
@@ -29,6 +43,10 @@ def keeper_group() -> None:
 @click.option("--max-batch", type=click.IntRange(1), default=None, help="most accounts per flagStale (default 500)")
 @click.option("--log-range", type=click.IntRange(1), default=None, help="most blocks per eth_getLogs (default 5000)")
 @click.option("--status-chunk", type=click.IntRange(1), default=None, help="accounts per status multicall (default 500)")
+@click.option(
+    "--max-fee-per-gas", metavar="GWEI", default=None, help="never pay more per gas, base fee and tip together (default 100)"
+)
+@click.option("--max-priority-fee", metavar="GWEI", default=None, help="never tip more per gas (default 2)")
 @click.option("--max-backoff", type=click.FloatRange(0.1), default=60.0, show_default=True, help="longest wait for a node")
 @click.option("--once", is_flag=True, help="one tick, then exit (for cron jobs)")
 def keeper_run(
@@ -42,13 +60,19 @@ def keeper_run(
     max_batch: int | None,
     log_range: int | None,
     status_chunk: int | None,
+    max_fee_per_gas: str | None,
+    max_priority_fee: str | None,
     max_backoff: float,
     once: bool,
 ) -> None:
     """Watch the oracle and the registry; after each epoch's grace period, flag every enrolled
     account without an attestation (in batches). Logs one line per action; survives node restarts;
-    needs no local state. Stops cleanly (exit 0) on SIGINT or SIGTERM."""
+    needs no local state. Above its fee caps it sends nothing and logs each skipped batch. Stops
+    cleanly (exit 0) on SIGINT or SIGTERM."""
     import zksolvency
+
+    max_fee = _gwei("--max-fee-per-gas", max_fee_per_gas)
+    max_tip = _gwei("--max-priority-fee", max_priority_fee)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     stop = threading.Event()
@@ -70,6 +94,8 @@ def keeper_run(
         max_batch=max_batch,
         log_range=log_range,
         status_chunk=status_chunk,
+        max_fee_per_gas=max_fee,
+        max_priority_fee=max_tip,
         max_backoff=max_backoff,
         once=once,
         stop=stop,

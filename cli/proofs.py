@@ -111,16 +111,56 @@ def _key_options(f: Any) -> Any:
     return f
 
 
+def _binding_options(f: Any) -> Any:
+    """What the claims are checked against: a market, a ledger, the enrollment, the chain."""
+    for opt in reversed(
+        (
+            click.option("--market", type=_file, default=None, help="check the proof is for this market (root and epoch)"),
+            click.option(
+                "--ledger", type=_file, default=None, help="check the proof is for this ledger.json (root, epoch, listed index)"
+            ),
+            click.option(
+                "--indices",
+                type=_file,
+                default=None,
+                help="check the proof's index is the account's enrolled one (a `chain enrolled --json` file)",
+            ),
+            click.option(
+                "--rpc",
+                default=None,
+                help="check against the deployment on chain: the oracle's market root, the ledger root, the enrolled index",
+            ),
+            click.option(
+                "--deployment",
+                type=_file,
+                default=None,
+                help="with --rpc: the deployment file (default BUILD/chain/deployment.json)",
+            ),
+        )
+    ):
+        f = opt(f)
+    return f
+
+
+_INDEX_NOTE = {
+    "enrollment": " (the account's enrolled index)",
+    "listing": " (from the venue's listing in ledger.json, the venue's word; pass --rpc or --indices to check the enrollment)",
+    "claim": " (as claimed; pass --rpc or --indices to check the enrollment)",
+}
+
+
 @click.command()
 @click.argument("bundle", type=_file)
-@click.option("--market", type=_file, default=None, help="check the proof is for this market (root and epoch)")
-@click.option("--ledger", type=_file, default=None, help="check the proof is for this ledger.json (root, epoch, index)")
+@_binding_options
 @_key_options
 @click.option("--json", "as_json", is_flag=True, help="one JSON object")
 def verify(
     bundle: Path,
     market: Path | None,
     ledger: Path | None,
+    indices: Path | None,
+    rpc: str | None,
+    deployment: Path | None,
     vkey: Path | None,
     config_name: str | None,
     trusted_keys: Path | None,
@@ -128,7 +168,8 @@ def verify(
     allow_insecure_key: bool,
     as_json: bool,
 ) -> None:
-    """Verify a proof bundle in Python (BN254 on plain ints): attest or flag. Exit 0 valid, 1 invalid."""
+    """Verify a proof bundle in Python (BN254 on plain ints): attest or flag, once the market is
+    checked (--market or --rpc). Exit 0 valid, 1 invalid."""
     from zksolvency.verifier.groth16 import InvalidProof
     from zksolvency.zkcore.keytrust import DESCRIPTION
 
@@ -138,6 +179,9 @@ def verify(
             vkey=vkey,
             market=market,
             ledger=ledger,
+            indices=indices,
+            rpc=rpc,
+            deployment=deployment,
             config=config_name,
             trusted_keys=trusted_keys,
             build_dir=build,
@@ -152,12 +196,13 @@ def verify(
         click.echo(json.dumps(v.as_json()))
         return
     click.echo(v.headline)
-    epoch_note = "" if v.epoch_checked or v.ledger_checked else " (as claimed; pass --market to check it)"
+    epoch_note = "" if v.market_checked or v.ledger_checked else " (as claimed; pass --market to check it)"
     ledger_note = "" if v.ledger_checked else " (as claimed; pass --ledger to check it)"
+    market_note = "" if v.market_checked else " (not checked: no decision; pass --market or --rpc)"
     click.echo(f"  account     {v.account}")
-    click.echo(f"  index       {v.index}")
+    click.echo(f"  index       {v.index}{_INDEX_NOTE[v.index_source]}")
     click.echo(f"  ledger root {v.ledger_root}{ledger_note}")
-    click.echo(f"  market root {v.market_root}")
+    click.echo(f"  market root {v.market_root}{market_note}")
     click.echo(f"  epoch       {v.epoch}{epoch_note}")
     click.echo(f"  key         {v.key_file} (sha256 {v.key_sha256[:16]}...)")
     click.echo(f"  trust       {v.key_trust}: {DESCRIPTION[v.key_trust]}")
@@ -165,14 +210,16 @@ def verify(
 
 @click.command("verify-batch")
 @click.argument("bundles", type=click.Path(path_type=Path), nargs=-1, required=True)
-@click.option("--market", type=_file, default=None, help="check every proof is for this market")
-@click.option("--ledger", type=_file, default=None, help="check every proof is for this ledger.json")
+@_binding_options
 @_key_options
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per bundle, one per line")
 def verify_batch(
     bundles: tuple[Path, ...],
     market: Path | None,
     ledger: Path | None,
+    indices: Path | None,
+    rpc: str | None,
+    deployment: Path | None,
     vkey: Path | None,
     config_name: str | None,
     trusted_keys: Path | None,
@@ -188,6 +235,9 @@ def verify_batch(
         vkey=vkey,
         market=market,
         ledger=ledger,
+        indices=indices,
+        rpc=rpc,
+        deployment=deployment,
         config=config_name,
         trusted_keys=trusted_keys,
         build_dir=build,

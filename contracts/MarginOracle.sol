@@ -2,6 +2,8 @@
 pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IMarginOracle} from "./interfaces/IMarginOracle.sol";
+import {SNARK_SCALAR_FIELD} from "./SnarkField.sol";
 
 /// @title MarginOracle
 /// @notice Publishes one market root per oracle epoch. A market root is the Poseidon commitment
@@ -13,10 +15,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 ///      measure each account's grace period from it. Times are uint64 seconds: they never wrap.
 ///      Trust: the publisher posts only markets that passed `market build` / `market-root`
 ///      validation (SPEC §1); nothing on chain can check a market's values.
-contract MarginOracle is AccessControl {
-    /// @dev BN254 scalar field: a root must be a field element to match a public signal.
-    uint256 internal constant SNARK_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
-
+contract MarginOracle is IMarginOracle, AccessControl {
     /// @notice The role that publishes epochs.
     bytes32 public constant PUBLISHER_ROLE = keccak256("PUBLISHER_ROLE");
 
@@ -30,8 +29,8 @@ contract MarginOracle is AccessControl {
     // `latest()` call costs two SLOADs (this slot and the root).
     /// @notice The most recent epoch (meaningful once `hasEpoch()`).
     uint64 public latestEpoch;
-    /// @notice How many epochs were published; the latest one's sequence number.
-    uint64 public publicationCount;
+    /// @inheritdoc IMarginOracle
+    uint64 public override publicationCount;
     uint64 internal _latestPublishedAt;
     mapping(uint64 seq => Publication) internal _bySeq;
     mapping(uint64 epoch => uint64 seq) internal _seqOf;
@@ -56,7 +55,7 @@ contract MarginOracle is AccessControl {
     function publish(uint64 epoch, uint256 root) external onlyRole(PUBLISHER_ROLE) {
         uint64 seq = publicationCount;
         if (seq != 0 && epoch <= latestEpoch) revert MarginOracle__EpochNotIncreasing(latestEpoch, epoch);
-        if (root >= SNARK_FIELD) revert MarginOracle__RootNotInField();
+        if (root >= SNARK_SCALAR_FIELD) revert MarginOracle__RootNotInField();
         unchecked {
             ++seq; // one per transaction: never near 2^64
         }

@@ -3,17 +3,20 @@ pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IBatchVerifier} from "./interfaces/IBatchVerifier.sol";
+import {IMarginOracle} from "./interfaces/IMarginOracle.sol";
 import {ISolvencyRegistry} from "./interfaces/ISolvencyRegistry.sol";
 import {IVerifier} from "./interfaces/IVerifier.sol";
-import {MarginOracle} from "./MarginOracle.sol";
+import {SNARK_SCALAR_FIELD} from "./SnarkField.sol";
 
 /// @title SolvencyRegistry
 /// @notice The venue enrolls accounts (each gets a permanent index) and publishes one ledger root
 ///         per oracle epoch, a Poseidon Merkle root over every account's book. A Groth16 proof that
 ///         the ledger entry at an account's index is solvent at the oracle's latest market attests
 ///         the account; a proof that it is insolvent flags it for liquidation, and so does missing
-///         the grace period without an attestation. A liquidator resolves flags.
+///         the grace deadline without an attestation. A liquidator resolves flags. The flag rules
+///         and the grace clock are those of `ISolvencyRegistry`.
 /// @dev Public signals are [solvent, accountIndex, ledgerRoot, marketRoot] with
 ///      accountIndex = index * 2^160 + address. Roles (OpenZeppelin AccessControl): the admin
 ///      grants and revokes roles, the venue enrolls and publishes ledgers, the liquidator resolves
@@ -25,26 +28,47 @@ import {MarginOracle} from "./MarginOracle.sol";
 ///      OpenZeppelin `Multicall` lets a keeper read many accounts' `status` in one `eth_call`
 ///      (it delegatecalls this contract, so `msg.sender` and every role check stay as they are).
 contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
-    uint256 internal constant SNARK_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    using SafeCast for uint256;
 
     /// @notice Enrolls accounts and publishes ledger roots.
     bytes32 public constant VENUE_ROLE = keccak256("VENUE_ROLE");
     /// @notice Resolves flags after liquidating or clearing an account.
     bytes32 public constant LIQUIDATOR_ROLE = keccak256("LIQUIDATOR_ROLE");
+    /// @notice The shortest grace period and ledger grace, in seconds: below a minute, an account
+    ///         would be stale before any transaction of its own could land.
+    uint64 public constant MIN_GRACE = 60;
+    /// @notice The longest grace period (30 days): beyond it a flag says nothing timely.
+    uint64 public constant MAX_GRACE = 30 days;
+    /// @notice The longest ledger grace (7 days). It also bounds the deadline search over epochs
+    ///         the venue left without a ledger (see `_deadline`).
+    uint64 public constant MAX_LEDGER_GRACE = 7 days;
 
-    /// @dev Everything about one account in one storage slot (216 bits), so an attestation reads
+    /// @dev Everything about one account in one storage slot (240 bits), so an attestation reads
     ///      one slot and rewrites it. `seq` is an oracle publication sequence number: of the last
     ///      attestation when `attested`, else of the latest publication when the account was
     ///      enrolled or its flag resolved. The account owes an attestation for every epoch
-    ///      published after `seq`, and may be flagged stale once the grace period after the first
-    ///      of them is over.
+    ///      published after `seq`. `resolved`: the last flag was ended by `resolveFlag`; while
+    ///      `seq` is the publication of that resolve, no flag is raised for a publication up to it.
+    ///      Forty bits hold an index (the ledger has at most 2^32 slots) and a sequence number;
+    ///      48 bits a time in seconds (millions of years).
     struct AccountState {
-        uint64 index; // permanent ledger index
-        uint64 seq; // see above
-        uint64 flaggedSeq; // publication the flag refers to
+        uint40 index; // permanent ledger index
+        uint40 seq; // see above
+        uint40 flaggedSeq; // publication the current (or last) flag refers to
+        uint48 flaggedAt; // when the current (or last) flag took its kind
+        uint40 flagId; // flags raised for this account so far: the current (or last) flag's identity
+        Flag flag;
         bool enrolled;
         bool attested;
-        Flag flag;
+        bool resolved;
+    }
+
+    /// @dev Counters and the latest ledger publication in one slot: `publishLedger` rewrites it.
+    struct Counters {
+        uint64 enrolledCount; // how many accounts are enrolled; the next index
+        uint40 latestLedgerSeq; // publication of the most recent ledger (0 before the first)
+        uint48 latestLedgerAt; // and when it was published
+        uint40 overdueNotedSeq; // the last publication whose overdue ledger was announced
     }
 
     /// @dev The latest epoch's binding context, read once per call (once per batch).
@@ -60,84 +84,61 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     /// @notice The batch verifier generated from the same verification key (Fiat-Shamir weights).
     IBatchVerifier public immutable batchVerifier;
     /// @notice Where market roots and publication times come from.
-    MarginOracle public immutable oracle;
-    /// @notice Seconds after the publication of the first epoch an account owes before it may be
-    ///         flagged stale.
+    IMarginOracle public immutable oracle;
+    /// @notice Seconds an account has to attest once the clock of the first epoch it owes started
+    ///         (at that epoch's ledger, or `ledgerGrace` after its market at the latest).
     uint64 public immutable gracePeriod;
+    /// @notice Seconds the venue has after each market publication to publish that epoch's ledger.
+    uint64 public immutable ledgerGrace;
     /// @notice How many accounts the ledger holds (2^LD of the circuit): a proof opens only indices
     ///         below it, so an account enrolled beyond it could never attest and would only be
     ///         flagged stale.
     uint64 public immutable capacity;
 
-    /// @notice How many accounts are enrolled; the next index.
-    uint64 public enrolledCount;
     /// @notice The venue's ledger root of an epoch (0 when unpublished).
     mapping(uint64 epoch => uint256 root) public ledgerRootOf;
     mapping(uint64 index => address account) internal _accountAt;
     mapping(address account => AccountState) internal _state;
-
-    event Enrolled(address indexed account, uint64 indexed index);
-    event LedgerPublished(uint64 indexed epoch, uint256 root);
-    event Attested(address indexed account, uint64 indexed epoch, uint64 index);
-    event FlaggedInsolvent(address indexed account, uint64 indexed epoch, address indexed by);
-    event FlaggedStale(address indexed account, uint64 indexed epoch, address indexed by);
-    event FlagResolved(address indexed account, Flag flag, address indexed by);
-    event AttestationSkipped(address indexed account, uint64 indexed epoch, Flag flag);
-
-    error SolvencyRegistry__ZeroAddress();
-    error SolvencyRegistry__EmptyList();
-    error SolvencyRegistry__AlreadyEnrolled(address account);
-    error SolvencyRegistry__LedgerFull(uint64 capacity);
-    error SolvencyRegistry__InvalidCapacity();
-    error SolvencyRegistry__NotEnrolled(address account);
-    error SolvencyRegistry__NoEpoch();
-    error SolvencyRegistry__InvalidLedgerRoot();
-    error SolvencyRegistry__LedgerEpochNotLatest(uint64 epoch, uint64 latest);
-    error SolvencyRegistry__LedgerAlreadyPublished(uint64 epoch);
-    error SolvencyRegistry__LedgerNotPublished(uint64 epoch);
-    error SolvencyRegistry__UnknownEpoch(uint64 epoch, uint64 latest);
-    error SolvencyRegistry__StaleEpoch(uint64 epoch, uint64 latest);
-    error SolvencyRegistry__SignalNotInField(uint256 index);
-    error SolvencyRegistry__NotSolventProof();
-    error SolvencyRegistry__NotInsolventProof();
-    error SolvencyRegistry__AccountMismatch();
-    error SolvencyRegistry__IndexMismatch(uint64 enrolled, uint256 proven);
-    error SolvencyRegistry__LedgerRootMismatch();
-    error SolvencyRegistry__MarketRootMismatch();
-    error SolvencyRegistry__InvalidProof();
-    error SolvencyRegistry__BatchLengthMismatch();
-    error SolvencyRegistry__BatchTooLarge(uint256 size, uint256 max);
-    error SolvencyRegistry__BatchNotInIndexOrder(uint256 position);
-    error SolvencyRegistry__AccountFlagged(address account, Flag flag);
-    error SolvencyRegistry__NotFlagged(address account);
-    error SolvencyRegistry__AttestationCurrent(address account, uint64 epoch);
-    error SolvencyRegistry__NotDue(address account);
-    error SolvencyRegistry__GracePeriodNotOver(address account, uint64 deadline);
+    /// @dev Ledger publication times by oracle sequence number, five to a slot (0: none): four of
+    ///      five `publishLedger` calls rewrite a slot instead of filling a new one.
+    mapping(uint64 word => uint48[5]) internal _ledgerTimes;
+    Counters internal _counters;
 
     /// @param verifier_ The generated Groth16 verifier.
     /// @param batchVerifier_ The generated batch verifier of the same key.
     /// @param oracle_ The market oracle.
-    /// @param gracePeriod_ Seconds an account has to attest after the first epoch it owes.
-    /// @param capacity_ Accounts the ledger holds: 2^LD of the circuit the verifier is for (> 0).
+    /// @param gracePeriod_ Seconds an account has to attest (in [`MIN_GRACE`, `MAX_GRACE`]).
+    /// @param ledgerGrace_ Seconds the venue has to publish each epoch's ledger (in [`MIN_GRACE`,
+    ///        `MAX_LEDGER_GRACE`]).
+    /// @param capacity_ Accounts the ledger holds: 2^LD of the circuit the verifier is for (> 0,
+    ///        at most 2^40).
     /// @param admin Grants and revokes roles.
     /// @param venue Enrolls accounts and publishes ledger roots.
     /// @param liquidator Resolves flags.
     constructor(
         IVerifier verifier_,
         IBatchVerifier batchVerifier_,
-        MarginOracle oracle_,
+        IMarginOracle oracle_,
         uint64 gracePeriod_,
+        uint64 ledgerGrace_,
         uint64 capacity_,
         address admin,
         address venue,
         address liquidator
     ) {
         if (admin == address(0) || venue == address(0) || liquidator == address(0)) revert SolvencyRegistry__ZeroAddress();
-        if (capacity_ == 0) revert SolvencyRegistry__InvalidCapacity();
+        if (capacity_ == 0 || capacity_ > 1 << 40) revert SolvencyRegistry__InvalidCapacity();
+        if (gracePeriod_ < MIN_GRACE || gracePeriod_ > MAX_GRACE) {
+            revert SolvencyRegistry__GracePeriodOutOfRange(gracePeriod_, MIN_GRACE, MAX_GRACE);
+        }
+        if (ledgerGrace_ < MIN_GRACE || ledgerGrace_ > MAX_LEDGER_GRACE) {
+            revert SolvencyRegistry__LedgerGraceOutOfRange(ledgerGrace_, MIN_GRACE, MAX_LEDGER_GRACE);
+        }
         verifier = verifier_;
         batchVerifier = batchVerifier_;
         oracle = oracle_;
         gracePeriod = gracePeriod_;
+        ledgerGrace = ledgerGrace_;
         capacity = capacity_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(VENUE_ROLE, venue);
@@ -154,41 +155,50 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     /// @param accounts The addresses, in index order.
     function enroll(address[] calldata accounts) external onlyRole(VENUE_ROLE) {
         if (accounts.length == 0) revert SolvencyRegistry__EmptyList();
-        uint64 seq = oracle.publicationCount();
-        uint64 next = enrolledCount;
+        uint40 seq = uint256(oracle.publicationCount()).toUint40();
+        uint64 next = _counters.enrolledCount;
         if (accounts.length > capacity - next) revert SolvencyRegistry__LedgerFull(capacity);
         for (uint256 i = 0; i < accounts.length; ++i) {
             address account = accounts[i];
             if (account == address(0)) revert SolvencyRegistry__ZeroAddress();
             if (_state[account].enrolled) revert SolvencyRegistry__AlreadyEnrolled(account);
-            _state[account] = AccountState(next, seq, 0, true, false, Flag.None);
+            // next < capacity <= 2^40 (checked above and in the constructor)
+            _state[account] = AccountState(uint40(next), seq, 0, 0, 0, Flag.None, true, false, false);
             _accountAt[next] = account;
             emit Enrolled(account, next);
             unchecked {
-                ++next; // one per calldata word: never near 2^64
+                ++next;
             }
         }
-        enrolledCount = next;
+        _counters.enrolledCount = next;
     }
 
-    /// @notice Publish the ledger root of the oracle's latest epoch, once.
+    /// @notice Publish the ledger root of the oracle's latest epoch, once. Its time starts the
+    ///         grace clock of every account that owes this epoch (or an earlier one whose ledger
+    ///         never came) and had not started yet.
     /// @param epoch The oracle's latest epoch.
     /// @param root The Poseidon Merkle root over the accounts' books (nonzero, < r).
     function publishLedger(uint64 epoch, uint256 root) external onlyRole(VENUE_ROLE) {
-        if (root == 0 || root >= SNARK_FIELD) revert SolvencyRegistry__InvalidLedgerRoot();
+        if (root == 0 || root >= SNARK_SCALAR_FIELD) revert SolvencyRegistry__InvalidLedgerRoot();
         (uint64 latest,,, uint64 seq) = oracle.latest();
         if (seq == 0) revert SolvencyRegistry__NoEpoch();
         if (epoch != latest) revert SolvencyRegistry__LedgerEpochNotLatest(epoch, latest);
         if (ledgerRootOf[epoch] != 0) revert SolvencyRegistry__LedgerAlreadyPublished(epoch);
+        uint48 at = block.timestamp.toUint48();
         ledgerRootOf[epoch] = root;
+        _ledgerTimes[seq / 5][seq % 5] = at;
+        _counters.latestLedgerSeq = uint256(seq).toUint40();
+        _counters.latestLedgerAt = at;
         emit LedgerPublished(epoch, root);
     }
 
     // ------------------------------------------------------------------ proofs
 
-    /// @notice Attest an account solvent at the latest epoch with a `solvent = 1` proof.
+    /// @notice Attest an account solvent at the latest epoch with a `solvent = 1` proof; this also
+    ///         clears a stale flag.
     /// @dev Anyone may submit (the trader, a relayer, the venue): the proof binds the account,
-    ///      its enrolled index and the latest epoch's ledger and market roots.
+    ///      its enrolled index and the latest epoch's ledger and market roots. An account flagged
+    ///      insolvent is refused: only the liquidator ends that flag.
     /// @param account The enrolled account the proof is for.
     /// @param epoch The oracle's latest epoch.
     /// @param pA Proof point A.
@@ -205,18 +215,18 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     ) external {
         Current memory cur = _current(epoch);
         AccountState storage st = _bind(account, signals, 1, cur);
-        if (st.flag != Flag.None) revert SolvencyRegistry__AccountFlagged(account, st.flag);
+        if (st.flag == Flag.Insolvent) revert SolvencyRegistry__AccountFlagged(account, Flag.Insolvent);
         if (!verifier.verifyProof(pA, pB, pC, signals)) revert SolvencyRegistry__InvalidProof();
         _recordAttestation(account, st, cur);
     }
 
     /// @notice Attest many accounts at the latest epoch with one batched pairing check: all or
-    ///         nothing. One `Attested` event per account.
+    ///         nothing. One `Attested` event per account; stale flags are cleared as by `attest`.
     /// @dev Every binding `attest` checks, per account (`_bind`), then one `verifyBatch` whose
     ///      false reverts, so an invalid, stale or misbound proof anywhere records nothing. An
-    ///      account flagged meanwhile (a keeper's `flagStale` landing first) is bound and its proof
-    ///      verified like the others, but skipped (`AttestationSkipped`) instead of reverting the
-    ///      batch: one late member cannot sink the venue's attestation of everyone else. A batch
+    ///      account flagged insolvent meanwhile (a `flagInsolvent` landing first) is bound and its
+    ///      proof verified like the others, but skipped (`AttestationSkipped`) instead of reverting
+    ///      the batch: one member cannot sink the venue's attestation of everyone else. A batch
     ///      that would record nobody reverts.
     ///      Accounts come in strictly increasing index order, which refuses an account twice in
     ///      one batch at one comparison per account (the batch verifier refuses a repeated proof).
@@ -243,8 +253,11 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     }
 
     /// @notice Flag an account for liquidation with a `solvent = 0` proof at the latest epoch.
-    /// @dev An account already flagged stale is flagged insolvent over it: an insolvent account
-    ///      cannot choose the milder flag by getting itself flagged stale in front of its proof.
+    /// @dev An account already flagged stale is flagged insolvent over it (same `flagId`): an
+    ///      insolvent account cannot choose the milder flag by getting itself flagged stale in
+    ///      front of its proof. An account flagged insolvent is refused, and so is one whose flag
+    ///      the liquidator resolved at this publication: the proof is public once sent, and must
+    ///      not raise the flag again over what the account deposits after being cleared.
     /// @param account The enrolled account the proof is for.
     /// @param epoch The oracle's latest epoch.
     /// @param pA Proof point A.
@@ -261,28 +274,28 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     ) external {
         Current memory cur = _current(epoch);
         AccountState storage st = _bind(account, signals, 0, cur);
-        if (st.flag == Flag.Insolvent) revert SolvencyRegistry__AccountFlagged(account, st.flag);
+        if (st.flag == Flag.Insolvent) revert SolvencyRegistry__AccountFlagged(account, Flag.Insolvent);
+        if (st.resolved && cur.seq <= st.seq) revert SolvencyRegistry__FlagResolvedThisEpoch(account, cur.epoch);
         if (!verifier.verifyProof(pA, pB, pC, signals)) revert SolvencyRegistry__InvalidProof();
-        st.flag = Flag.Insolvent;
-        st.flaggedSeq = cur.seq;
-        emit FlaggedInsolvent(account, cur.epoch, msg.sender);
+        _raise(st, Flag.Insolvent, cur.seq);
+        emit FlaggedInsolvent(account, cur.epoch, msg.sender, st.flagId);
     }
 
     // ------------------------------------------------------------------ staleness
 
     /// @notice Flag every listed account that is stale: it has no attestation for the latest
-    ///         epoch and the grace period after the publication of the first epoch it owes (the
-    ///         first one after its last attestation, or after its enrollment) is over. Anyone may
-    ///         call it.
+    ///         epoch and the grace deadline of the first epoch it owes (the first one after its
+    ///         last attestation, its enrollment or its resolve) is over. Anyone may call it. Also
+    ///         announces an overdue ledger (`LedgerOverdue`) the first time it sees one.
     /// @dev Accounts that are not stale (attested meanwhile, already flagged, not yet due) are
     ///      skipped, so a keeper's batch survives a trader attesting in front of it; a call that
-    ///      flags none reverts with the reason of the first one. An address that is not enrolled
-    ///      always reverts: it is a caller's mistake, never a race.
+    ///      flags none reverts with the reason of the first one (and announces nothing). An address
+    ///      that is not enrolled always reverts: it is a caller's mistake, never a race.
     /// @param accounts The enrolled accounts to flag.
     /// @return flagged How many accounts were flagged.
     function flagStale(address[] calldata accounts) external returns (uint256 flagged) {
         if (accounts.length == 0) revert SolvencyRegistry__EmptyList();
-        (uint64 latest,,, uint64 latestSeq) = oracle.latest();
+        (uint64 latest,, uint64 publishedAt, uint64 latestSeq) = oracle.latest();
         if (latestSeq == 0) revert SolvencyRegistry__NoEpoch();
         uint64 cachedSeq; // accounts enrolled or attested together share their deadline
         uint64 cachedDeadline;
@@ -296,15 +309,13 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
             uint64 deadline;
             if (st.flag == Flag.None && seq < latestSeq) {
                 if (seq != cachedSeq || cachedDeadline == 0) {
-                    (, uint64 owedAt) = oracle.timeAt(seq + 1);
                     cachedSeq = seq;
-                    cachedDeadline = owedAt + gracePeriod;
+                    cachedDeadline = _deadline(seq + 1, latestSeq);
                 }
                 deadline = cachedDeadline;
                 if (block.timestamp >= deadline) {
-                    st.flag = Flag.Stale;
-                    st.flaggedSeq = latestSeq;
-                    emit FlaggedStale(account, latest, msg.sender);
+                    _raise(st, Flag.Stale, latestSeq);
+                    emit FlaggedStale(account, latest, msg.sender, st.flagId);
                     ++flagged;
                     continue;
                 }
@@ -315,11 +326,21 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
             }
         }
         if (flagged == 0) _revertNotStale(firstSkipped, latest, latestSeq, skippedDeadline);
+        _noteOverdue(latest, latestSeq, publishedAt);
+    }
+
+    /// @notice Announce an overdue ledger: emits `LedgerOverdue` the first time anyone observes
+    ///         that `ledgerGrace` passed since the latest market without its ledger. Anyone may call.
+    /// @return overdue Whether the venue's ledger is overdue now.
+    function noteLedgerOverdue() external returns (bool overdue) {
+        (uint64 latest,, uint64 publishedAt, uint64 seq) = oracle.latest();
+        return seq != 0 && _noteOverdue(latest, seq, publishedAt);
     }
 
     // ------------------------------------------------------------------ liquidator
 
-    /// @notice Resolve a flag once the account was liquidated or cleared. The account owes an
+    /// @notice Resolve a flag once the account was liquidated or cleared. No flag of any kind can
+    ///         be raised again for a publication up to the current one; the account owes an
     ///         attestation again from the next epoch on (or may attest the current one).
     /// @param account The flagged account.
     function resolveFlag(address account) external onlyRole(LIQUIDATOR_ROLE) {
@@ -328,35 +349,30 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
         if (flag == Flag.None) revert SolvencyRegistry__NotFlagged(account);
         st.flag = Flag.None;
         st.attested = false;
-        st.seq = oracle.publicationCount();
-        emit FlagResolved(account, flag, msg.sender);
+        st.resolved = true;
+        st.seq = uint256(oracle.publicationCount()).toUint40();
+        emit FlagResolved(account, flag, msg.sender, st.flagId);
     }
 
     // ------------------------------------------------------------------ views
 
     /// @inheritdoc ISolvencyRegistry
-    function status(address account)
-        external
-        view
-        override
-        returns (
-            bool enrolled,
-            uint64 index,
-            bool attested,
-            uint64 attestedEpoch,
-            Flag flag,
-            uint64 flaggedEpoch,
-            uint64 staleAt
-        )
-    {
+    function status(address account) external view override returns (AccountStatus memory s) {
         AccountState memory st = _state[account];
-        if (st.attested) (attestedEpoch,) = oracle.timeAt(st.seq);
-        if (st.flag != Flag.None) (flaggedEpoch,) = oracle.timeAt(st.flaggedSeq);
-        if (st.enrolled && st.flag == Flag.None && st.seq < oracle.publicationCount()) {
-            (, uint64 owedAt) = oracle.timeAt(st.seq + 1);
-            staleAt = owedAt + gracePeriod;
+        uint64 latestSeq = oracle.publicationCount();
+        s.enrolled = st.enrolled;
+        s.index = st.index;
+        s.attested = st.attested;
+        if (st.attested) (s.attestedEpoch,) = oracle.timeAt(st.seq);
+        s.flag = st.flag;
+        if (st.flagId != 0) {
+            (s.flaggedEpoch,) = oracle.timeAt(st.flaggedSeq);
+            s.flaggedAt = st.flaggedAt;
+            s.flagId = st.flagId;
+            s.flagResolved = st.resolved;
         }
-        return (st.enrolled, st.index, st.attested, attestedEpoch, st.flag, flaggedEpoch, staleAt);
+        if (st.resolved && !st.attested && st.flag == Flag.None) (s.resolvedEpoch,) = oracle.timeAt(st.seq);
+        if (st.enrolled && st.flag == Flag.None && st.seq < latestSeq) s.staleAt = _deadline(uint64(st.seq) + 1, latestSeq);
     }
 
     /// @inheritdoc ISolvencyRegistry
@@ -369,6 +385,32 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     /// @inheritdoc ISolvencyRegistry
     function flagOf(address account) external view override returns (Flag) {
         return _state[account].flag;
+    }
+
+    /// @inheritdoc ISolvencyRegistry
+    function ledgerOverdue() public view override returns (bool) {
+        (,, uint64 publishedAt, uint64 seq) = oracle.latest();
+        return seq != 0 && block.timestamp >= publishedAt + ledgerGrace && _ledgerAt(seq) == 0;
+    }
+
+    /// @inheritdoc ISolvencyRegistry
+    function latestLedger() external view override returns (uint64 epoch, uint256 root, uint64 publishedAt) {
+        Counters memory c = _counters;
+        if (c.latestLedgerSeq == 0) return (0, 0, 0);
+        (epoch,) = oracle.timeAt(c.latestLedgerSeq);
+        return (epoch, ledgerRootOf[epoch], c.latestLedgerAt);
+    }
+
+    /// @inheritdoc ISolvencyRegistry
+    function ledgerOf(uint64 epoch) external view override returns (uint256 root, uint64 publishedAt) {
+        root = ledgerRootOf[epoch];
+        if (root != 0) publishedAt = _ledgerAt(oracle.seqOf(epoch));
+    }
+
+    /// @notice How many accounts are enrolled; the next index.
+    /// @return The count.
+    function enrolledCount() external view returns (uint64) {
+        return _counters.enrolledCount;
     }
 
     /// @notice The account enrolled at an index (address(0) beyond `enrolledCount`).
@@ -393,9 +435,10 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
 
     /// @dev Every binding of SPEC §3 except the pairing, for one account: enrolled, signals in the
     ///      field, the verdict, the address and the enrolled index (packed in signal 1), the latest
-    ///      epoch's ledger and market roots. Callers decide what a flag means (attest refuses it,
-    ///      flagInsolvent overrides a stale one, attestBatch skips the account). A batch path calls
-    ///      it once per proof with the same `cur`, then checks all pairings at once.
+    ///      epoch's ledger and market roots. Callers decide what a flag means (attest refuses an
+    ///      insolvency flag and clears a stale one, flagInsolvent overrides a stale one,
+    ///      attestBatch skips an insolvent account). A batch path calls it once per proof with the
+    ///      same `cur`, then checks all pairings at once.
     function _bind(address account, uint256[4] calldata signals, uint256 verdict, Current memory cur)
         internal
         view
@@ -404,7 +447,7 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
         st = _state[account];
         if (!st.enrolled) revert SolvencyRegistry__NotEnrolled(account);
         for (uint256 i = 0; i < 4; ++i) {
-            if (signals[i] >= SNARK_FIELD) revert SolvencyRegistry__SignalNotInField(i);
+            if (signals[i] >= SNARK_SCALAR_FIELD) revert SolvencyRegistry__SignalNotInField(i);
         }
         if (signals[0] != verdict) {
             if (verdict == 1) revert SolvencyRegistry__NotSolventProof();
@@ -434,8 +477,8 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
             uint256 index = st.index;
             if (i > 0 && index <= previous) revert SolvencyRegistry__BatchNotInIndexOrder(i);
             previous = index;
-            if (st.flag != Flag.None) {
-                emit AttestationSkipped(accounts[i], cur.epoch, st.flag);
+            if (st.flag == Flag.Insolvent) {
+                emit AttestationSkipped(accounts[i], cur.epoch, Flag.Insolvent);
                 continue;
             }
             _recordAttestation(accounts[i], st, cur);
@@ -444,11 +487,63 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
         if (recorded == 0) revert SolvencyRegistry__AccountFlagged(accounts[0], _state[accounts[0]].flag);
     }
 
-    /// @dev Record a verified `solvent = 1` proof: one slot written.
+    /// @dev Record a verified `solvent = 1` proof, clearing a stale flag: one slot written.
     function _recordAttestation(address account, AccountState storage st, Current memory cur) internal {
-        st.seq = cur.seq;
+        if (st.flag == Flag.Stale) {
+            st.flag = Flag.None;
+            emit StaleFlagCleared(account, cur.epoch, st.flagId);
+        }
+        st.seq = uint40(cur.seq); // a publication count: 2^40 publications are never reached
         st.attested = true;
         emit Attested(account, cur.epoch, st.index);
+    }
+
+    /// @dev Raise `flag` at publication `seq`: a new identity unless it overrides a stale flag.
+    function _raise(AccountState storage st, Flag flag, uint64 seq) internal {
+        if (st.flag == Flag.None) ++st.flagId;
+        st.flag = flag;
+        st.flaggedSeq = uint40(seq);
+        st.flaggedAt = uint48(block.timestamp);
+        st.resolved = false;
+    }
+
+    /// @dev The grace deadline of an account whose first owed publication is `owedSeq` (<=
+    ///      `latestSeq`): `gracePeriod + min(L, M + ledgerGrace)` with M that publication's time and
+    ///      L the first ledger publication at or after it (a ledger is never earlier than M). The
+    ///      search walks forward only over publications the venue left without a ledger that came
+    ///      before M + ledgerGrace: one read when the venue keeps up, and a handful when it skipped
+    ///      epochs (the oracle cannot publish faster than blocks, and `ledgerGrace` is at most
+    ///      `MAX_LEDGER_GRACE`).
+    function _deadline(uint64 owedSeq, uint64 latestSeq) internal view returns (uint64) {
+        (, uint64 owedAt) = oracle.timeAt(owedSeq);
+        uint64 start = owedAt + ledgerGrace;
+        for (uint64 seq = owedSeq;;) {
+            uint64 at = _ledgerAt(seq);
+            if (at != 0) {
+                if (at < start) start = at;
+                break;
+            }
+            if (seq >= latestSeq) break;
+            ++seq;
+            (, uint64 next) = oracle.timeAt(seq);
+            if (next >= start) break; // this epoch's ledger, and any later one, comes after `start`
+        }
+        return start + gracePeriod;
+    }
+
+    /// @dev When the ledger of publication `seq` was published (0: not yet).
+    function _ledgerAt(uint64 seq) internal view returns (uint64) {
+        return _ledgerTimes[seq / 5][seq % 5];
+    }
+
+    /// @dev Whether the latest publication's ledger is overdue; announces it once per publication.
+    function _noteOverdue(uint64 epoch, uint64 seq, uint64 publishedAt) internal returns (bool overdue) {
+        uint64 dueAt = publishedAt + ledgerGrace;
+        overdue = block.timestamp >= dueAt && _ledgerAt(seq) == 0;
+        if (overdue && _counters.overdueNotedSeq != seq) {
+            _counters.overdueNotedSeq = uint40(seq);
+            emit LedgerOverdue(epoch, dueAt);
+        }
     }
 
     /// @dev Why `account` (enrolled, not flagged by this call) is not stale, as its custom error.

@@ -83,7 +83,7 @@ def precheck(paths: Sequence[Path], max_n: int, keys: TrustedKeys, *, skippable:
     skip = set(skippable)
     for p in paths:
         b = load_bundle(p, keys)
-        v = check_claims(b, None)
+        v = check_claims(b)
         key = v.account.lower()
         if key in seen:
             raise InputError(str(p), "claims.account", f"{v.account} is also in {seen[key]}: one proof per account")

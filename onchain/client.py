@@ -23,6 +23,8 @@ from eth_utils.abi import function_signature_to_4byte_selector
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
+from web3.logs import DISCARD
+from zksolvency.onchain import DEFAULT_LEDGER_GRACE
 from zksolvency.onchain.solc import Compiled, compile_contracts
 from zksolvency.zkcore.bundle import write_atomic
 from zksolvency.zkcore.errors import InputError, ZkSolvencyError
@@ -45,6 +47,30 @@ class ChainError(ZkSolvencyError):
 
 class NodeUnavailable(ChainError):
     """The JSON-RPC node did not answer (down, restarting, or the connection dropped)."""
+
+
+class FeeCapExceeded(ChainError):
+    """The node's gas prices are above the sender's caps: nothing was sent."""
+
+
+@dataclass(frozen=True)
+class FeeCaps:
+    """The most a sender pays, in wei per gas: in all (base fee plus tip) and as the tip."""
+
+    max_fee_per_gas: int
+    max_priority_fee: int
+
+
+@dataclass(frozen=True)
+class Fees:
+    """EIP-1559 fee fields of one transaction, in wei per gas."""
+
+    max_fee_per_gas: int
+    max_priority_fee_per_gas: int
+
+    def as_tx(self) -> dict[str, int]:
+        """The transaction fields."""
+        return {"maxFeePerGas": self.max_fee_per_gas, "maxPriorityFeePerGas": self.max_priority_fee_per_gas}
 
 
 def chain_dir(build: Path | None = None) -> Path:
@@ -87,36 +113,14 @@ class PublicLedger:
 
 
 def read_public_ledger(path: Path) -> PublicLedger:
-    """Read ``DIR/ledger.json`` (``path`` is the file or its directory); bad content is an InputError."""
-    is_dir = path.is_dir() or (not path.exists() and path.suffix != ".json")
-    file = path / "ledger.json" if is_dir else path
-    if not file.is_file():
-        raise InputError(str(file), None, "no such file (make it with `zksolvency ledger build`)")
-    data = read_object(file)
-    epoch, root, accounts = data.get("epoch"), data.get("root"), data.get("accounts")
-    if not isinstance(epoch, int) or isinstance(epoch, bool) or not 0 <= epoch < 2**64:
-        raise InputError(str(file), "epoch", "expected an integer in [0, 2^64)")
-    if not isinstance(root, str) or not root.startswith("0x") or len(root) != 66:
-        raise InputError(str(file), "root", "expected 0x + 64 hex digits")
-    try:
-        root_int = int(root, 16)
-    except ValueError:
-        raise InputError(str(file), "root", "expected 0x + 64 hex digits") from None
-    if not isinstance(accounts, list):
-        raise InputError(str(file), "accounts", "expected a list of {account, index}")
-    out: dict[str, int] = {}
-    for i, entry in enumerate(accounts):
-        field = f"accounts[{i}]"
-        if not isinstance(entry, dict) or not isinstance(entry.get("account"), str) or not Web3.is_address(entry["account"]):
-            raise InputError(str(file), f"{field}.account", "expected a 20-byte hex address")
-        index = entry.get("index")
-        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
-            raise InputError(str(file), f"{field}.index", "expected a non-negative integer")
-        address = Web3.to_checksum_address(entry["account"])
-        if address in out:
-            raise InputError(str(file), f"{field}.account", f"{address} is listed twice")
-        out[address] = index
-    return PublicLedger(file, epoch, root_int, out)
+    """Read ``DIR/ledger.json`` (``path`` is the file or its directory) with the one ledger parser
+    (:func:`~zksolvency.zkcore.ledger.load_ledger_info`): bad content, or an address or an index
+    listed twice, is an InputError."""
+    from zksolvency.zkcore.ledger import ledger_json_path, load_ledger_info
+
+    info = load_ledger_info(path)
+    accounts: dict[str, int] = {str(Web3.to_checksum_address(a)): i for a, i in info.accounts}
+    return PublicLedger(ledger_json_path(path), info.epoch, info.root, accounts)
 
 
 def _error_table(abis: list[list[dict[str, Any]]]) -> dict[str, tuple[str, list[str], list[str]]]:
@@ -138,8 +142,12 @@ def _error_table(abis: list[list[dict[str, Any]]]) -> dict[str, tuple[str, list[
 #: ISolvencyRegistry.Flag by value, as status() reports it (``"none"``, …) and as a revert's
 #: ``flag`` argument is shown (``None``, ``Insolvent``, ``Stale``).
 FLAGS = ("none", "insolvent", "stale")
-#: The return types of ISolvencyRegistry.status (for rows read through ``multicall``).
-STATUS_TYPES = ("bool", "uint64", "bool", "uint64", "uint8", "uint64", "uint64")
+#: Stand-ins for the registry's verifier and oracle in the constructor's pre-check (it only
+#: stores them).
+_PLACEHOLDERS = ("0x" + "00" * 19 + "01",) * 3
+#: The return types of ISolvencyRegistry.status (for rows read through ``multicall``): the
+#: AccountStatus struct's fields, all static, so it encodes as this flat tuple.
+STATUS_TYPES = ("bool", "uint64", "bool", "uint64", "uint8", "uint64", "uint64", "uint64", "bool", "uint64", "uint64")
 
 
 @dataclass(frozen=True)
@@ -151,13 +159,31 @@ class AccountStatus:
     index: int | None
     attested_epoch: int | None
     flag: str
-    flagged_epoch: int | None
+    flagged_epoch: int | None  # the epoch the current flag refers to (None when unflagged)
     stale_at: int | None  # when it can be flagged stale; None while it owes nothing
+    flagged_at: int | None = None  # when the current flag took its kind (None when unflagged)
+    flag_id: int = 0  # the current flag's identity, or the last one's (0: never flagged)
+    flag_resolved: bool = False  # the last flag was ended by the liquidator's resolve
+    resolved_epoch: int | None = None  # after a resolve, no flag is raised up to this epoch
 
     @classmethod
     def from_view(cls, account: str, row: Sequence[Any]) -> AccountStatus:
-        """From ``status(account)``'s seven return values."""
-        enrolled, index, attested, attested_epoch, flag, flagged_epoch, stale_at = row
+        """From ``status(account)``: the AccountStatus struct as a tuple of its eleven fields."""
+        if len(row) == 1:  # a struct returned as one value
+            row = row[0]
+        (
+            enrolled,
+            index,
+            attested,
+            attested_epoch,
+            flag,
+            flagged_epoch,
+            flagged_at,
+            flag_id,
+            resolved,
+            resolved_epoch,
+            stale_at,
+        ) = row
         return cls(
             account,
             bool(enrolled),
@@ -166,6 +192,10 @@ class AccountStatus:
             FLAGS[int(flag)],
             int(flagged_epoch) if flag else None,
             int(stale_at) or None,
+            int(flagged_at) if flag else None,
+            int(flag_id),
+            bool(resolved),
+            int(resolved_epoch) if resolved_epoch else None,
         )
 
 
@@ -231,7 +261,8 @@ class ProofTx(TxResult):
 @dataclass
 class FlagRun:
     """What ``chain flag`` did: the mined ``flagInsolvent`` transactions, the accounts skipped as
-    already flagged insolvent, and the bundles that failed (path, why)."""
+    already handled at the latest epoch (flagged insolvent, a flag resolved, or attested), and the
+    bundles that failed (path, why)."""
 
     flagged: list[ProofTx]
     skipped: list[str]
@@ -374,13 +405,36 @@ class Chain:
         name = explain_revert(data, self._errors()) if data else None
         return ChainError(f"reverted: {name}" if name else f"reverted: {e.message or e}")
 
-    def send(self, fn: Any, sender: str | None = None, value: int = 0) -> TxResult:
-        """Estimate, send and wait for a contract call; a revert becomes its custom error name."""
+    def fees_within(self, caps: FeeCaps) -> Fees:
+        """The fees to send with now, from the node's prices checked against ``caps``: the node's
+        suggested tip, and a fee cap of twice the next block's base fee plus that tip (what web3
+        would pick), lowered to ``caps.max_fee_per_gas``. Raises :class:`FeeCapExceeded` when the
+        tip is above ``caps.max_priority_fee`` or base fee plus tip above ``caps.max_fee_per_gas``:
+        nothing should be sent then."""
+        block = self.w3.eth.get_block("pending")
+        base = int(block.get("baseFeePerGas") or 0)
+        tip = int(self.w3.eth.max_priority_fee)
+        gwei = 10**9
+        if tip > caps.max_priority_fee:
+            raise FeeCapExceeded(
+                f"the node's priority fee {tip / gwei:g} gwei is above the cap of {caps.max_priority_fee / gwei:g} gwei"
+            )
+        if base + tip > caps.max_fee_per_gas:
+            raise FeeCapExceeded(
+                f"base fee {base / gwei:g} gwei + priority fee {tip / gwei:g} gwei is above the cap of"
+                f" {caps.max_fee_per_gas / gwei:g} gwei per gas"
+            )
+        return Fees(min(caps.max_fee_per_gas, 2 * base + tip), tip)
+
+    def send(self, fn: Any, sender: str | None = None, value: int = 0, fees: Fees | None = None) -> TxResult:
+        """Estimate, send and wait for a contract call; a revert becomes its custom error name.
+
+        ``fees``: explicit EIP-1559 fee fields (else web3 asks the node)."""
         frm = self._ensure_sender(sender or self.default_sender())
         try:
             # against the block the transaction will land in (its timestamp decides grace periods)
             gas = fn.estimate_gas({"from": frm, "value": value}, block_identifier="pending")
-            tx = {"from": frm, "gas": int(gas * 1.2) + 10_000, "value": value}
+            tx = {"from": frm, "gas": int(gas * 1.2) + 10_000, "value": value, **(fees.as_tx() if fees else {})}
             if self._key and self.w3.eth.account.from_key(self._key).address == frm:
                 built = fn.build_transaction({**tx, "nonce": self.w3.eth.get_transaction_count(frm)})
                 signed = self.w3.eth.account.sign_transaction(built, self._key)
@@ -402,6 +456,20 @@ class Chain:
             int(receipt["gasUsed"]),
             int(receipt["blockNumber"]),
         )
+
+    def _precheck_constructor(self, name: str, *args: Any) -> None:
+        """Run a contract's constructor in an ``eth_call``: a refusal (its custom error) is raised
+        before any transaction of a multi-contract deployment is sent."""
+        c = self.compiled[name]
+        tx = (
+            self.w3.eth.contract(abi=c.abi, bytecode=c.bytecode)
+            .constructor(*args)
+            .build_transaction({"from": self.default_sender(), "gas": 30_000_000})
+        )
+        try:
+            self.w3.eth.call({"from": tx["from"], "data": tx["data"]})
+        except ContractLogicError as e:
+            raise self._explain(e) from None
 
     def deploy_contract(self, name: str, *args: Any, sender: str | None = None) -> tuple[str, TxResult]:
         """Deploy one compiled contract; returns (address, tx)."""
@@ -425,6 +493,7 @@ class Chain:
         publisher: str | None = None,
         allow_insecure_key: bool = False,
         capacity: int | None = None,
+        ledger_grace: int = DEFAULT_LEDGER_GRACE,
     ) -> dict[str, Any]:
         """Compile and deploy verifier, oracle and registry; write the deployment file.
 
@@ -433,7 +502,11 @@ class Chain:
         The verifier's key (``verification_key.json`` beside ``verifier_sol``) must carry an
         accepted trust label; ``allow_insecure_key`` deploys a beacon-only or unknown one anyway.
         ``capacity``: how many accounts the registry may enroll; by default 2^LD of the circuit the
-        key records (a proof cannot open an index beyond it).
+        key records (a proof cannot open an index beyond it). ``ledger_grace``: seconds the venue
+        has after each market publication to publish that epoch's ledger (the grace clock of
+        ``ISolvencyRegistry``). The registry's constructor refuses grace periods outside its
+        bounds; that is checked with an ``eth_call`` of it before anything is deployed, and an
+        InputError names the parameter.
         """
         key = deployable_key(verifier_sol, allow_insecure_key)
         capacity = capacity if capacity is not None else ledger_capacity(verifier_sol.parent / "verification_key.json")
@@ -445,20 +518,18 @@ class Chain:
             "venue": venue or deployer,
             "liquidator": liquidator or deployer,
         }
+        registry_args = (grace_period, ledger_grace, capacity, roles["admin"], roles["venue"], roles["liquidator"])
+        try:
+            self._precheck_constructor("SolvencyRegistry", *_PLACEHOLDERS, *registry_args)
+        except ChainError as e:
+            for error, param in (("GracePeriodOutOfRange", "grace_period"), ("LedgerGraceOutOfRange", "ledger_grace")):
+                if error in str(e):
+                    raise InputError(param, None, f"refused by the registry: {e}") from None
+            raise
         verifier, t1 = self.deploy_contract("Groth16Verifier")
         batch_verifier, t4 = self.deploy_contract("Groth16BatchVerifier")
         oracle, t2 = self.deploy_contract("MarginOracle", roles["admin"], roles["publisher"])
-        registry, t3 = self.deploy_contract(
-            "SolvencyRegistry",
-            verifier,
-            batch_verifier,
-            oracle,
-            grace_period,
-            capacity,
-            roles["admin"],
-            roles["venue"],
-            roles["liquidator"],
-        )
+        registry, t3 = self.deploy_contract("SolvencyRegistry", verifier, batch_verifier, oracle, *registry_args)
         dep = {
             "rpc": self.rpc,
             "chain_id": self.w3.eth.chain_id,
@@ -469,6 +540,7 @@ class Chain:
             "registry": registry,
             "deploy_block": t3.block,  # where a keeper starts following the registry's events
             "grace_period": grace_period,
+            "ledger_grace": ledger_grace,
             "capacity": capacity,
             "vkey_sha256": key.digest,
             "key_trust": key.trust,
@@ -597,6 +669,26 @@ class Chain:
         root = int(self.contract("registry").functions.ledgerRootOf(epoch).call())
         return root or None
 
+    def published_market_root(self, epoch: int) -> int | None:
+        """The market root the oracle published for ``epoch`` (None when unpublished)."""
+        root, at = self.contract("oracle").functions.publication(epoch).call()
+        return int(root) if int(at) else None
+
+    def enrolled_index(self, account: str) -> int | None:
+        """The index the registry enrolled ``account`` at (None when not enrolled)."""
+        st = AccountStatus.from_view(
+            account, self.contract("registry").functions.status(Web3.to_checksum_address(account)).call()
+        )
+        return st.index
+
+    def ledger_overdue(self) -> bool:
+        """Whether the venue's ledger of the oracle's latest epoch is overdue (``ledgerOverdue``)."""
+        return bool(self.contract("registry").functions.ledgerOverdue().call())
+
+    def note_ledger_overdue(self, sender: str | None = None) -> TxResult:
+        """Registry (anyone): announce an overdue ledger (``LedgerOverdue``, once per epoch)."""
+        return self.send(self.contract("registry").functions.noteLedgerOverdue(), sender)
+
     def check_statement(self, statement: Statement, own_book: Account | None = None) -> StatementCheck:
         """The trader's check (SPEC §3) against the chain: the statement is for the oracle's latest
         epoch, the ledger root the venue published for it, and the index the registry enrolled the
@@ -644,7 +736,7 @@ class Chain:
             raw = read_bundle(path)
             return raw, _claims_solvent(raw)
         b = load_bundle(path, self.verification_key())
-        v = check_claims(b, None)
+        v = check_claims(b)
         if not verify_fast(b.key, b.proof, b.signals):
             raise InvalidProof(f"{path}: the proof does not verify against its public signals")
         return b.raw, v.solvent
@@ -671,9 +763,11 @@ class Chain:
         """``flagInsolvent`` with every ``solvent = 0`` bundle: files given by name (each must be
         one), and in directories (``epoch prove``'s OUT) the insolvent ones, solvent ones skipped.
 
-        One transaction per account. Accounts already flagged insolvent (last epoch's flag, not
-        resolved yet) are skipped, not sent; a bundle that is invalid or refused on chain is listed
-        in ``FlagRun.failed`` and the others are still sent.
+        One transaction per account. Accounts already handled at the latest epoch are skipped, not
+        sent: flagged insolvent (this epoch's flag or an earlier one not resolved yet), a flag the
+        liquidator resolved at this epoch (the registry refuses to raise one again), or attested. A
+        bundle that is invalid or refused on chain is listed in ``FlagRun.failed`` and the others
+        are still sent.
         """
         from zksolvency.verifier.groth16 import InvalidProof
         from zksolvency.verifier.verify import bundle_paths
@@ -695,11 +789,13 @@ class Chain:
                 todo.append((f, raw))
         if not todo and not run.failed:
             raise InputError(str(paths[0]) if paths else "BUNDLE", None, "no solvent = 0 bundle to flag")
-        flag_of = self.contract("registry").functions.flagOf
+        reg = self.contract("registry").functions
+        latest = self.latest_epoch()
         for f, raw in todo:
             account = str(Web3.to_checksum_address(raw["claims"]["account"]))
-            if int(flag_of(account).call()) == FLAGS.index("insolvent"):
-                run.skipped.append(account)
+            st = AccountStatus.from_view(account, reg.status(account).call())
+            if st.flag == "insolvent" or (latest is not None and latest in (st.resolved_epoch, st.attested_epoch)):
+                run.skipped.append(account)  # handled at this epoch: flagged, resolved or attested
                 continue
             try:
                 run.flagged.append(self._proof_tx("flag", raw, sender))
@@ -725,7 +821,7 @@ class Chain:
 
         return attest_batch(self, bundles, max_n=max_n or BATCH_MAX, sender=sender)
 
-    def flag_stale(self, accounts: list[str], sender: str | None = None) -> FlagStaleResult:
+    def flag_stale(self, accounts: list[str], sender: str | None = None, fees: Fees | None = None) -> FlagStaleResult:
         """Registry: flag, in one transaction, every listed account that is stale.
 
         Accounts that are not stale are skipped (and listed in the result); the call reverts when
@@ -733,9 +829,10 @@ class Chain:
         """
         addrs = [Web3.to_checksum_address(a) for a in accounts]
         reg = self.contract("registry")
-        res = self.send(reg.functions.flagStale(addrs), sender)
+        res = self.send(reg.functions.flagStale(addrs), sender, fees=fees)
         receipt = self.w3.eth.get_transaction_receipt(res.tx_hash)  # type: ignore[arg-type]
-        flagged = [str(e["args"]["account"]) for e in reg.events.FlaggedStale().process_receipt(receipt)]
+        # beside the FlaggedStale logs, the receipt may hold a LedgerOverdue
+        flagged = [str(e["args"]["account"]) for e in reg.events.FlaggedStale().process_receipt(receipt, errors=DISCARD)]
         skipped = [str(a) for a in addrs if a not in set(flagged)]
         return FlagStaleResult(res.tx_hash, res.gas_used, res.block, flagged, skipped)
 
@@ -756,6 +853,10 @@ class Chain:
             "attested_epoch": row.attested_epoch,
             "flag": row.flag,
             "flagged_epoch": row.flagged_epoch,
+            "flagged_at": row.flagged_at,
+            "flag_id": row.flag_id,
+            "flag_resolved": row.flag_resolved,
+            "resolved_epoch": row.resolved_epoch,
             "stale_at": row.stale_at,
             "latest_epoch": self.latest_epoch(),
             "solvent_now": bool(reg.isSolvent(addr).call()),

@@ -11,7 +11,9 @@ so a restarted keeper carries on where the chain is):
 3. :func:`due`: an account is flagged when it is unflagged, owes an attestation (``staleAt`` is set)
    and the clock of the block the flag will land in has reached ``staleAt``: the same rule as
    ``flagStale`` on chain, at the exact second the grace period ends;
-4. send ``flagStale`` in batches that fit the block gas limit and the EIP-7825 cap.
+4. send ``flagStale`` in batches that fit the block gas limit and the EIP-7825 cap, at the node's
+   gas prices only while they are within the keeper's fee caps: above a cap nothing is sent, and
+   each skipped batch is logged and counted (``zksolvency_keeper_skipped{reason="fee_cap"}``).
 
 Races are harmless: ``flagStale`` skips accounts that are no longer stale (another keeper flagged
 them, the trader attested), and a transaction that would flag none fails in its gas estimate (or,
@@ -34,7 +36,15 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential
 from web3.exceptions import ProviderConnectionError, Web3Exception
 from zksolvency.onchain.batch import TX_GAS_CAP
-from zksolvency.onchain.client import STATUS_TYPES, AccountStatus, ChainError, FlagStaleResult, NodeUnavailable
+from zksolvency.onchain.client import (
+    STATUS_TYPES,
+    AccountStatus,
+    ChainError,
+    FeeCapExceeded,
+    FeeCaps,
+    FlagStaleResult,
+    NodeUnavailable,
+)
 from zksolvency.zkcore.errors import ZkSolvencyError
 
 if TYPE_CHECKING:
@@ -52,6 +62,9 @@ MAX_BATCH = 500
 #: Upper bounds of a ``flagStale``'s gas, for splitting batches before anything is sent.
 FLAG_GAS_BASE_BOUND = 80_000
 FLAG_GAS_PER_ACCOUNT_BOUND = 25_000
+#: Fee caps an operator would start from: 100 gwei per gas in all, a 2 gwei tip. A flag is worth
+#: sending at any ordinary price; a price spike above these waits for the next tick.
+DEFAULT_FEE_CAPS = FeeCaps(max_fee_per_gas=100 * 10**9, max_priority_fee=2 * 10**9)
 
 
 def due(statuses: Iterable[AccountStatus], now: int) -> list[AccountStatus]:
@@ -84,6 +97,12 @@ class KeeperMetrics:
         self.txs = Counter("zksolvency_keeper_transactions", "flagStale transactions by outcome", ["outcome"], registry=r)
         self.gas = Counter("zksolvency_keeper_gas_spent", "Gas used by this keeper's mined transactions", registry=r)
         self.ticks = Counter("zksolvency_keeper_ticks", "Completed ticks", registry=r)
+        self.skipped = Counter(
+            "zksolvency_keeper_skipped",
+            "Transactions not sent, by reason (fee_cap: gas prices above the caps)",
+            ["reason"],
+            registry=r,
+        )
         self.node_errors = Counter(
             "zksolvency_keeper_node_errors", "Ticks that failed because the node did not answer", registry=r
         )
@@ -111,6 +130,7 @@ class TickResult:
     flagged: list[str] = field(default_factory=list)
     transactions: list[FlagStaleResult] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # why a batch was not sent or reverted
+    over_fee_cap: list[str] = field(default_factory=list)  # batches not sent: gas prices above the caps
 
 
 class _Inconsistent(ChainError):
@@ -128,6 +148,8 @@ class Keeper:
     block, where the event scan starts). ``sender``: who sends (default: the node's first account,
     or ``$ZKSOLVENCY_PRIVATE_KEY``). ``log_range`` and ``status_chunk`` bound one ``eth_getLogs``
     (blocks) and one ``multicall`` of ``status`` (accounts), for nodes that cap either lower.
+    ``fee_caps``: the most it pays per gas (base fee plus tip, and the tip); above them it sends
+    nothing and says so.
     """
 
     def __init__(
@@ -139,6 +161,7 @@ class Keeper:
         log_range: int = LOG_RANGE,
         status_chunk: int = STATUS_CHUNK,
         metrics: KeeperMetrics | None = None,
+        fee_caps: FeeCaps = DEFAULT_FEE_CAPS,
     ) -> None:
         if max_batch < 1 or log_range < 1 or status_chunk < 1:
             raise ValueError("max_batch, log_range and status_chunk must be positive")
@@ -147,6 +170,7 @@ class Keeper:
         self.max_batch = max_batch
         self.log_range = log_range
         self.status_chunk = status_chunk
+        self.fee_caps = fee_caps
         self.metrics = metrics if metrics is not None else KeeperMetrics()
         self.registry = chain.contract("registry")
         self.oracle = chain.contract("oracle")
@@ -258,7 +282,14 @@ class Keeper:
         limit = min(int(head["gasLimit"]), TX_GAS_CAP)
         for batch in batches(result.due, self.max_batch, limit):
             try:
-                res = self.chain.flag_stale(batch, self.sender)
+                fees = self.chain.fees_within(self.fee_caps)
+            except FeeCapExceeded as e:
+                m.skipped.labels("fee_cap").inc()
+                result.over_fee_cap.append(str(e))
+                log.warning("flagStale of %d accounts not sent: %s", len(batch), e)
+                continue
+            try:
+                res = self.chain.flag_stale(batch, self.sender, fees)
             except ChainError as e:
                 # another keeper or the traders got there first, or the node refused: the next tick
                 # re-reads the chain instead of resending the same batch

@@ -147,7 +147,7 @@ class EpochContext:
             try:
                 if not (all_ok or verify_fast(b.key, b.proof, b.signals)):
                     raise InvalidProof("does not verify")
-                v = check_claims(b, None)
+                v = check_claims(b)
                 if (v.account, v.index, int(v.ledger_root, 16), int(v.market_root, 16)) != (
                     job.account,
                     index,

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from zksolvency.verifier.groth16 import (
     InvalidProof,
@@ -38,14 +38,28 @@ from zksolvency.zkcore.errors import InputError
 from zksolvency.zkcore.jsonio import loads_strict, read_json
 from zksolvency.zkcore.paths import build_dir, default_config
 
+if TYPE_CHECKING:
+    from zksolvency.zkcore.ledger import LedgerInfo
+
 _CIRCUIT_NAME = re.compile(r"[a-z0-9_-]{1,80}")
 _CONFIG_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
+#: Where the index a verdict states was checked: against the registry's enrollment (``--rpc`` or
+#: an indices file from ``chain enrolled --json``), against the venue's listing in ``ledger.json``
+#: only (the venue's word), or nowhere (the proof's own claim).
+INDEX_SOURCES = ("enrollment", "listing", "claim")
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """A verified bundle's decision and the claims it rests on."""
+    """A verified bundle's claims, what they were checked against, and the decision that allows.
+
+    A valid proof is always reported; an ``attest``/``flag`` decision only for a market root the
+    verifier checked (a market file, or the oracle's root read from chain): a market nobody
+    published can price any book solvent.
+    """
 
     solvent: bool
     account: str
@@ -53,20 +67,27 @@ class Verdict:
     ledger_root: str
     market_root: str
     epoch: int
-    epoch_checked: bool  # the market file (root and epoch) was checked
-    ledger_checked: bool = False  # the ledger file (root, epoch, listing) was checked
+    market_checked: bool  # the market root is a market file's or the oracle's published root
+    ledger_checked: bool = False  # the ledger root is a ledger file's or the venue's root on chain
     key_sha256: str = ""
     key_trust: str = keytrust.UNKNOWN
     key_file: str = ""
+    index_source: str = "claim"  # one of INDEX_SOURCES
 
     @property
-    def decision(self) -> str:
-        """``attest`` a solvent account, ``flag`` an insolvent one for liquidation."""
+    def decision(self) -> str | None:
+        """``attest`` a solvent account, ``flag`` an insolvent one for liquidation; None when the
+        market was not checked (no decision at all)."""
+        if not self.market_checked:
+            return None
         return "attest" if self.solvent else "flag"
 
     @property
     def headline(self) -> str:
         """The line ``verify`` prints."""
+        if not self.market_checked:
+            unchecked = "no decision: the market was not checked (pass --market or --rpc)"
+            return f"VALID proof that solvent = {int(self.solvent)} — {unchecked}"
         return "SOLVENT — attestation accepted" if self.solvent else "INSOLVENT — flag for liquidation"
 
     def as_json(self) -> dict[str, object]:
@@ -75,18 +96,83 @@ class Verdict:
             "valid": True,
             "solvent": self.solvent,
             "decision": self.decision,
+            "market_checked": self.market_checked,
             "account": self.account,
             "index": self.index,
+            "index_source": self.index_source,
             "ledger_root": self.ledger_root,
             "market_root": self.market_root,
             # the epoch is not a public signal (it is inside the market root): it is reported only
-            # once a market file (or the venue's ledger.json) confirmed it, never on the bundle's word
-            "epoch": self.epoch if self.epoch_checked or self.ledger_checked else None,
+            # once a checked market (or the venue's ledger) confirmed it, never on the bundle's word
+            "epoch": self.epoch if self.market_checked or self.ledger_checked else None,
             "claimed_epoch": self.epoch,
-            "epoch_checked": self.epoch_checked,
+            "epoch_checked": self.market_checked,
             "ledger_checked": self.ledger_checked,
             "key": {"sha256": self.key_sha256, "trust": self.key_trust, "file": self.key_file},
         }
+
+
+class ChainView(Protocol):
+    """What a verifier reads from a deployment (``zksolvency.onchain.client.Chain`` is one): the
+    oracle's published market roots, the venue's ledger roots and the registry's enrollment."""
+
+    rpc: str
+
+    def published_market_root(self, epoch: int) -> int | None:
+        """The market root the oracle published for ``epoch`` (None when unpublished)."""
+
+    def ledger_root(self, epoch: int) -> int | None:
+        """The ledger root the venue published for ``epoch`` (None when unpublished)."""
+
+    def enrolled_index(self, account: str) -> int | None:
+        """The index ``account`` is enrolled at (None when not enrolled)."""
+
+
+@dataclass(frozen=True)
+class Bindings:
+    """What bundles' claims are checked against, read once for any number of bundles.
+
+    ``market``: a market file's (root, epoch) and its name. ``ledger``: a ``ledger.json`` and its
+    name. ``enrolled``: address -> enrolled index (an indices file from ``chain enrolled --json``)
+    and its name. ``chain``: a deployment read for each bundle's claimed epoch and account.
+    """
+
+    market: tuple[int, int] | None = None
+    market_file: str = ""
+    ledger: LedgerInfo | None = None
+    ledger_file: str = ""
+    enrolled: Mapping[str, int] | None = None
+    enrolled_file: str = ""
+    chain: ChainView | None = None
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        market: Path | None = None,
+        ledger: Path | None = None,
+        indices: Path | None = None,
+        chain: ChainView | None = None,
+    ) -> Bindings:
+        """Read and check the files (bad input raises InputError before any bundle is read)."""
+        m = None
+        if market is not None:
+            from zksolvency.zkcore.commitment import market_root
+            from zksolvency.zkcore.models import load_market
+
+            loaded = load_market(market)
+            m = (market_root(loaded), loaded.epoch)
+        info = None
+        if ledger is not None:
+            from zksolvency.zkcore.ledger import load_ledger_info
+
+            info = load_ledger_info(ledger)
+        enrolled = None
+        if indices is not None:
+            from zksolvency.zkcore.ledger import read_indices
+
+            enrolled = read_indices(indices)
+        return cls(m, str(market or ""), info, str(ledger or ""), enrolled, str(indices or ""), chain)
 
 
 @dataclass(frozen=True)
@@ -280,13 +366,16 @@ def load_bundle(path: Path, keys: TrustedKeys) -> LoadedBundle:
     return LoadedBundle(path, raw, proof, signals, key.prepared, key)
 
 
-def check_claims(b: LoadedBundle, market: Path | None, ledger: Path | None = None) -> Verdict:
-    """Claims decoded from the signals must equal the bundle's; then the optional bindings.
+def check_claims(b: LoadedBundle, bindings: Bindings | None = None) -> Verdict:
+    """Claims decoded from the signals must equal the bundle's; then every binding given.
 
-    ``market``: the proof's market root and claimed epoch are this market file's. ``ledger``: the
-    proof's ledger root is this ``ledger.json``'s, for the same epoch, and the ledger lists the
-    proof's account at the proof's index.
+    The market: the proof's market root and claimed epoch are the market file's, or the root the
+    oracle published for that epoch on chain. The ledger: the proof's ledger root is the
+    ``ledger.json``'s (same epoch; the file lists the proof's account at the proof's index), or the
+    venue's root for that epoch on chain. The index: the account's enrolled index (an indices file,
+    or the registry), else the venue's listing, else only the proof's claim.
     """
+    bd = bindings if bindings is not None else Bindings()
     claims = b.raw["claims"]
     if not isinstance(claims, dict):
         raise InvalidProof(f"{b.path}: claims must be an object")
@@ -300,48 +389,68 @@ def check_claims(b: LoadedBundle, market: Path | None, ledger: Path | None = Non
     for name in CLAIM_NAMES:
         if claims.get(name) != decoded[name] or type(claims.get(name)) is not type(decoded[name]):
             raise InvalidProof(f"{b.path}: claims.{name} disagrees with the public signals")
-    epoch_checked = False
-    if market is not None:
-        from zksolvency.zkcore.commitment import market_root
-        from zksolvency.zkcore.field import hex32
-        from zksolvency.zkcore.models import load_market
-
-        m = load_market(market)
-        if hex32(market_root(m)) != decoded["market_root"]:
-            raise InvalidProof(f"{b.path}: the proof is for another market or epoch than {market} (market root differs)")
-        if m.epoch != epoch:
-            raise InvalidProof(f"{b.path}: claims.epoch {epoch} is not the epoch {m.epoch} of {market}")
-        epoch_checked = True
-    ledger_checked = False
-    if ledger is not None:
-        from zksolvency.zkcore.field import hex32
-        from zksolvency.zkcore.ledger import load_ledger_info
-
-        info = load_ledger_info(ledger)
-        if hex32(info.root) != decoded["ledger_root"]:
-            raise InvalidProof(f"{b.path}: the proof is for another ledger than {ledger} (ledger root differs)")
-        if info.epoch != epoch:
-            raise InvalidProof(f"{b.path}: claims.epoch {epoch} is not the epoch {info.epoch} of {ledger}")
-        listed = info.indices_of(str(decoded["account"]))
-        if decoded["index"] not in listed:
-            where = f"at index {listed[0]}" if listed else "nowhere"
-            msg = f"{ledger} lists {decoded['account']} {where}, the proof is for index {decoded['index']}"
-            raise InvalidProof(f"{b.path}: {msg}")
-        ledger_checked = True
-    index = decoded["index"]
+    account, index = str(decoded["account"]), decoded["index"]
     assert isinstance(index, int)
+    market_root, ledger_root = int(str(decoded["market_root"]), 16), int(str(decoded["ledger_root"]), 16)
+    market_checked = False
+    if bd.market is not None:
+        root, m_epoch = bd.market
+        if root != market_root:
+            raise InvalidProof(f"{b.path}: the proof is for another market or epoch than {bd.market_file} (market root differs)")
+        if m_epoch != epoch:
+            raise InvalidProof(f"{b.path}: claims.epoch {epoch} is not the epoch {m_epoch} of {bd.market_file}")
+        market_checked = True
+    ledger_checked = False
+    index_source = "claim"
+    if bd.ledger is not None:
+        info = bd.ledger
+        if info.root != ledger_root:
+            raise InvalidProof(f"{b.path}: the proof is for another ledger than {bd.ledger_file} (ledger root differs)")
+        if info.epoch != epoch:
+            raise InvalidProof(f"{b.path}: claims.epoch {epoch} is not the epoch {info.epoch} of {bd.ledger_file}")
+        listed = info.indices_of(account)
+        if index not in listed:
+            where = f"at index {listed[0]}" if listed else "nowhere"
+            raise InvalidProof(f"{b.path}: {bd.ledger_file} lists {account} {where}, the proof is for index {index}")
+        ledger_checked, index_source = True, "listing"
+    if bd.chain is not None:
+        published = bd.chain.published_market_root(epoch)
+        if published is None:
+            raise InvalidProof(f"{b.path}: the oracle at {bd.chain.rpc} published no market for epoch {epoch}")
+        if published != market_root:
+            raise InvalidProof(f"{b.path}: the proof is for another market than the oracle published for epoch {epoch}")
+        on_chain = bd.chain.ledger_root(epoch)
+        if on_chain is None:
+            raise InvalidProof(f"{b.path}: the venue published no ledger root on chain for epoch {epoch}")
+        if on_chain != ledger_root:
+            raise InvalidProof(f"{b.path}: the proof is for another ledger than the venue published for epoch {epoch}")
+        market_checked = ledger_checked = True
+    enrolled, source = (
+        (bd.enrolled.get(account), bd.enrolled_file)
+        if bd.enrolled is not None
+        else (bd.chain.enrolled_index(account), f"the registry at {bd.chain.rpc}")
+        if bd.chain is not None
+        else (None, "")
+    )
+    if source:
+        if enrolled is None:
+            raise InvalidProof(f"{b.path}: {account} is not enrolled ({source}): a proof attests only an enrolled index")
+        if enrolled != index:
+            raise InvalidProof(f"{b.path}: {account} is enrolled at index {enrolled} ({source}), the proof is for index {index}")
+        index_source = "enrollment"
     return Verdict(
         bool(decoded["solvent"]),
-        str(decoded["account"]),
+        account,
         index,
         str(decoded["ledger_root"]),
         str(decoded["market_root"]),
         epoch,
-        epoch_checked,
+        market_checked,
         ledger_checked,
         b.trusted.digest,
         b.trusted.trust,
         str(b.trusted.path),
+        index_source,
     )
 
 
@@ -351,18 +460,22 @@ def verify_bundle(
     vkey: Path | None = None,
     market: Path | None = None,
     ledger: Path | None = None,
+    bindings: Bindings | None = None,
     keys: TrustedKeys | None = None,
     allow_insecure: bool = False,
 ) -> Verdict:
     """Verify one bundle end to end; raises InvalidProof (exit 1) or InputError (exit 2).
 
-    ``keys`` (or ``vkey``, else the ``default`` instance's recorded key) decides what is trusted.
+    ``keys`` (or ``vkey``, else the ``default`` instance's recorded key) decides what is trusted;
+    ``bindings`` what the claims are checked against (:func:`check_claims`), else ``market`` and
+    ``ledger`` files.
     """
     trusted = keys if keys is not None else TrustedKeys.resolve(vkey=vkey, allow_insecure=allow_insecure)
+    bindings = bindings if bindings is not None else Bindings.load(market=market, ledger=ledger)
     b = load_bundle(path, trusted)
     if not verify_fast(b.key, b.proof, b.signals):
         raise InvalidProof(f"{path}: the proof does not verify against its public signals")
-    return check_claims(b, market, ledger)
+    return check_claims(b, bindings)
 
 
 def bundle_paths(args: Sequence[Path]) -> list[Path]:
@@ -399,15 +512,17 @@ def verify_batch(
     vkey: Path | None = None,
     market: Path | None = None,
     ledger: Path | None = None,
+    bindings: Bindings | None = None,
     keys: TrustedKeys | None = None,
     allow_insecure: bool = False,
 ) -> BatchResult:
     """Verify many bundles with one random-linear-combination check per key.
 
-    Keys are chosen as in :func:`verify_bundle`. When a batch fails, its bundles are checked one by
-    one so the bad ones are named.
+    Keys and bindings are as in :func:`verify_bundle`. When a batch fails, its bundles are checked
+    one by one so the bad ones are named.
     """
     trusted = keys if keys is not None else TrustedKeys.resolve(vkey=vkey, allow_insecure=allow_insecure)
+    bindings = bindings if bindings is not None else Bindings.load(market=market, ledger=ledger)
     paths = bundle_paths(paths)
     loaded: dict[Path, LoadedBundle] = {}
     out: dict[Path, Verdict | str] = {}
@@ -431,7 +546,7 @@ def verify_batch(
                     out[b.path] = f"{b.path}: the proof does not verify against its public signals"
         for b in good:
             try:
-                out[b.path] = check_claims(b, market, ledger)
+                out[b.path] = check_claims(b, bindings)
             except InvalidProof as e:
                 out[b.path] = str(e)
     return BatchResult([(p, out[p]) for p in paths])

@@ -177,9 +177,33 @@ def _depth(v: object, file: str) -> int:
     return d
 
 
+class DuplicateListing(InputError):
+    """A ``ledger.json`` that lists one address or one index twice (SPEC §3: one listing each).
+
+    Malformed wherever it is read; the trader's check reports a second listing of the trader's own
+    address as a mismatch instead (the venue gave one book two leaves).
+    """
+
+    def __init__(self, file: str, field: str, message: str, addresses: tuple[str, ...]) -> None:
+        super().__init__(file, field, message)
+        self.addresses = addresses  # the address listed twice, or the two addresses at one index
+
+
+def ledger_json_path(path: Path) -> Path:
+    """A ledger given as its directory (``ledger build``'s OUT) or as the ``ledger.json`` itself."""
+    return path / "ledger.json" if path.is_dir() or (not path.exists() and path.suffix != ".json") else path
+
+
 def load_ledger_info(path: Path) -> LedgerInfo:
-    """Read and check a ``ledger.json``; any problem is an InputError naming the field."""
+    """Read and check a ``ledger.json`` (or the directory holding it): the one parser of the format.
+
+    Any problem is an InputError naming the field; an address or an index listed twice is a
+    :class:`DuplicateListing`.
+    """
+    path = ledger_json_path(path)
     f = str(path)
+    if not path.is_file():
+        raise InputError(f, None, "no such file (make it with `zksolvency ledger build`)")
     data = read_object(path)
     if data.get("format") != LEDGER_FORMAT:
         raise InputError(f, "format", f"must be {LEDGER_FORMAT!r}")
@@ -190,12 +214,26 @@ def load_ledger_info(path: Path) -> LedgerInfo:
     if not isinstance(raw, list):
         raise InputError(f, "accounts", "must be a list of {account, index}")
     accounts = []
+    where_address: dict[str, tuple[int, int]] = {}  # address -> (position, index)
+    where_index: dict[int, tuple[int, str]] = {}  # index -> (position, address)
     for n, item in enumerate(raw):
         if not isinstance(item, dict) or set(item) != {"account", "index"}:
             raise InputError(f, f"accounts[{n}]", "must be an object {account, index}")
-        accounts.append(
-            (_address(item["account"], f, f"accounts[{n}].account"), _uint(item["index"], 1 << depth, f, f"accounts[{n}].index"))
-        )
+        address = _address(item["account"], f, f"accounts[{n}].account")
+        index = _uint(item["index"], 1 << depth, f, f"accounts[{n}].index")
+        if address in where_address:
+            first, other = where_address[address]
+            msg = (
+                f"{address} is listed twice (at index {other} in accounts[{first}] and at index {index}): one listing per address"
+            )
+            raise DuplicateListing(f, f"accounts[{n}].account", msg, (address,))
+        if index in where_index:
+            first, owner = where_index[index]
+            msg = f"index {index} is listed twice ({owner} in accounts[{first}] and {address}): one listing per index"
+            raise DuplicateListing(f, f"accounts[{n}].index", msg, (owner, address))
+        where_address[address] = (n, index)
+        where_index[index] = (n, address)
+        accounts.append((address, index))
     return LedgerInfo(epoch, root, depth, tuple(accounts))
 
 

@@ -42,7 +42,7 @@ from zksolvency.zkcore.models import Market
 
 from tests.batch.conftest import LEDGER_ACCOUNTS, ledger_address
 from tests.conftest import TEST_BUILD, write_json
-from tests.contracts.conftest import GRACE, LEDGER_BOOKS, OneBlock, Roles, at, now, refused, write_statements
+from tests.contracts.conftest import GRACE, LEDGER_BOOKS, OneBlock, Roles, at, now, publish_with_ledger, refused, write_statements
 from tests.helpers import data
 from tests.helpers.groth16 import rerandomize
 
@@ -109,14 +109,10 @@ def _batch_ledger(chain: Chain, roles: Roles, ledger_bundles: Path) -> tuple[lis
     accounts = [ledger_address(i) for i in range(LEDGER_ACCOUNTS)]
     bundles = [json.loads((ledger_bundles / "bundles" / f"{i}.json").read_text()) for i in range(LEDGER_ACCOUNTS)]
     chain.enroll(accounts[:1], roles.venue)
-    t41 = now(chain) + 10
-    at(chain, t41)
-    chain.publish(41, market_root(Market(**data.market(epoch=41))))
+    t41 = publish_with_ledger(chain, 41, market_root(Market(**data.market(epoch=41))), 4141, now(chain) + 10)
     chain.enroll(accounts[1:], roles.venue)
-    at(chain, t41 + GRACE - 600)
     b0 = bundles[0]
-    chain.publish(42, sig(b0, 3))
-    chain.publish_ledger(42, sig(b0, 2), roles.venue)
+    publish_with_ledger(chain, 42, sig(b0, 3), sig(b0, 2), t41 + GRACE - 600)
     assert chain.status(accounts[0])["stale_at"] == t41 + GRACE
     assert chain.status(accounts[1])["stale_at"] == t41 + 2 * GRACE - 600
     return accounts, bundles, t41 + GRACE

@@ -223,29 +223,28 @@ def test_cli_attest_batch_splits_and_reports_gas_per_account(chain: Chain, ledge
     assert r.exit_code != 0 and "Traceback" not in r.output and chain.w3.eth.block_number == block
 
 
-def test_a_member_flagged_in_front_of_the_batch_is_skipped_not_fatal(chain: Chain, ledger_bundles: Path) -> None:
-    """Attacker review finding 14: a keeper's (or an attacker's) flagStale of one late member lands
-    first. The batch still attests everyone else; the flagged one is skipped with an event, its
-    proof verified like the others; a batch of only flagged accounts records nothing and reverts."""
+def test_a_member_flagged_stale_in_front_of_the_batch_is_attested_and_cleared(chain: Chain, ledger_bundles: Path) -> None:
+    """A keeper's (or an attacker's) flagStale of one late member lands first. The batch still
+    attests everyone, and its valid solvent proof for the latest epoch clears the late member's
+    stale flag (it was only late). A skip or a clear is no way around the pairing."""
     ready(chain, ledger_bundles)
     chain.advance_time(GRACE)
     late = ledger_address(3)
     assert chain.flag_stale([late]).flagged == [late]
     snap = chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
     run = chain.attest_batch([ledger_bundles / "bundles"])
-    assert run.accounts == LEDGER_ACCOUNTS - 1 and run.skipped == [late]  # what the registry did, from its events
-    assert attested(chain) == [i != 3 for i in range(LEDGER_ACCOUNTS)]
-    assert chain.status(late)["flag"] == "stale" and not chain.status(late)["solvent_now"]
+    assert run.accounts == LEDGER_ACCOUNTS and run.skipped == []  # what the registry did, from its events
+    assert attested(chain) == [True] * LEDGER_ACCOUNTS
+    st = chain.status(late)
+    assert st["flag"] == "none" and st["solvent_now"] and st["flag_id"] == 1 and not st["flag_resolved"]
     reg = chain.contract("registry")
     receipt = chain.w3.eth.get_transaction_receipt(run.transactions[0].tx_hash)  # type: ignore[arg-type]
-    events = reg.events.AttestationSkipped().process_receipt(receipt, errors=DISCARD)  # beside Attested logs
-    skipped = [(e["args"]["account"], e["args"]["epoch"], e["args"]["flag"]) for e in events]
-    assert skipped == [(late, 42, 2)]
-    with pytest.raises(ChainError, match="SolvencyRegistry__AccountFlagged"):
-        chain.attest_batch([ledger_bundles / "bundles" / "3.json"])  # nobody left to record
-    # a skip is no way around the pairing: a bad proof of the flagged member still sinks the batch
+    events = reg.events.StaleFlagCleared().process_receipt(receipt, errors=DISCARD)  # beside Attested logs
+    assert [(e["args"]["account"], e["args"]["epoch"], e["args"]["flagId"]) for e in events] == [(late, 42, 1)]
+    # a bad proof of the flagged member still sinks the batch, and its flag stays
     chain.w3.provider.make_request("evm_revert", [snap])  # type: ignore[arg-type]
     bs = bundles(ledger_bundles)
     bs[3]["proof"]["pi_c"] = bs[2]["proof"]["pi_c"]
     with pytest.raises(ChainError, match=r"reverted: SolvencyRegistry__InvalidProof$"):
         chain.send(attest_batch_call(chain, bs))
+    assert chain.status(late)["flag"] == "stale"

@@ -56,7 +56,10 @@ def ledger_dir(path: Path, epoch: int, root: int, accounts: dict[str, int]) -> P
     """A public ledger.json as `ledger build` writes it."""
     path.mkdir(parents=True, exist_ok=True)
     entries = [{"account": a, "index": i} for a, i in accounts.items()]
-    write_json(path / "ledger.json", {"epoch": epoch, "root": f"0x{root:064x}", "depth": 20, "accounts": entries})
+    write_json(
+        path / "ledger.json",
+        {"format": "zksolvency-ledger/1", "epoch": epoch, "root": f"0x{root:064x}", "depth": 20, "accounts": entries},
+    )
     return path
 
 
@@ -204,13 +207,22 @@ def test_chain_input_errors_are_one_line(build: Path, tmp_path: Path) -> None:
     assert r.exit_code == 2 and "nope" in r.output
     bad = tmp_path / "bad"
     bad.mkdir()
+    head = {"format": "zksolvency-ledger/1", "depth": 20}
     for content, field in (
         ({"epoch": -1, "root": "0x" + "00" * 32, "accounts": []}, "epoch"),
         ({"epoch": 1, "root": "0x12", "accounts": []}, "root"),
         ({"epoch": 1, "root": "0x" + "11" * 32, "accounts": [{"account": "0x12", "index": 0}]}, "accounts[0].account"),
         ({"epoch": 1, "root": "0x" + "11" * 32, "accounts": [{"account": A, "index": -2}]}, "accounts[0].index"),
+        (
+            {"epoch": 1, "root": "0x" + "11" * 32, "accounts": [{"account": A, "index": 0}, {"account": A, "index": 1}]},
+            "accounts[1].account",
+        ),
+        (
+            {"epoch": 1, "root": "0x" + "11" * 32, "accounts": [{"account": A, "index": 0}, {"account": B, "index": 0}]},
+            "accounts[1].index",
+        ),
     ):
-        write_json(bad / "ledger.json", content)
+        write_json(bad / "ledger.json", {**head, **content})
         r = cli("chain", "publish-ledger", str(bad), *bd)
         assert r.exit_code == 2 and field in r.output and "Traceback" not in r.output, r.output
         assert len(r.output.strip().splitlines()) == 1

@@ -24,6 +24,9 @@ from tests.conftest import TEST_BUILD, write_json
 from tests.helpers import data
 
 GRACE = 3600
+#: The venue's time to publish each epoch's ledger: the grace clock starts at the ledger, or this
+#: long after the market when the ledger is late.
+LEDGER_GRACE = 1800
 #: A proof that never reaches the pairing: for refusals checked before it.
 NO_PROOF: tuple[list[int], list[list[int]], list[int]] = ([0, 0], [[0, 0], [0, 0]], [0, 0])
 
@@ -63,7 +66,15 @@ def roles(node: anvil.Node) -> Roles:
 def deployed(node: anvil.Node, artifacts: Artifacts, test_cfg: CircuitConfig, roles: Roles) -> Chain:
     """Verifier, oracle and registry of the test circuit, with distinct roles."""
     ch = Chain(node.rpc, TEST_BUILD / "chain" / "deployment.json")
-    ch.deploy(artifacts.solidity, test_cfg.name, GRACE, roles.liquidator, venue=roles.venue, admin=roles.admin)
+    ch.deploy(
+        artifacts.solidity,
+        test_cfg.name,
+        GRACE,
+        roles.liquidator,
+        venue=roles.venue,
+        admin=roles.admin,
+        ledger_grace=LEDGER_GRACE,
+    )
     return ch
 
 
@@ -136,6 +147,20 @@ class OneBlock:
         return bool(self.receipts[i]["status"] == 1)
 
 
+def publish_with_ledger(chain: Chain, epoch: int, market_root: int, ledger_root: int, when: int | None = None) -> int:
+    """The oracle publishes an epoch and the venue its ledger in the same block (at ``when`` if
+    given): the ledger is on time, so grace clocks start at the market's publication. Returns the
+    block's timestamp."""
+    roles = chain.deployment["roles"]
+    if when is not None:
+        at(chain, when)
+    with OneBlock(chain) as block:
+        block.send(chain.contract("oracle").functions.publish(epoch, market_root), roles["publisher"])
+        block.send(chain.contract("registry").functions.publishLedger(epoch, ledger_root), roles["venue"])
+    assert block.ok(0) and block.ok(1), "publish and publishLedger in one block"
+    return int(chain.w3.eth.get_block(block.receipts[0]["blockNumber"])["timestamp"])
+
+
 # ------------------------------------------------------------ a venue's ledger with real proofs
 
 #: The ledger the venue commits to at epochs 42 and 43. Index 2 is a malicious venue's second
@@ -145,8 +170,11 @@ LEDGER_BOOKS: dict[int, dict[str, Any]] = {
     1: data.account(account=data.OTHER_ADDR, nonce=0, salt=data.OTHER_SALT),
     2: data.ACCOUNT,
 }
-#: (name, index, epoch) of every proof the fixture makes.
+#: Epoch 43 of a venue whose trader ADDR recovered: its book at index 0 is solvent now.
+RECOVERED_BOOKS: dict[int, dict[str, Any]] = {0: data.ACCOUNT, 1: LEDGER_BOOKS[1]}
+#: (name, index, epoch) of every proof the fixture makes of LEDGER_BOOKS, and of RECOVERED_BOOKS.
 PROOFS = {"insolvent": (0, 42), "other": (1, 42), "other43": (1, 43), "duplicate": (2, 42)}
+RECOVERED_PROOFS = {"recovered43": 0, "other43r": 1}
 
 
 def write_statements(out: Path, books: dict[int, dict[str, Any]], epoch: int, depth: int) -> dict[int, Path]:
@@ -171,7 +199,7 @@ def write_statements(out: Path, books: dict[int, dict[str, Any]], epoch: int, de
 @pytest.fixture(scope="session")
 def venue_proofs(artifacts: Artifacts, test_cfg: CircuitConfig, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Real proofs of the LEDGER_BOOKS ledger: ``<name>.bundle.json`` for every PROOFS entry, with
-    the markets of epochs 42 and 43."""
+    the markets of epochs 42 and 43; and of the RECOVERED_BOOKS ledger at 43 (RECOVERED_PROOFS)."""
     from zksolvency.prover.prove import prove
 
     d = tmp_path_factory.mktemp("venue")
@@ -179,4 +207,7 @@ def venue_proofs(artifacts: Artifacts, test_cfg: CircuitConfig, tmp_path_factory
     statements = {e: write_statements(d / "statements", LEDGER_BOOKS, e, test_cfg.LD) for e in markets}
     for name, (index, epoch) in PROOFS.items():
         prove(statements[epoch][index], markets[epoch], d / f"{name}.bundle.json", test_cfg, TEST_BUILD)
+    recovered = write_statements(d / "recovered", RECOVERED_BOOKS, 43, test_cfg.LD)
+    for name, index in RECOVERED_PROOFS.items():
+        prove(recovered[index], markets[43], d / f"{name}.bundle.json", test_cfg, TEST_BUILD)
     return d

@@ -12,7 +12,7 @@ from web3 import Web3
 from zksolvency.onchain.client import Chain, proof_calldata
 from zksolvency.zkcore.field import SNARK_FIELD
 
-from tests.contracts.conftest import GRACE, OneBlock, Roles, at, now, refused
+from tests.contracts.conftest import GRACE, OneBlock, Roles, at, now, publish_with_ledger, refused
 from tests.helpers import data
 
 ADDR = Web3.to_checksum_address(data.ADDR)
@@ -38,11 +38,11 @@ def claiming(b: dict[str, Any], **claims: Any) -> dict[str, Any]:
     return b | {"claims": {**b["claims"], **claims}}
 
 
-def ready(chain: Chain, roles: Roles, b: dict[str, Any], enroll: list[str] = ENROLLED) -> None:
-    """Enroll, publish the bundle's epoch on the oracle and the bundle's ledger root for it."""
+def ready(chain: Chain, roles: Roles, b: dict[str, Any], enroll: list[str] = ENROLLED) -> int:
+    """Enroll, publish the bundle's epoch on the oracle and the bundle's ledger root for it (in one
+    block); returns the publication time."""
     chain.enroll(enroll, roles.venue)
-    chain.publish(int(b["claims"]["epoch"]), signal(b, 3))
-    chain.publish_ledger(int(b["claims"]["epoch"]), signal(b, 2), roles.venue)
+    return publish_with_ledger(chain, int(b["claims"]["epoch"]), signal(b, 3), signal(b, 2))
 
 
 # ------------------------------------------------------------ golden vector: the generated verifier
@@ -100,9 +100,10 @@ def test_liquidator_resolves_a_flag_and_the_account_attests_again(chain: Chain, 
     ready(chain, roles, b)
     chain.advance_time(GRACE)
     assert chain.flag_stale([OTHER]).flagged == [OTHER]
-    refused("SolvencyRegistry__AccountFlagged", chain.submit_proof, "attest", b)
     refused("AccessControlUnauthorizedAccount", chain.resolve_flag, OTHER, roles.venue)
     chain.resolve_flag(OTHER, roles.liquidator)
+    st = chain.status(OTHER)
+    assert st["flag"] == "none" and st["flag_resolved"] and st["resolved_epoch"] == 42 and st["flag_id"] == 1
     chain.submit_proof("attest", b)
     assert chain.status(OTHER)["solvent_now"]
 
@@ -220,11 +221,8 @@ def test_attested_account_goes_stale_from_the_first_epoch_after_its_attestation(
     b, b43 = bundle(venue_proofs, "other"), bundle(venue_proofs, "other43")
     ready(chain, roles, b)
     chain.submit_proof("attest", b)
-    t43 = now(chain) + 10
-    at(chain, t43)
-    chain.publish(43, signal(b43, 3))
-    at(chain, t43 + 1500)
-    chain.publish(44, 4444)
+    t43 = publish_with_ledger(chain, 43, signal(b43, 3), signal(b43, 2), now(chain) + 10)
+    publish_with_ledger(chain, 44, 4444, 4445, t43 + 1500)
     assert chain.status(OTHER)["stale_at"] == t43 + GRACE
     at(chain, t43 + GRACE - 1)
     refused("SolvencyRegistry__GracePeriodNotOver", chain.flag_stale, [OTHER])
@@ -239,10 +237,7 @@ def test_honest_account_is_never_stale_whatever_the_order_in_the_block(chain: Ch
     b, b43 = bundle(venue_proofs, "other"), bundle(venue_proofs, "other43")
     ready(chain, roles, b)
     chain.submit_proof("attest", b)
-    t43 = now(chain) + 10
-    at(chain, t43)
-    chain.publish(43, signal(b43, 3))
-    chain.publish_ledger(43, signal(b43, 2), roles.venue)
+    t43 = publish_with_ledger(chain, 43, signal(b43, 3), signal(b43, 2), now(chain) + 10)
     reg = chain.contract("registry").functions
     a, bb, c, s = proof_calldata(b43["proof"], b43["public_signals"])
     at(chain, t43 + GRACE - 1)  # the last second of the grace period

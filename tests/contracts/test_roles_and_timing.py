@@ -16,7 +16,7 @@ from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.setup import Artifacts
 from zksolvency.zkcore.field import SNARK_FIELD
 
-from tests.contracts.conftest import GRACE, NO_PROOF, OneBlock, Roles, at, now, refused
+from tests.contracts.conftest import GRACE, NO_PROOF, OneBlock, Roles, at, now, publish_with_ledger, refused
 
 HALF_HOUR = 1800
 UNAUTHORIZED = "AccessControlUnauthorizedAccount"
@@ -27,13 +27,17 @@ def addr(i: int) -> str:
     return Web3.to_checksum_address(f"0x{0xA11CE000 + i:040x}")
 
 
-def publish_epochs(chain: Chain, first: int, count: int, every: int = HALF_HOUR) -> list[int]:
-    """Publish ``count`` epochs ``every`` seconds apart from the next second; returns their times."""
+def publish_epochs(chain: Chain, first: int, count: int, every: int = HALF_HOUR, *, ledgers: bool = True) -> list[int]:
+    """Publish ``count`` epochs ``every`` seconds apart from the next second, each with its ledger in
+    the same block (``ledgers``; else the venue withholds them); returns their times."""
     times = []
     t = now(chain) + 1
     for k in range(count):
-        at(chain, t)
-        chain.publish(first + k, 1000 + first + k)
+        if ledgers:
+            publish_with_ledger(chain, first + k, 1000 + first + k, 2000 + first + k, t)
+        else:
+            at(chain, t)
+            chain.publish(first + k, 1000 + first + k)
         times.append(t)
         t += every
     return times
@@ -117,6 +121,10 @@ def test_enrollment_assigns_indices_in_order_and_never_twice(chain: Chain, roles
         "attested_epoch": None,
         "flag": "none",
         "flagged_epoch": None,
+        "flagged_at": None,
+        "flag_id": 0,
+        "flag_resolved": False,
+        "resolved_epoch": None,
         "stale_at": None,
         "latest_epoch": None,
         "solvent_now": False,
@@ -275,9 +283,9 @@ def test_times_past_2106_do_not_wrap(artifacts: Artifacts, test_cfg: CircuitConf
         ch.deploy(artifacts.solidity, test_cfg.name, GRACE)
         ch.enroll([addr(0)])
         t = 2**32 + 5
-        at(ch, t)
-        ch.publish(1, 111)
+        assert publish_with_ledger(ch, 1, 111, 222, t) == t
         assert ch.contract("oracle").functions.latest().call()[2] == t
+        assert ch.contract("registry").functions.latestLedger().call() == [1, 222, t]
         assert ch.status(addr(0))["stale_at"] == t + GRACE
         at(ch, t + GRACE - 1)
         refused("SolvencyRegistry__GracePeriodNotOver", ch.flag_stale, [addr(0)])

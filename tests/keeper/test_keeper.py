@@ -249,3 +249,43 @@ def test_keeper_recovers_when_a_reorg_replaces_enrollments(venue: Venue) -> None
     ch.publish(43, 4343, venue.roles["admin"])  # the next epoch: the new accounts owe it
     set_time(venue, int(ch.status(real[0])["stale_at"]))
     assert set(real) <= set(k.tick().flagged)
+
+
+def test_keeper_sends_nothing_above_its_fee_caps_and_says_so(venue: Venue) -> None:
+    """The node suggests a 1 gwei tip; a keeper capped at half of it sends nothing, logs every
+    batch it holds back and counts it, and never falls silent. A base fee spike above the default
+    100 gwei cap holds back a default keeper the same way; once prices are back, it flags."""
+    stingy, port, log = start_keeper(venue, "stingy", "--max-priority-fee", "0.5")
+    set_time(venue, venue.stale_at())
+    wait_for(lambda: metric(port, "zksolvency_keeper_skipped_total{reason=fee_cap}") >= 2, what="two skipped batches")
+    assert venue.flagged_events() == [] and metric(port, "zksolvency_keeper_flags_sent_total") == 0
+    assert stop_keeper(stingy) == 0
+    text = log.read_text()
+    assert "not sent: the node's priority fee 1 gwei is above the cap of 0.5 gwei" in text and "Traceback" not in text
+
+    spike = 150 * 10**9
+    venue.chain.w3.provider.make_request("anvil_setNextBlockBaseFeePerGas", [hex(spike)])  # type: ignore[arg-type]
+    k = Keeper(venue.chain)  # the defaults: 100 gwei in all, 2 gwei tip
+    res = k.tick()
+    assert res.flagged == [] and res.over_fee_cap and "above the cap of 100 gwei" in res.over_fee_cap[0]
+    assert k.metrics.skipped.labels("fee_cap")._value.get() == 1
+    venue.chain.w3.provider.make_request("anvil_setNextBlockBaseFeePerGas", [hex(10**9)])  # type: ignore[arg-type]
+    res = k.tick()
+    assert set(res.flagged) == _expected(venue) and res.over_fee_cap == []
+    tx = venue.chain.w3.eth.get_transaction(res.transactions[0].tx_hash)  # type: ignore[arg-type]
+    assert tx["maxPriorityFeePerGas"] == 10**9 and tx["maxFeePerGas"] <= 100 * 10**9  # the node's tip, within the caps
+
+
+def test_keeper_fee_flags_are_checked(venue: Venue) -> None:
+    import subprocess
+
+    from tests.keeper.conftest import ZKSOLVENCY
+
+    for bad in ("-1", "1e9", "0.0000000001", "abc"):
+        r = subprocess.run(
+            [ZKSOLVENCY, "keeper", "run", "--once", "--rpc", venue.node.rpc, "--max-fee-per-gas", bad],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert r.returncode == 2 and "--max-fee-per-gas" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr

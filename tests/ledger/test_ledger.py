@@ -298,3 +298,29 @@ def test_a_key_given_twice_is_bad_input_in_statements_and_ledgers(built: tuple[P
     led.write_text((d / "ledger.json").read_text().replace('"epoch":', '"epoch": 7, "epoch":', 1))
     r = _verify(d / "statements" / f"{ADDRS[0]}.json", led)
     assert r.exit_code == 2 and "duplicate key 'epoch'" in r.output and str(led) in r.output
+
+
+def test_one_listing_per_address_and_per_index(built: tuple[Path, list[Path], Path], tmp_path: Path) -> None:
+    """A ledger.json that lists an address or an index twice is malformed for every reader (one
+    parser); for the trader whose address has a second listing it is a mismatch of its statement."""
+    from zksolvency.zkcore.ledger import DuplicateListing, load_ledger_info
+
+    d, _accs, _m = built
+    led = json.loads((d / "ledger.json").read_text())
+    assert load_ledger_info(d).accounts == load_ledger_info(d / "ledger.json").accounts  # a directory or the file
+    twice = {**led, "accounts": [*led["accounts"], {"account": ADDRS[0], "index": 9}]}
+    with pytest.raises(DuplicateListing, match=r"accounts\[3\]\.account: .* is listed twice \(at index 7") as e:
+        load_ledger_info(write_json(tmp_path / "twice.json", twice))
+    assert e.value.addresses == (ADDRS[0],)
+    shared = {**led, "accounts": [*led["accounts"], {"account": "0x" + "ab" * 20, "index": 0}]}
+    with pytest.raises(DuplicateListing, match=r"accounts\[3\]\.index: index 0 is listed twice"):
+        load_ledger_info(write_json(tmp_path / "shared.json", shared))
+    # the trader listed twice: exit 1, a mismatch naming the second listing
+    r = _verify(d / "statements" / f"{ADDRS[0]}.json", tmp_path / "twice.json")
+    assert r.exit_code == 1 and "listed twice" in r.output
+    # another trader's double listing is not this trader's mismatch: the file is malformed
+    r = _verify(d / "statements" / f"{ADDRS[2]}.json", tmp_path / "twice.json")
+    assert r.exit_code == 2 and "accounts[3].account" in r.output
+    # the index shared with the trader at index 0 is that trader's mismatch too
+    r = _verify(d / "statements" / f"{ADDRS[1]}.json", tmp_path / "shared.json")
+    assert r.exit_code == 1 and "index 0 is listed twice" in r.output

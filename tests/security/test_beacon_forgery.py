@@ -115,7 +115,7 @@ def test_verify_refuses_a_beacon_key_unless_told_to_accept_it(lab: Lab, tmp_path
     assert r.exit_code == 2 and "insecure-beacon" in r.output
     # the flag is the user's explicit acceptance of that trust model -- and shows why it matters
     r = CliRunner().invoke(main, ["verify", str(forged), "--vkey", str(lab.beacon.vkey), "--allow-insecure-key"])
-    assert r.exit_code == 0 and r.output.startswith("SOLVENT") and "insecure-beacon" in r.output
+    assert r.exit_code == 0 and r.output.startswith("VALID proof that solvent = 1") and "insecure-beacon" in r.output
 
 
 def test_forged_bundle_for_an_insolvent_account_is_refused_by_project_keys(

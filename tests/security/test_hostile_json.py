@@ -69,7 +69,10 @@ def test_a_deep_bundle_is_an_invalid_proof_and_verify_batch_names_it(
     _one_line(r, 1)
     assert "nested deeper" in r.stderr
     good = [bundle_dir / f"{n}.bundle.json" for n in ("solvent", "insolvent")]
-    res = CliRunner().invoke(main, ["verify-batch", *map(str, good), str(deep), "--vkey", str(artifacts.vkey)])
+    market = str(bundle_dir / "market.json")
+    res = CliRunner().invoke(
+        main, ["verify-batch", *map(str, good), str(deep), "--vkey", str(artifacts.vkey), "--market", market]
+    )
     assert res.exit_code == 1
     lines = res.output.strip().splitlines()
     assert len(lines) == 3 and sum("deep.json" in line and "nested deeper" in line for line in lines) == 1

@@ -86,10 +86,11 @@ def test_valid_bundles_are_accepted(bundle_dir: Path, artifacts: Artifacts, name
     r = cli("verify", str(path), "--market", str(bundle_dir / "market.json"))
     assert r.exit_code == 0 and r.output.splitlines()[0] == headline
     j = json.loads(cli("verify", str(path), "--json").output)
-    assert j["valid"] is True and j["decision"] == decision and j["claimed_epoch"] == 42
-    assert j["epoch"] is None and j["epoch_checked"] is False  # the bundle's word alone is no epoch
+    # the bundle's word alone is no epoch, and no market: a valid proof, but no decision
+    assert j["valid"] is True and j["decision"] is None and j["market_checked"] is False and j["claimed_epoch"] == 42
+    assert j["epoch"] is None and j["epoch_checked"] is False
     j = json.loads(cli("verify", str(path), "--json", "--market", str(bundle_dir / "market.json")).output)
-    assert j["epoch"] == 42 and j["epoch_checked"] is True
+    assert j["epoch"] == 42 and j["epoch_checked"] is True and j["market_checked"] is True and j["decision"] == decision
     b = load(bundle_dir, name)
     assert groth16_verify(artifacts.vkey, b["public_signals"], b["proof"])  # the reference tool agrees
 
@@ -245,7 +246,7 @@ def test_batch_accepts_n_valid_and_names_the_bad_one(bundle_dir: Path, tmp_path:
         p = tmp_path / f"{i}.json"
         shutil.copyfile(bundle_dir / f"{name}.bundle.json", p)
         paths.append(str(p))
-    r = cli("verify-batch", *paths)
+    r = cli("verify-batch", *paths, "--market", str(bundle_dir / "market.json"))
     assert r.exit_code == 0, r.output
     assert r.output.count("SOLVENT — attestation accepted") == 3 and r.output.count("INSOLVENT — flag") == 2
     b = load(bundle_dir, "other")
