@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test test-fast check lint typecheck pytest bench clean
+.PHONY: install demo test test-fast check lint typecheck native-test pytest bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,22 +17,38 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-install: $(BIN)/.installed node_modules/.installed
+# The native prover (Rust, standard library only) and the toolchain of circom's C++ witness.
+NATIVE_BIN := native/target/release/zksolvency-prover
+native/.deps-installed: scripts/native_deps.sh
+	scripts/native_deps.sh
+	touch $@
+
+$(NATIVE_BIN): native/Cargo.toml native/Cargo.lock $(wildcard native/src/*.rs) native/.deps-installed
+	cd native && cargo build --release --offline --locked
+	touch $@
+
+install: $(BIN)/.installed node_modules/.installed $(NATIVE_BIN)
 
 demo: install
 	$(BIN)/zksolvency demo
 
 PYSRC := api cli zkcore oracle prover verifier onchain tests bench scripts
 
-# What CI runs (.ci/run): lint, format check, mypy --strict, then every test.
-test: install lint typecheck pytest
+# What CI runs (.ci/run): lint, format check, mypy --strict, the native prover's tests, then every
+# test. A native toolchain that cannot be built fails the run rather than falling back to wasm.
+test: install lint typecheck native-test pytest
+
+# rustfmt and clippy (warnings are errors), then the prover's own tests.
+native-test: install
+	cd native && cargo fmt --check && cargo clippy --release --offline --locked --all-targets -- -D warnings
+	cd native && cargo test --release --offline --locked
 
 # The inner loop: lint, types and every test that builds no circuit and makes no proof (< 2 min).
 test-fast: install lint typecheck
 	$(BIN)/pytest -q -m "not slow"
 
 pytest: install
-	$(BIN)/pytest -q
+	ZKSOLVENCY_REQUIRE_NATIVE=1 $(BIN)/pytest -q
 
 lint: install
 	$(BIN)/ruff check $(PYSRC)

@@ -263,15 +263,20 @@ def prove(
     config: str | None = None,
     params: dict[str, int] | None = None,
     build_dir: StrPath | None = None,
+    prover: str | None = None,
 ) -> ProveResult:
     """Prove the verdict (solvent or not) of the account in a venue's ``statement`` at ``market``'s
-    epoch, opened at its index in the ledger; write the proof bundle to ``out`` atomically."""
+    epoch, opened at its index in the ledger; write the proof bundle to ``out`` atomically.
+
+    ``prover``: ``native`` (the default where it is built) or ``snarkjs``. The proof is verified
+    before the bundle is written; a native failure is proven with snarkjs and logged (the result's
+    ``prover`` and ``fallback`` say so)."""
     from zksolvency.prover.config import build_dir as default_build
     from zksolvency.prover.config import load_config
     from zksolvency.prover.prove import prove as _prove
 
     build = Path(build_dir) if build_dir is not None else default_build()
-    return _prove(Path(statement), Path(market), Path(out), load_config(config, params), build)
+    return _prove(Path(statement), Path(market), Path(out), load_config(config, params), build, prover=prover)
 
 
 def _trusted_keys(
@@ -399,6 +404,7 @@ def prove_epoch(
     build_dir: StrPath | None = None,
     workers: int | None = None,
     ray_address: str | None = None,
+    prover: str | None = None,
     on_plan: Callable[[int, int], None] | None = None,
     on_outcome: Callable[[Outcome, int, int], None] | None = None,
 ) -> EpochReport:
@@ -408,6 +414,9 @@ def prove_epoch(
     with ``ray_address`` (``"auto"`` starts or joins a local instance). One bundle per account
     under ``out``; a rerun proves only what is missing or does not verify; a failed account is
     retried once and then listed in the report (``out/report.json``), never stopping the others.
+    ``prover``: ``native`` (the default where it is built) or ``snarkjs``; every proof is verified
+    before its bundle is written, and a native failure is proven with snarkjs (counted in the
+    report's ``fallbacks``).
     """
     from zksolvency.prover.config import build_dir as default_build
     from zksolvency.prover.config import load_config
@@ -422,6 +431,7 @@ def prove_epoch(
         build,
         workers=workers,
         ray_address=ray_address,
+        prover=prover,
         on_plan=on_plan,
         on_outcome=on_outcome,
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from zksolvency.zkcore.errors import ZkSolvencyError
+from zksolvency.zkcore.errors import InputError, ZkSolvencyError
 
 
 class Abort(click.ClickException):
@@ -26,13 +26,20 @@ class Abort(click.ClickException):
         click.echo(f"error: {self.message}", err=True)
 
 
+#: Library parameters an InputError may name, and the flag a user of the CLI gave them with.
+PARAM_FLAGS = {"prover": "--prover", "grace_period": "--grace", "ledger_grace": "--ledger-grace"}
+
+
 class ZkGroup(click.Group):
     """Turns project errors (and stray exceptions) into one line instead of a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; map errors to exit codes."""
+        """Run the command; map errors to exit codes (and library parameters to their flags)."""
         try:
             return super().invoke(ctx)
+        except InputError as e:
+            shown = InputError(PARAM_FLAGS[e.file], e.field, e.message) if e.file in PARAM_FLAGS else e
+            raise Abort(str(shown), e.exit_code) from None
         except ZkSolvencyError as e:
             raise Abort(str(e), e.exit_code) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
@@ -62,6 +69,12 @@ param_option = click.option(
     multiple=True,
     metavar="NAME=N",
     help="override an instance parameter (K, A, S, T, D, DC, LD); repeatable",
+)
+prover_option = click.option(
+    "--prover",
+    type=click.Choice(("native", "snarkjs")),
+    default=None,
+    help="who proves: the native prover (the default where it is built) or snarkjs; every proof is verified first",
 )
 build_option = click.option(
     "--build-dir",

@@ -153,22 +153,16 @@ def chain_deploy(
     deployable_key(sol, allow_insecure_key)  # refuse before touching the node
     roles = {k: _address(v, f"--{k}") if v else None for k, v in (("venue", venue), ("liquidator", liquidator), ("admin", admin))}
     ch = _chain(rpc, deployment, build)
-    try:
-        dep = ch.deploy(
-            sol,
-            cfg.name,
-            grace,
-            roles["liquidator"],
-            venue=roles["venue"],
-            admin=roles["admin"],
-            allow_insecure_key=allow_insecure_key,
-            ledger_grace=ledger_grace,
-        )
-    except InputError as e:
-        flag = {"grace_period": "--grace", "ledger_grace": "--ledger-grace"}.get(e.file)
-        if flag is None:
-            raise
-        raise InputError(flag, e.field, e.message) from None
+    dep = ch.deploy(
+        sol,
+        cfg.name,
+        grace,
+        roles["liquidator"],
+        venue=roles["venue"],
+        admin=roles["admin"],
+        allow_insecure_key=allow_insecure_key,
+        ledger_grace=ledger_grace,
+    )
     if as_json:
         keys = (
             "chain_id",

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import click
-from zksolvency.cli.app import build_option, config_option, param_option, params_dict
+from zksolvency.cli.app import build_option, config_option, param_option, params_dict, prover_option
 
 
 @click.group("epoch")
@@ -23,6 +23,7 @@ def epoch_group() -> None:
     "--ray", "ray_address", default=None, metavar="ADDRESS", help="run on Ray: 'auto' (local instance) or a cluster address"
 )
 @click.option("--quiet", is_flag=True, help="one log line per account instead of a progress bar")
+@prover_option
 @config_option
 @param_option
 @build_option
@@ -33,6 +34,7 @@ def epoch_prove(
     workers: int | None,
     ray_address: str | None,
     quiet: bool,
+    prover: str | None,
     config_name: str | None,
     params: tuple[str, ...],
     build: Path | None,
@@ -63,7 +65,7 @@ def epoch_prove(
         elapsed = progress.tasks[0].elapsed or 0.0
         progress.update(task, completed=done, rate=f"{60 * done / elapsed:.1f}" if elapsed > 0 else "-")
         if quiet or not o.ok:
-            what = ("SOLVENT" if o.solvent else "INSOLVENT") if o.ok else f"FAILED: {o.error}"
+            what = (f"{'SOLVENT' if o.solvent else 'INSOLVENT'} ({o.prover})") if o.ok else f"FAILED: {o.error}"
             progress.console.print(f"[{done}/{total}] {o.account} {what} ({o.seconds:.1f}s)", highlight=False)
 
     with progress:
@@ -76,6 +78,7 @@ def epoch_prove(
             build_dir=build,
             workers=workers,
             ray_address=ray_address,
+            prover=prover,
             on_plan=on_plan,
             on_outcome=on_outcome,
         )

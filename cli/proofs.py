@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 import zksolvency
-from zksolvency.cli.app import Abort, build_option, config_option, param_option, params_dict
+from zksolvency.cli.app import Abort, build_option, config_option, param_option, params_dict, prover_option
 from zksolvency.zkcore.keytrust import ASSERTABLE
 
 _file = click.Path(path_type=Path, dir_okay=False)
@@ -67,18 +67,29 @@ def setup(
 @click.argument("statement", type=_file)
 @click.argument("market", type=_file)
 @click.option("-o", "--out", "out", type=_file, required=True, help="bundle file to write")
+@prover_option
 @config_option
 @param_option
 @build_option
-def prove(statement: Path, market: Path, out: Path, config_name: str | None, params: tuple[str, ...], build: Path | None) -> None:
+def prove(
+    statement: Path,
+    market: Path,
+    out: Path,
+    prover: str | None,
+    config_name: str | None,
+    params: tuple[str, ...],
+    build: Path | None,
+) -> None:
     """Prove the verdict (solvent or not) of the account in a venue's STATEMENT; write a proof bundle."""
-    result = zksolvency.prove(statement, market, out, config=config_name, params=params_dict(params), build_dir=build)
+    result = zksolvency.prove(
+        statement, market, out, config=config_name, params=params_dict(params), build_dir=build, prover=prover
+    )
     claims = result.bundle["claims"]
     assert isinstance(claims, dict)
     verdict = "SOLVENT" if claims["solvent"] else "INSOLVENT"
     click.echo(
         f"proved {verdict} for {claims['account']} (index {claims['index']}) at epoch {claims['epoch']}"
-        f" in {result.seconds:.1f}s -> {out}"
+        f" in {result.seconds:.1f}s ({result.prover}) -> {out}"
     )
 
 

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from zksolvency.prover import tools
 from zksolvency.prover.config import CircuitConfig
 from zksolvency.zkcore.bundle import write_atomic
 from zksolvency.zkcore.errors import InputError, ZkSolvencyError
@@ -71,52 +70,48 @@ class Outcome:
     solvent: bool = False
     seconds: float = 0.0
     error: str = ""
+    prover: str = ""  # who made the proof: "native" or "snarkjs"
+    fallback: str | None = None  # why the native prover did not, when it fell back to snarkjs
 
 
 class ProverWorker:
-    """Proves many statements of one market with one circuit; the proving key is loaded once.
+    """Proves many statements of one market with one circuit; the proving key is loaded once (a
+    persistent :class:`~zksolvency.prover.backends.ProofBackend`).
 
     Plain Python so that the local pool and Ray run the very same code (Ray wraps it as an actor).
     """
 
-    def __init__(self, cfg: CircuitConfig, build: str, market: str) -> None:
+    def __init__(
+        self, cfg: CircuitConfig, build: str, market: str, prover: str | None = None, threads: int | None = None
+    ) -> None:
+        from zksolvency.prover.backends import ProofBackend
         from zksolvency.prover.prove import EpochContext
 
         self.ctx = EpochContext.load(cfg, Path(build), Path(market))
-        self.server: tools.NodeServer | None = None
-
-    def _server(self) -> tools.NodeServer:
-        if self.server is None or not self.server.alive:
-            art = self.ctx.artifacts
-            self.server = tools.NodeServer(tools.PROVE_SERVER, [art.wasm, art.zkey], "prove server")
-        return self.server
+        self.backend = ProofBackend(self.ctx.artifacts, prover, persistent=True, threads=threads)
 
     def pid(self) -> int:
-        """Process id of this worker's Node.js prover (started on demand); used by fault tests."""
-        return self._server().proc.pid
+        """Process id of this worker's long-lived prover (started by a first proof); for fault tests."""
+        pids = self.backend.pids
+        if not pids:
+            raise ZkSolvencyError("the worker's prover is not running")
+        return pids[0]
 
     def prove(self, job: Job) -> Outcome:
         """Prove one statement and write its bundle atomically; never raises for a bad account."""
         t = time.monotonic()
         try:
             prepared = self.ctx.prepare(job.statement)
-            reply = self._server().request({"input": prepared.input})  # a dead prover: the retry starts a new one
-            if not reply.get("ok"):
-                raise ZkSolvencyError(f"prover: {reply.get('error')}")
-            proof, public = reply.get("proof"), reply.get("public")
-            if not isinstance(proof, dict) or not isinstance(public, list):
-                raise ZkSolvencyError(f"prover: unexpected reply {str(reply)[:200]}")
-            bundle = self.ctx.finish(prepared, proof, [str(x) for x in public])
+            result = self.backend.prove(prepared.input)  # a dead prover: the retry starts a new one
+            bundle = self.ctx.finish(prepared, result.proof, result.public)
             write_atomic(job.out, json.dumps(bundle, indent=1) + "\n")
-            return Outcome(job.account, True, prepared.report.solvent, time.monotonic() - t)
+            return Outcome(job.account, True, prepared.report.solvent, time.monotonic() - t, "", result.prover, result.fallback)
         except ZkSolvencyError as e:
             return Outcome(job.account, False, error=str(e), seconds=time.monotonic() - t)
 
     def close(self, *, kill: bool = False) -> None:
-        """Stop the Node.js prover (``kill``: now, without finishing the proof under way)."""
-        if self.server is not None:
-            self.server.close(kill=kill)
-            self.server = None
+        """Stop the long-lived prover (``kill``: now, without finishing the proof under way)."""
+        self.backend.close(kill=kill)
 
 
 class Slot(Protocol):
@@ -132,8 +127,8 @@ class Slot(Protocol):
 class LocalSlot:
     """A worker in a thread of this process (its Node.js prover is the process that does the work)."""
 
-    def __init__(self, cfg: CircuitConfig, build: Path, market: Path) -> None:
-        self.worker = ProverWorker(cfg, str(build), str(market))
+    def __init__(self, cfg: CircuitConfig, build: Path, market: Path, prover: str | None, threads: int) -> None:
+        self.worker = ProverWorker(cfg, str(build), str(market), prover, threads)
         self.pool = ThreadPoolExecutor(max_workers=1)
 
     def submit(self, job: Job) -> Future[Outcome]:
@@ -164,7 +159,7 @@ class RaySlot:
         ray.kill(self.actor)
 
 
-def _ray_slots(n: int, address: str, cfg: CircuitConfig, build: Path, market: Path) -> list[Slot]:
+def _ray_slots(n: int, address: str, cfg: CircuitConfig, build: Path, market: Path, prover: str | None) -> list[Slot]:
     try:
         import ray
     except ImportError:
@@ -180,7 +175,8 @@ def _ray_slots(n: int, address: str, cfg: CircuitConfig, build: Path, market: Pa
             ray.init(address=address, log_to_driver=False)
     # max_restarts: a killed actor process comes back (reloading the key); the driver retries its job
     actor_cls = ray.remote(num_cpus=1, max_restarts=1)(ProverWorker)
-    return [RaySlot(actor_cls.remote(cfg, str(build), str(market))) for _ in range(n)]
+    # one CPU per actor (num_cpus=1): its native prover runs one thread
+    return [RaySlot(actor_cls.remote(cfg, str(build), str(market), prover, 1)) for _ in range(n)]
 
 
 def _ray_initialized() -> bool:
@@ -204,6 +200,8 @@ class EpochReport:
     proven: int = 0
     skipped: int = 0
     insolvent_accounts: list[str] = field(default_factory=list)
+    provers: dict[str, int] = field(default_factory=dict)  # proofs of this run by prover
+    fallbacks: list[dict[str, str]] = field(default_factory=list)  # native failures proven by snarkjs
 
     @property
     def accounts_per_minute(self) -> float:
@@ -223,6 +221,9 @@ class EpochReport:
             "proven_this_run": self.proven,
             "already_valid": self.skipped,
             "insolvent_accounts": self.insolvent_accounts,
+            "provers": self.provers,
+            "fallbacks": len(self.fallbacks),
+            "fallback_accounts": self.fallbacks,
         }
 
 
@@ -238,17 +239,21 @@ def prove_epoch(
     *,
     workers: int | None = None,
     ray_address: str | None = None,
+    prover: str | None = None,
     on_outcome: Progress | None = None,
     on_plan: Callable[[int, int], None] | None = None,
 ) -> EpochReport:
-    """Prove every statement under ``ledger_dir/statements`` that has no valid bundle in ``out``.
+    """Prove every statement under ``ledger_dir/statements`` that has no valid bundle in ``out``,
+    with ``prover`` (``native`` or ``snarkjs``; default native where it is built).
 
     ``on_plan(total, already_valid)`` is called once the work is known, ``on_outcome(outcome,
     done, total)`` after each account; the report is written to ``out/report.json`` atomically.
     """
+    from zksolvency.prover.backends import resolve_prover
     from zksolvency.prover.prove import EpochContext
     from zksolvency.prover.setup import setup
 
+    prover = resolve_prover(prover)
     t0 = time.monotonic()
     setup(cfg, build)  # keys exist before any worker starts (cached: a no-op when ready)
     ctx = EpochContext.load(cfg, build, market)
@@ -263,9 +268,9 @@ def prove_epoch(
     try:
         if todo:
             slots = (
-                list(_ray_slots(n, ray_address, cfg, build, market))
+                list(_ray_slots(n, ray_address, cfg, build, market, prover))
                 if ray_address
-                else [LocalSlot(cfg, build, market) for _ in range(n)]
+                else [LocalSlot(cfg, build, market, prover, max(1, (os.cpu_count() or 1) // n)) for _ in range(n)]
             )
         _drive(slots, todo, report, on_outcome)
     finally:
@@ -307,6 +312,9 @@ def _drive(slots: list[Slot], todo: list[Job], report: EpochReport, on_outcome: 
             done += 1
             if outcome.ok:
                 report.proven += 1
+                report.provers[outcome.prover] = report.provers.get(outcome.prover, 0) + 1
+                if outcome.fallback is not None:
+                    report.fallbacks.append({"account": job.account, "error": outcome.fallback})
             else:
                 report.failed.append({"account": job.account, "error": outcome.error})
             if on_outcome is not None:

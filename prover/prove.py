@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from zksolvency.prover import tools
 from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.engine import MarginReport, margin_report
 from zksolvency.prover.epoch import Job
@@ -23,11 +22,14 @@ from zksolvency.zkcore.models import Market, check_account_against_market, load_
 
 @dataclass(frozen=True)
 class ProveResult:
-    """A written bundle, the reference report it agrees with, and how long proving took."""
+    """A written bundle, the reference report it agrees with, how long proving took, and which
+    prover made it (``fallback``: why the native prover did not, when it fell back to snarkjs)."""
 
     bundle: dict[str, object]
     report: MarginReport
     seconds: float
+    prover: str = "snarkjs"
+    fallback: str | None = None
 
 
 def check_output_path(out: Path) -> None:
@@ -161,15 +163,22 @@ class EpochContext:
         return Plan(jobs, valid)
 
 
-def prove(statement_path: Path, market_path: Path, out: Path, cfg: CircuitConfig, build: Path) -> ProveResult:
-    """Validate the inputs, prove, cross-check the public signals and write the bundle atomically."""
+def prove(
+    statement_path: Path, market_path: Path, out: Path, cfg: CircuitConfig, build: Path, *, prover: str | None = None
+) -> ProveResult:
+    """Validate the inputs, prove (``prover``: ``native`` or ``snarkjs``, default native where it is
+    built), check the proof and the public signals, and write the bundle atomically."""
+    from zksolvency.prover.backends import ProofBackend, resolve_prover
+
     check_output_path(out)
+    name = resolve_prover(prover)
     ctx = EpochContext.load(cfg, build, market_path)
     p = ctx.prepare(statement_path)  # bad input is refused before any (slow) setup
     art: Artifacts = setup(cfg, build)
+    backend = ProofBackend(art, name)
     t = time.monotonic()
-    proof, public = tools.groth16_fullprove(p.input, art.wasm, art.zkey)
+    result = backend.prove(p.input)
     seconds = time.monotonic() - t
-    bundle = ctx.finish(p, proof, public)
+    bundle = ctx.finish(p, result.proof, result.public)
     write_atomic(out, json.dumps(bundle, indent=1) + "\n")
-    return ProveResult(bundle, p.report, seconds)
+    return ProveResult(bundle, p.report, seconds, result.prover, result.fallback)

@@ -28,6 +28,7 @@ import struct
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from zksolvency.prover import tools
 from zksolvency.prover.batch_verifier import SPDX, header, write_batch_verifier
 from zksolvency.prover.config import CIRCUITS_DIR, ROOT, CircuitConfig
 from zksolvency.prover.hermez import hermez_power
+from zksolvency.prover.witness_cpp import ensure_witness_generator
 from zksolvency.zkcore import keytrust
 from zksolvency.zkcore.bundle import vkey_digest, write_atomic
 from zksolvency.zkcore.errors import InputError, ToolError
@@ -66,6 +68,11 @@ class Artifacts:
     def wasm(self) -> Path:
         """Witness calculator."""
         return self.dir / f"{self.name}_js" / f"{self.name}.wasm"
+
+    @property
+    def witness_cpp(self) -> Path:
+        """circom's C++ witness generator (``prover/witness_cpp.py``; absent where it cannot be built)."""
+        return self.dir / "witness_cpp" / self.name
 
     @property
     def zkey(self) -> Path:
@@ -386,12 +393,19 @@ def make_dev_ptau(power: int, cache: Path) -> Path:
     return out
 
 
-def compile_circuit(cfg: CircuitConfig, out_dir: Path, *, progress: bool = True) -> dict[str, int]:
-    """Write the instance's main file under build/circuits and compile it with circom2 --O2."""
+def write_main(cfg: CircuitConfig) -> Path:
+    """The instance's main file under build/circuits (inside the checkout: circom sees only it)."""
     main_dir = ROOT / "build" / "circuits"
     main_dir.mkdir(parents=True, exist_ok=True)
     main = main_dir / f"{cfg.name}.circom"
-    main.write_text(cfg.main_source())
+    if not main.is_file() or main.read_text() != cfg.main_source():
+        main.write_text(cfg.main_source())
+    return main
+
+
+def compile_circuit(cfg: CircuitConfig, out_dir: Path, *, progress: bool = True) -> dict[str, int]:
+    """Write the instance's main file under build/circuits and compile it with circom2 --O2."""
+    main = write_main(cfg)
     out_dir.mkdir(parents=True, exist_ok=True)
     tools.circom(
         main.relative_to(ROOT),
@@ -516,6 +530,7 @@ def setup(
     if not force and ptau is None and is_ready(art):
         record_configured_instance(cfg, art, build)
         write_batch_verifier(json.loads(art.vkey.read_text()), art.batch_solidity)  # deterministic from the key
+        ensure_witness_generator(cfg, art.witness_cpp, write_main(cfg), circuit_sources_hash())
         return art
     given = None
     if ptau is not None or ptau_trust is not None or ptau_blake2b is not None:
@@ -547,16 +562,20 @@ def setup(
         _say("      keys are up to date (cached)")
         record_configured_instance(cfg, art, build)
         write_batch_verifier(json.loads(art.vkey.read_text()), art.batch_solidity)  # deterministic from the key
+        ensure_witness_generator(cfg, art.witness_cpp, write_main(cfg), circuit_sources_hash())
         return art
     _say(f"      {ptau_prov['ptau']}")
-    _say("[3/5] groth16 setup + [4/5] phase-2 contribution")
-    record = make_keys(art.r1cs, ptau_path, art.zkey, art.vkey, {"circuit": cfg.name, "params": cfg.as_dict(), **ptau_prov})
-    timings = record.pop("timings")
-    assert isinstance(timings, dict)
-    _say("[5/5] exporting the Solidity verifier")
-    vk = json.loads(art.vkey.read_text())
-    export_solidity_verifier(art.zkey, vk, art.solidity)
-    write_batch_verifier(vk, art.batch_solidity)
+    _say("[3/5] groth16 setup + [4/5] phase-2 contribution (the native witness generator builds beside them)")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        native = pool.submit(ensure_witness_generator, cfg, art.witness_cpp, write_main(cfg), circuit_sources_hash())
+        record = make_keys(art.r1cs, ptau_path, art.zkey, art.vkey, {"circuit": cfg.name, "params": cfg.as_dict(), **ptau_prov})
+        timings = record.pop("timings")
+        assert isinstance(timings, dict)
+        _say("[5/5] exporting the Solidity verifier")
+        vk = json.loads(art.vkey.read_text())
+        export_solidity_verifier(art.zkey, vk, art.solidity)
+        write_batch_verifier(vk, art.batch_solidity)
+        native.result()
     manifest = {
         "manifest_version": MANIFEST_VERSION,
         "key": key,

@@ -97,31 +97,33 @@ def run_node(
     return proc.stdout
 
 
-class NodeServer:
-    """A long-lived Node.js process that answers one JSON request per line (witness and proving servers).
+class LineServer:
+    """A long-lived process that answers one JSON request per stdin line with one JSON line.
 
-    Started through the same flags and ``node`` as every other tool; a request that the process
-    cannot answer (it died, or replied with something that is not JSON) raises ToolError.
+    A request that the process cannot answer (it died, or replied with something that is not a
+    JSON object) raises ToolError, and the process is ended so that ``alive`` says so.
     """
 
-    def __init__(self, script: Path, args: Sequence[str | Path], label: str) -> None:
-        _require(script)
+    def __init__(self, cmd: Sequence[str], label: str, *, ready: bool = False, env: dict[str, str] | None = None) -> None:
         self.label = label
         self.proc = subprocess.Popen(
-            [node_executable(), *NODE_FLAGS, str(script), *[str(a) for a in _node_args(args)]],
+            list(cmd),
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
+            env=env,
         )
+        if ready:  # the process says it is ready (its key loaded and checked) before the first request
+            self.ready = self._read_reply()
+            if self.ready.get("ok") is not True:
+                self.close(kill=True)
+                raise ToolError(f"{label}: {self.ready.get('error', 'did not start')}")
 
-    def request(self, req: dict[str, object]) -> dict[str, object]:
-        """Send one request, wait for its one-line JSON reply."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
+    def _read_reply(self) -> dict[str, object]:
+        assert self.proc.stdout is not None
         try:
-            self.proc.stdin.write(json.dumps(req) + "\n")
-            self.proc.stdin.flush()
             line = self.proc.stdout.readline()
             reply = json.loads(line)
         except (OSError, ValueError):
@@ -129,10 +131,22 @@ class NodeServer:
             # yet that it died: end it now, so `alive` (and whoever restarts it) sees it gone.
             self.proc.kill()
             code = self.proc.wait()
-            raise ToolError(f"{self.label}: the Node.js process stopped answering (exit code {code})") from None
+            raise ToolError(f"{self.label}: the process stopped answering (exit code {code})") from None
         if not isinstance(reply, dict):
             raise ToolError(f"{self.label}: unexpected reply {line[:200]!r}")
         return reply
+
+    def request(self, req: dict[str, object]) -> dict[str, object]:
+        """Send one request, wait for its one-line JSON reply."""
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(json.dumps(req) + "\n")
+            self.proc.stdin.flush()
+        except OSError:
+            self.proc.kill()
+            code = self.proc.wait()
+            raise ToolError(f"{self.label}: the process stopped answering (exit code {code})") from None
+        return self._read_reply()
 
     @property
     def alive(self) -> bool:
@@ -151,6 +165,15 @@ class NodeServer:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+class NodeServer(LineServer):
+    """A long-lived Node.js server (witness and proving servers), started through the same flags
+    and ``node`` as every other tool."""
+
+    def __init__(self, script: Path, args: Sequence[str | Path], label: str) -> None:
+        _require(script)
+        super().__init__([node_executable(), *NODE_FLAGS, str(script), *[str(a) for a in _node_args(args)]], label)
 
 
 def _failure_summary(proc: subprocess.CompletedProcess[str]) -> str:
@@ -221,3 +244,8 @@ def wtns_check(r1cs: Path, wtns: Path) -> tuple[bool, str]:
     proc = _run(SNARKJS_CLI, ["wtns", "check", r1cs, wtns])
     out = proc.stdout + proc.stderr
     return proc.returncode == 0 and "WITNESS IS CORRECT" in out.upper() and "ERROR" not in out.upper(), out
+
+
+def wtns_calculate(wasm: Path, input_json: Path, wtns: Path) -> None:
+    """``snarkjs wtns calculate``: the wasm witness generator (where the C++ one is not built)."""
+    snarkjs("wtns", "calculate", wasm, input_json, wtns, label="snarkjs wtns calculate")

@@ -17,6 +17,8 @@ from tests.helpers.witness import WitnessServer, read_sym
 
 TEST_BUILD = ROOT / "build" / "pytest"
 os.environ["ZKSOLVENCY_BUILD"] = str(TEST_BUILD)
+#: In the suite a native prover failure fails the test instead of falling back to snarkjs.
+os.environ["ZKSOLVENCY_NO_FALLBACK"] = "1"
 
 
 @pytest.fixture(scope="session")

@@ -198,16 +198,21 @@ def write_statements(out: Path, books: dict[int, dict[str, Any]], epoch: int, de
 
 @pytest.fixture(scope="session")
 def venue_proofs(artifacts: Artifacts, test_cfg: CircuitConfig, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Real proofs of the LEDGER_BOOKS ledger: ``<name>.bundle.json`` for every PROOFS entry, with
+    """Real native proofs of the LEDGER_BOOKS ledger: ``<name>.bundle.json`` for every PROOFS entry, with
     the markets of epochs 42 and 43; and of the RECOVERED_BOOKS ledger at 43 (RECOVERED_PROOFS)."""
     from zksolvency.prover.prove import prove
 
     d = tmp_path_factory.mktemp("venue")
     markets = {42: write_json(d / "market42.json", data.MARKET), 43: write_json(d / "market43.json", data.market(epoch=43))}
     statements = {e: write_statements(d / "statements", LEDGER_BOOKS, e, test_cfg.LD) for e in markets}
+    made = []
     for name, (index, epoch) in PROOFS.items():
-        prove(statements[epoch][index], markets[epoch], d / f"{name}.bundle.json", test_cfg, TEST_BUILD)
+        made.append(
+            prove(statements[epoch][index], markets[epoch], d / f"{name}.bundle.json", test_cfg, TEST_BUILD, prover="native")
+        )
     recovered = write_statements(d / "recovered", RECOVERED_BOOKS, 43, test_cfg.LD)
     for name, index in RECOVERED_PROOFS.items():
-        prove(recovered[index], markets[43], d / f"{name}.bundle.json", test_cfg, TEST_BUILD)
+        made.append(prove(recovered[index], markets[43], d / f"{name}.bundle.json", test_cfg, TEST_BUILD, prover="native"))
+    # every registry test below runs on native proofs (the suite forbids a fallback to snarkjs)
+    assert all(r.prover == "native" and r.fallback is None for r in made)
     return d

@@ -99,6 +99,7 @@ def test_local_pool_proves_every_account_and_a_rerun_proves_nothing(ledger: Path
     assert rep["solvent"] == sum(verdicts.values()) and rep["insolvent"] == N_ACCOUNTS - sum(verdicts.values())
     assert rep["insolvent_accounts"] == sorted(a for a, ok in verdicts.items() if not ok)
     assert isinstance(rep["accounts_per_minute"], float) and rep["accounts_per_minute"] > 0
+    assert rep["provers"] == {"native": N_ACCOUNTS} and rep["fallbacks"] == 0  # the default prover, no fallback
     # `verify-batch` takes the whole OUT directory
     vb = CliRunner().invoke(main, ["verify-batch", str(out), "--config", "test"], env={"ZKSOLVENCY_BUILD": str(TEST_BUILD)})
     assert vb.exit_code == 0, vb.output
@@ -173,11 +174,16 @@ def test_ray_cluster_gives_the_same_bundles_as_the_local_pool(
     )
     assert r.returncode == 0, r.stderr[-3000:]
     assert _check_out(ledger, out, artifacts) == _expected(ledger)
-    assert _report(out)["failed"] == []
+    assert _report(out)["failed"] == [] and _report(out)["provers"] == {"native": N_ACCOUNTS}
 
 
-def _prover_pids(parent: int) -> list[int]:
-    """Node.js prove servers whose parent is ``parent``."""
+#: What each prover's long-lived server process has in its command line.
+SERVER_MARK = {"native": b"zksolvency-prover\x00serve", "snarkjs": b"prove_server.cjs"}
+
+
+def _prover_pids(parent: int, prover: str) -> list[int]:
+    """Prove servers of ``prover`` (the native `zksolvency-prover serve` or snarkjs's Node.js one)
+    whose parent is ``parent``."""
     pids = []
     for p in Path("/proc").iterdir():
         if not p.name.isdigit():
@@ -187,7 +193,7 @@ def _prover_pids(parent: int) -> list[int]:
             ppid = int((p / "stat").read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, ValueError, IndexError):
             continue
-        if ppid == parent and b"prove_server.cjs" in cmd:
+        if ppid == parent and SERVER_MARK[prover] in cmd:
             pids.append(int(p.name))
     return pids
 
@@ -201,23 +207,24 @@ def _wait_for(cond: object, timeout: float = 120) -> None:
     raise AssertionError("timed out")
 
 
-def test_a_killed_worker_does_not_stop_the_run(ledger: Path, artifacts: Artifacts, tmp_path: Path) -> None:
+@pytest.mark.parametrize("prover", ["native", "snarkjs"])
+def test_a_killed_worker_does_not_stop_the_run(ledger: Path, artifacts: Artifacts, tmp_path: Path, prover: str) -> None:
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        _cli(str(ledger / "ledger"), str(ledger / "market.json"), "-o", str(out), "--workers", "2"),
+        _cli(str(ledger / "ledger"), str(ledger / "market.json"), "-o", str(out), "--workers", "2", "--prover", prover),
         env=_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    _wait_for(lambda: len(_prover_pids(proc.pid)) == 2)
-    victim = _prover_pids(proc.pid)[0]
+    _wait_for(lambda: len(_prover_pids(proc.pid, prover)) == 2)
+    victim = _prover_pids(proc.pid, prover)[0]
     time.sleep(0.3)  # mid-proof
     os.kill(victim, signal.SIGKILL)
     _, stderr = proc.communicate(timeout=600)
     assert proc.returncode == 0, stderr
     assert _check_out(ledger, out, artifacts) == _expected(ledger)
-    assert _report(out)["failed"] == []
+    assert _report(out)["failed"] == [] and _report(out)["provers"] == {prover: N_ACCOUNTS}
 
 
 def test_a_malformed_statement_is_reported_and_the_others_are_proven(ledger: Path, artifacts: Artifacts, tmp_path: Path) -> None:
@@ -260,7 +267,7 @@ def test_an_interrupted_run_leaves_no_partial_bundle_and_resumes(ledger: Path, a
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     _wait_for(lambda: len(list(out.glob("0x*.json"))) >= 2)
-    provers = _prover_pids(proc.pid)
+    provers = _prover_pids(proc.pid, "native")
     assert provers
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=120)

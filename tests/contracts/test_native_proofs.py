@@ -1,0 +1,59 @@
+"""Native proofs against every verifier: snarkjs's own `groth16 verify`, the Python verifier and the
+generated Solidity verifier inside the registry (`attest` and `flagInsolvent` on anvil), for both
+verdicts; and snarkjs proofs of the same statements beside them (the same keys, the same claims)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import zksolvency
+from zksolvency.onchain.client import Chain
+from zksolvency.prover import tools
+from zksolvency.prover.config import CircuitConfig
+from zksolvency.prover.prove import prove
+from zksolvency.prover.setup import Artifacts
+
+from tests.conftest import TEST_BUILD
+from tests.contracts.conftest import Roles
+from tests.contracts.test_registry import ADDR, OTHER, bundle, ready
+
+
+def _snarkjs_accepts(art: Artifacts, b: dict[str, object]) -> bool:
+    return tools.groth16_verify(art.vkey, b["public_signals"], b["proof"])
+
+
+def test_native_proofs_of_both_verdicts_pass_snarkjs_python_and_the_registry(
+    chain: Chain, roles: Roles, venue_proofs: Path, artifacts: Artifacts
+) -> None:
+    solvent, insolvent = bundle(venue_proofs, "other"), bundle(venue_proofs, "insolvent")
+    for b, decision in ((solvent, "attest"), (insolvent, "flag")):
+        assert _snarkjs_accepts(artifacts, b)
+        path = venue_proofs / f"{'other' if decision == 'attest' else 'insolvent'}.bundle.json"
+        verdict = zksolvency.verify(path, vkey=artifacts.vkey, market=venue_proofs / "market42.json")
+        assert verdict.decision == decision
+    ready(chain, roles, solvent)
+    chain.submit_proof("attest", solvent, roles.others[0])
+    chain.submit_proof("flag", insolvent, roles.others[0])
+    assert chain.status(OTHER)["attested_epoch"] == 42 and chain.status(ADDR)["flag"] == "insolvent"
+
+
+def test_two_native_proofs_of_one_statement_differ_and_snarkjs_proves_the_same_claims(
+    venue_proofs: Path, artifacts: Artifacts, test_cfg: CircuitConfig, tmp_path: Path
+) -> None:
+    statement = venue_proofs / "statements" / "statement-42-1.json"
+    market = venue_proofs / "market42.json"
+    runs = {
+        name: prove(statement, market, tmp_path / f"{name}.json", test_cfg, TEST_BUILD, prover=who)
+        for name, who in (("n1", "native"), ("n2", "native"), ("s", "snarkjs"))
+    }
+    assert [r.prover for r in runs.values()] == ["native", "native", "snarkjs"]
+    bundles = {name: json.loads((tmp_path / f"{name}.json").read_text()) for name in runs}
+    # fresh r and s every proof: the points differ, the public signals and claims do not
+    assert bundles["n1"]["proof"]["pi_a"] != bundles["n2"]["proof"]["pi_a"]
+    assert bundles["n1"]["proof"]["pi_c"] != bundles["n2"]["proof"]["pi_c"]
+    for name, b in bundles.items():
+        assert b["public_signals"] == bundles["s"]["public_signals"] and b["claims"] == bundles["s"]["claims"]
+        assert set(b["proof"]) == set(bundles["s"]["proof"])  # snarkjs's format, field for field
+        assert _snarkjs_accepts(artifacts, b)
+        assert zksolvency.verify(tmp_path / f"{name}.json", vkey=artifacts.vkey, market=market).decision == "attest"
