@@ -101,7 +101,7 @@ fn cmd_check(args: &[String]) -> Result<(), Failure> {
     };
     let threads = default_threads();
     let key = ProvingKey::load(zkey, threads)?;
-    key.check_subgroups(zkey, threads)?;
+    key.check_subgroups_exact(zkey, threads)?;
     println!(
         "{zkey}: Groth16 key, {} signals ({} public), domain 2^{}: every point checked",
         key.n_vars, key.n_public, key.power

@@ -19,6 +19,11 @@ pub fn os_bytes() -> std::io::Result<[u8; 64]> {
     Ok(b)
 }
 
+/// Fill `buf` from the operating system.
+pub fn os_fill(buf: &mut [u8]) -> std::io::Result<()> {
+    std::fs::File::open("/dev/urandom")?.read_exact(buf)
+}
+
 /// 512 bits reduced mod r (statistically uniform: the bias is below 2^-256).
 pub fn fr_from_512(b: &[u8; 64]) -> Fr {
     let lo = crate::arith::limbs_from_le_bytes(&b[0..32]);

@@ -168,3 +168,31 @@ fn find_section(d: &[u8], kind: u32) -> usize {
     }
     panic!("no section {kind}");
 }
+
+/// A B₂ point on the twist but outside G2: the batched check (the server's) and the exact one
+/// (`check`) both refuse the key, the exact one naming the point.
+#[test]
+fn a_b2_point_outside_g2_is_found() {
+    use zksolvency_prover::curve::{Affine, TWIST_B};
+    use zksolvency_prover::field::{Fq, Fq2};
+    let mut rng = Rng::new(77);
+    let p = loop {
+        let x = Fq2::new(Fq::from_u64(rng.next_u64()), Fq::from_u64(rng.next_u64()));
+        if let Some(y) = zksolvency_prover::testutil::fq2_sqrt(&(x.square() * x + TWIST_B)) {
+            break Affine { x, y };
+        }
+    };
+    assert!(!zksolvency_prover::curve::g2_in_subgroup(&p));
+    let mut d = ZKEY.to_vec();
+    let at = find_section(&d, 7) + 5 * 128;
+    for (i, c) in [p.x.c0, p.x.c1, p.y.c0, p.y.c1].iter().enumerate() {
+        for (j, limb) in c.0.iter().enumerate() {
+            d[at + 32 * i + 8 * j..at + 32 * i + 8 * j + 8].copy_from_slice(&limb.to_le_bytes());
+        }
+    }
+    let k = ProvingKey::parse("m.zkey", d, 2).expect("on the curve: parses");
+    let e = k.check_subgroups("m.zkey", 2).err().expect("batched check refuses");
+    assert!(e.to_string().contains("point 5 is not in the G2 subgroup"), "{e}");
+    assert!(k.check_subgroups_exact("m.zkey", 1).is_err());
+    assert!(key().check_subgroups_exact("small.zkey", 2).is_ok());
+}
