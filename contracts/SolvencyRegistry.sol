@@ -39,8 +39,7 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     uint64 public constant MIN_GRACE = 60;
     /// @notice The longest grace period (30 days): beyond it a flag says nothing timely.
     uint64 public constant MAX_GRACE = 30 days;
-    /// @notice The longest ledger grace (7 days). It also bounds the deadline search over epochs
-    ///         the venue left without a ledger (see `_deadline`).
+    /// @notice The longest ledger grace (7 days).
     uint64 public constant MAX_LEDGER_GRACE = 7 days;
 
     /// @dev Everything about one account in one storage slot (240 bits), so an attestation reads
@@ -69,14 +68,24 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
         uint40 latestLedgerSeq; // publication of the most recent ledger (0 before the first)
         uint48 latestLedgerAt; // and when it was published
         uint40 overdueNotedSeq; // the last publication whose overdue ledger was announced
+        uint40 ledgerCount; // how many ledgers were published: the length of `_ledgers`
     }
 
-    /// @dev The latest epoch's binding context, read once per call (once per batch).
+    /// @dev One ledger publication: the oracle publication it is for, and when it came.
+    struct LedgerEntry {
+        uint40 seq;
+        uint40 at;
+    }
+
+    /// @dev The binding context of one epoch, read once per call (once per batch): its roots, its
+    ///      publication, and whether it is the oracle's latest.
     struct Current {
         uint64 epoch;
         uint64 seq;
         uint256 marketRoot;
         uint256 ledgerRoot;
+        uint64 latestEpoch;
+        bool latest;
     }
 
     /// @notice The Groth16 verifier of the solvency circuit.
@@ -99,9 +108,11 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     mapping(uint64 epoch => uint256 root) public ledgerRootOf;
     mapping(uint64 index => address account) internal _accountAt;
     mapping(address account => AccountState) internal _state;
-    /// @dev Ledger publication times by oracle sequence number, five to a slot (0: none): four of
-    ///      five `publishLedger` calls rewrite a slot instead of filling a new one.
-    mapping(uint64 word => uint48[5]) internal _ledgerTimes;
+    /// @dev Every ledger publication in order (so in increasing `seq`: a ledger is only ever
+    ///      published for the latest epoch), three to a slot. The grace clock finds the first ledger
+    ///      at or after an epoch by binary search here, whatever the number of epochs the venue
+    ///      left without one.
+    mapping(uint256 group => LedgerEntry[3]) internal _ledgers;
     Counters internal _counters;
 
     /// @param verifier_ The generated Groth16 verifier.
@@ -184,23 +195,31 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
         if (seq == 0) revert SolvencyRegistry__NoEpoch();
         if (epoch != latest) revert SolvencyRegistry__LedgerEpochNotLatest(epoch, latest);
         if (ledgerRootOf[epoch] != 0) revert SolvencyRegistry__LedgerAlreadyPublished(epoch);
-        uint48 at = block.timestamp.toUint48();
+        uint40 at = block.timestamp.toUint40();
         ledgerRootOf[epoch] = root;
-        _ledgerTimes[seq / 5][seq % 5] = at;
-        _counters.latestLedgerSeq = uint256(seq).toUint40();
-        _counters.latestLedgerAt = at;
+        Counters memory c = _counters;
+        _ledgers[c.ledgerCount / 3][c.ledgerCount % 3] = LedgerEntry(uint256(seq).toUint40(), at);
+        c.ledgerCount += 1;
+        c.latestLedgerSeq = uint40(seq);
+        c.latestLedgerAt = at;
+        _counters = c;
         emit LedgerPublished(epoch, root);
     }
 
     // ------------------------------------------------------------------ proofs
 
-    /// @notice Attest an account solvent at the latest epoch with a `solvent = 1` proof; this also
-    ///         clears a stale flag.
+    /// @notice Attest an account solvent with a `solvent = 1` proof at an epoch whose ledger is
+    ///         published: the latest epoch (which also clears a stale flag), or an earlier one the
+    ///         account still owes (after its last attestation, enrollment or resolve).
     /// @dev Anyone may submit (the trader, a relayer, the venue): the proof binds the account,
-    ///      its enrolled index and the latest epoch's ledger and market roots. An account flagged
-    ///      insolvent is refused: only the liquidator ends that flag.
+    ///      its enrolled index and that epoch's ledger and market roots. An earlier owed epoch is
+    ///      accepted because a ledger may arrive just as the next market does: a trader whose venue
+    ///      publishes each ledger together with the next market still has every ledger to attest,
+    ///      and its next deadline is then that of the epoch after the one it attested. An account
+    ///      flagged insolvent is refused (only the liquidator ends that flag); one flagged stale
+    ///      clears it only with the latest epoch.
     /// @param account The enrolled account the proof is for.
-    /// @param epoch The oracle's latest epoch.
+    /// @param epoch The latest epoch, or an earlier one the account owes, with its ledger published.
     /// @param pA Proof point A.
     /// @param pB Proof point B (EVM coordinate order).
     /// @param pC Proof point C.
@@ -213,26 +232,31 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
         uint256[2] calldata pC,
         uint256[4] calldata signals
     ) external {
-        Current memory cur = _current(epoch);
+        Current memory cur = _attestable(epoch);
         AccountState storage st = _bind(account, signals, 1, cur);
         if (st.flag == Flag.Insolvent) revert SolvencyRegistry__AccountFlagged(account, Flag.Insolvent);
+        if (!cur.latest) {
+            if (cur.seq <= st.seq) revert SolvencyRegistry__StaleEpoch(epoch, cur.latestEpoch);
+            if (st.flag == Flag.Stale) revert SolvencyRegistry__AccountFlagged(account, Flag.Stale);
+        }
         if (!verifier.verifyProof(pA, pB, pC, signals)) revert SolvencyRegistry__InvalidProof();
         _recordAttestation(account, st, cur);
     }
 
-    /// @notice Attest many accounts at the latest epoch with one batched pairing check: all or
-    ///         nothing. One `Attested` event per account; stale flags are cleared as by `attest`.
+    /// @notice Attest many accounts at one epoch (the latest, or an earlier one they owe, as for
+    ///         `attest`) with one batched pairing check: all or nothing. One `Attested` event per
+    ///         account; stale flags are cleared as by `attest`.
     /// @dev Every binding `attest` checks, per account (`_bind`), then one `verifyBatch` whose
     ///      false reverts, so an invalid, stale or misbound proof anywhere records nothing. An
     ///      account flagged insolvent meanwhile (a `flagInsolvent` landing first) is bound and its
     ///      proof verified like the others, but skipped (`AttestationSkipped`) instead of reverting
-    ///      the batch: one member cannot sink the venue's attestation of everyone else. A batch
-    ///      that would record nobody reverts.
+    ///      the batch: one member cannot sink the venue's attestation of everyone else; so is one
+    ///      flagged stale when the epoch is not the latest. A batch that would record nobody reverts.
     ///      Accounts come in strictly increasing index order, which refuses an account twice in
     ///      one batch at one comparison per account (the batch verifier refuses a repeated proof).
     ///      The records are written before the pairing check and undone by its revert.
     /// @param accounts The enrolled accounts, in increasing index order.
-    /// @param epoch The oracle's latest epoch.
+    /// @param epoch The latest epoch, or an earlier one every account owes, with its ledger published.
     /// @param pA Proof points A, one per account.
     /// @param pB Proof points B (EVM coordinate order).
     /// @param pC Proof points C.
@@ -310,7 +334,7 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
             if (st.flag == Flag.None && seq < latestSeq) {
                 if (seq != cachedSeq || cachedDeadline == 0) {
                     cachedSeq = seq;
-                    cachedDeadline = _deadline(seq + 1, latestSeq);
+                    cachedDeadline = _deadline(seq + 1);
                 }
                 deadline = cachedDeadline;
                 if (block.timestamp >= deadline) {
@@ -372,7 +396,7 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
             s.flagResolved = st.resolved;
         }
         if (st.resolved && !st.attested && st.flag == Flag.None) (s.resolvedEpoch,) = oracle.timeAt(st.seq);
-        if (st.enrolled && st.flag == Flag.None && st.seq < latestSeq) s.staleAt = _deadline(uint64(st.seq) + 1, latestSeq);
+        if (st.enrolled && st.flag == Flag.None && st.seq < latestSeq) s.staleAt = _deadline(uint64(st.seq) + 1);
     }
 
     /// @inheritdoc ISolvencyRegistry
@@ -390,7 +414,7 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     /// @inheritdoc ISolvencyRegistry
     function ledgerOverdue() public view override returns (bool) {
         (,, uint64 publishedAt, uint64 seq) = oracle.latest();
-        return seq != 0 && block.timestamp >= publishedAt + ledgerGrace && _ledgerAt(seq) == 0;
+        return seq != 0 && block.timestamp >= publishedAt + ledgerGrace && _counters.latestLedgerSeq != seq;
     }
 
     /// @inheritdoc ISolvencyRegistry
@@ -404,7 +428,7 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     /// @inheritdoc ISolvencyRegistry
     function ledgerOf(uint64 epoch) external view override returns (uint256 root, uint64 publishedAt) {
         root = ledgerRootOf[epoch];
-        if (root != 0) publishedAt = _ledgerAt(oracle.seqOf(epoch));
+        if (root != 0) publishedAt = _firstLedgerFrom(oracle.seqOf(epoch)).at;
     }
 
     /// @notice How many accounts are enrolled; the next index.
@@ -424,13 +448,27 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
 
     /// @dev The latest epoch with both roots; `epoch` must be it and its ledger published.
     function _current(uint64 epoch) internal view returns (Current memory cur) {
-        (uint64 latest, uint256 marketRoot,, uint64 seq) = oracle.latest();
-        if (seq == 0) revert SolvencyRegistry__NoEpoch();
+        cur = _attestable(epoch);
+        if (!cur.latest) revert SolvencyRegistry__StaleEpoch(epoch, cur.latestEpoch);
+    }
+
+    /// @dev An epoch an attestation may be for: the latest, or an earlier published one, with its
+    ///      ledger published either way (one oracle read for the latest). Whether the account owes
+    ///      an earlier epoch is the caller's check.
+    function _attestable(uint64 epoch) internal view returns (Current memory cur) {
+        (uint64 latest, uint256 latestRoot,, uint64 latestSeq) = oracle.latest();
+        if (latestSeq == 0) revert SolvencyRegistry__NoEpoch();
         if (epoch > latest) revert SolvencyRegistry__UnknownEpoch(epoch, latest);
-        if (epoch < latest) revert SolvencyRegistry__StaleEpoch(epoch, latest);
-        uint256 ledgerRoot = ledgerRootOf[latest];
-        if (ledgerRoot == 0) revert SolvencyRegistry__LedgerNotPublished(latest);
-        return Current(latest, seq, marketRoot, ledgerRoot);
+        uint256 ledgerRoot = ledgerRootOf[epoch];
+        if (epoch == latest) {
+            if (ledgerRoot == 0) revert SolvencyRegistry__LedgerNotPublished(latest);
+            return Current(latest, latestSeq, latestRoot, ledgerRoot, latest, true);
+        }
+        uint64 seq = oracle.seqOf(epoch);
+        if (seq == 0) revert SolvencyRegistry__UnknownEpoch(epoch, latest);
+        if (ledgerRoot == 0) revert SolvencyRegistry__LedgerNotPublished(epoch);
+        (, uint256 marketRoot,) = oracle.publicationAt(seq);
+        return Current(epoch, seq, marketRoot, ledgerRoot, latest, false);
     }
 
     /// @dev Every binding of SPEC §3 except the pairing, for one account: enrolled, signals in the
@@ -469,7 +507,7 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
         if (signals.length != n) revert SolvencyRegistry__BatchLengthMismatch();
         uint256 max = batchVerifier.BATCH_MAX();
         if (n > max) revert SolvencyRegistry__BatchTooLarge(n, max);
-        Current memory cur = _current(epoch);
+        Current memory cur = _attestable(epoch);
         uint256 previous;
         uint256 recorded;
         for (uint256 i = 0; i < n; ++i) {
@@ -477,8 +515,9 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
             uint256 index = st.index;
             if (i > 0 && index <= previous) revert SolvencyRegistry__BatchNotInIndexOrder(i);
             previous = index;
-            if (st.flag == Flag.Insolvent) {
-                emit AttestationSkipped(accounts[i], cur.epoch, Flag.Insolvent);
+            if (!cur.latest && cur.seq <= st.seq) revert SolvencyRegistry__StaleEpoch(epoch, cur.latestEpoch);
+            if (st.flag == Flag.Insolvent || (!cur.latest && st.flag == Flag.Stale)) {
+                emit AttestationSkipped(accounts[i], cur.epoch, st.flag);
                 continue;
             }
             _recordAttestation(accounts[i], st, cur);
@@ -507,39 +546,38 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
         st.resolved = false;
     }
 
-    /// @dev The grace deadline of an account whose first owed publication is `owedSeq` (<=
-    ///      `latestSeq`): `gracePeriod + min(L, M + ledgerGrace)` with M that publication's time and
-    ///      L the first ledger publication at or after it (a ledger is never earlier than M). The
-    ///      search walks forward only over publications the venue left without a ledger that came
-    ///      before M + ledgerGrace: one read when the venue keeps up, and a handful when it skipped
-    ///      epochs (the oracle cannot publish faster than blocks, and `ledgerGrace` is at most
-    ///      `MAX_LEDGER_GRACE`).
-    function _deadline(uint64 owedSeq, uint64 latestSeq) internal view returns (uint64) {
+    /// @dev The grace deadline of an account whose first owed publication is `owedSeq`: `gracePeriod + min(L, M + ledgerGrace)` with M that publication's time and
+    ///      L the first ledger publication at or after it (a ledger is never earlier than M). L is
+    ///      read from the latest ledger when that is the one (or none came since), else found by
+    ///      binary search over `_ledgers`: a bounded cost however many epochs the venue left without
+    ///      a ledger.
+    function _deadline(uint64 owedSeq) internal view returns (uint64) {
         (, uint64 owedAt) = oracle.timeAt(owedSeq);
         uint64 start = owedAt + ledgerGrace;
-        for (uint64 seq = owedSeq;;) {
-            uint64 at = _ledgerAt(seq);
-            if (at != 0) {
-                if (at < start) start = at;
-                break;
-            }
-            if (seq >= latestSeq) break;
-            ++seq;
-            (, uint64 next) = oracle.timeAt(seq);
-            if (next >= start) break; // this epoch's ledger, and any later one, comes after `start`
-        }
+        uint64 at = _firstLedgerFrom(owedSeq).at;
+        if (at != 0 && at < start) start = at;
         return start + gracePeriod;
     }
 
-    /// @dev When the ledger of publication `seq` was published (0: not yet).
-    function _ledgerAt(uint64 seq) internal view returns (uint64) {
-        return _ledgerTimes[seq / 5][seq % 5];
+    /// @dev The first ledger publication for publication `seq` or a later one (zero when none).
+    function _firstLedgerFrom(uint64 seq) internal view returns (LedgerEntry memory) {
+        Counters memory c = _counters;
+        if (c.latestLedgerSeq < seq) return LedgerEntry(0, 0);
+        if (c.latestLedgerSeq == seq) return LedgerEntry(c.latestLedgerSeq, uint40(c.latestLedgerAt));
+        uint256 lo = 0;
+        uint256 hi = c.ledgerCount - 1; // the last entry is the latest ledger, whose seq is > `seq`
+        while (lo < hi) {
+            uint256 mid = (lo + hi) / 2;
+            if (_ledgers[mid / 3][mid % 3].seq < seq) lo = mid + 1;
+            else hi = mid;
+        }
+        return _ledgers[lo / 3][lo % 3];
     }
 
     /// @dev Whether the latest publication's ledger is overdue; announces it once per publication.
     function _noteOverdue(uint64 epoch, uint64 seq, uint64 publishedAt) internal returns (bool overdue) {
         uint64 dueAt = publishedAt + ledgerGrace;
-        overdue = block.timestamp >= dueAt && _ledgerAt(seq) == 0;
+        overdue = block.timestamp >= dueAt && _counters.latestLedgerSeq != seq;
         if (overdue && _counters.overdueNotedSeq != seq) {
             _counters.overdueNotedSeq = uint40(seq);
             emit LedgerOverdue(epoch, dueAt);

@@ -204,10 +204,11 @@ class Keeper:
     def statuses(self, accounts: Sequence[str], block: int) -> list[AccountStatus]:
         """Every account's ``status`` at ``block``, ``status_chunk`` per ``multicall``."""
         out: list[AccountStatus] = []
-        for i in range(0, len(accounts), self.status_chunk):
+        i = 0
+        while i < len(accounts):
             chunk = accounts[i : i + self.status_chunk]
-            calls = [self.registry.encode_abi("status", args=[a]) for a in chunk]
-            results = self.registry.functions.multicall(calls).call(block_identifier=block)
+            results = self._status_reads(chunk, block)
+            i += len(chunk)
             for account, raw in zip(chunk, results, strict=True):
                 row = AccountStatus.from_view(account, abi_decode(STATUS_TYPES, raw))
                 if row.index != len(out):  # not enrolled (None), or at another index
@@ -215,6 +216,23 @@ class Keeper:
                     raise _Inconsistent(msg)
                 out.append(row)
         return out
+
+    def _status_reads(self, chunk: Sequence[str], block: int) -> list[bytes]:
+        """One ``multicall`` of ``status``; a call the node refuses (out of gas under its eth_call
+        cap, a node limit) is split in halves, and the smaller chunk is kept for later reads: the
+        keeper never falls silent because one call grew too big."""
+        calls = [self.registry.encode_abi("status", args=[a]) for a in chunk]
+        try:
+            return list(self.registry.functions.multicall(calls).call(block_identifier=block))
+        except _NODE_ERRORS:
+            raise
+        except Web3Exception as e:
+            if len(chunk) == 1:
+                raise
+            half = len(chunk) // 2
+            self.status_chunk = min(self.status_chunk, half)
+            log.warning("a multicall of %d status reads failed (%s): reading %d at a time", len(chunk), type(e).__name__, half)
+            return self._status_reads(chunk[:half], block) + self._status_reads(chunk[half:], block)
 
     def _rescan(self, block: int, why: str) -> None:
         """Forget the accounts seen in events and follow the events again from the registry's

@@ -22,6 +22,13 @@ interface IMarginOracle {
     /// @return The 1-based position of its publication.
     function seqOf(uint64 epoch) external view returns (uint64);
 
+    /// @notice The publication with a given sequence number (all zero when there is none).
+    /// @param seq 1 for the first publication, 2 for the second, …
+    /// @return epoch Its epoch.
+    /// @return root Its market root.
+    /// @return publishedAt Its publication time.
+    function publicationAt(uint64 seq) external view returns (uint64 epoch, uint256 root, uint64 publishedAt);
+
     /// @notice The epoch and publication time of the publication with a given sequence number
     ///         (0, 0 when there is none).
     /// @param seq 1 for the first publication, 2 for the second, …

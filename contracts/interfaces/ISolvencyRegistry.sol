@@ -18,7 +18,11 @@ pragma solidity ^0.8.24;
 ///      attestation (or its enrollment, or a resolve). For the first epoch it owes, published at
 ///      M, with L the first ledger publication at or after that epoch, its deadline is
 ///      `gracePeriod + min(L, M + ledgerGrace)`: a late ledger moves the clock (traders cannot
-///      attest before it), a withheld one moves it by at most `ledgerGrace`.
+///      attest before it), a withheld one moves it by at most `ledgerGrace`. An account may attest
+///      the latest epoch or any earlier one it owes whose ledger is published (a ledger that lands
+///      with the next market still counts); only the latest epoch makes it solvent now
+///      (`isSolvent`) and clears a stale flag, and after attesting an earlier epoch it owes the
+///      ones after it, on their own deadlines.
 interface ISolvencyRegistry {
     /// @notice Why an account is flagged: not at all, by a `solvent = 0` proof, or for missing the
     ///         grace period without an attestation.

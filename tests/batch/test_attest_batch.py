@@ -73,11 +73,12 @@ def attested(chain: Chain) -> list[bool]:
 
 def mined_and_reverted(chain: Chain, fn: Any) -> None:
     """Send with a fixed gas (no estimate): the transaction is mined, fails, and records nothing."""
+    before = attested(chain)
     h = fn.transact({"from": chain.default_sender(), "gas": 5_000_000})
     receipt = chain.w3.eth.wait_for_transaction_receipt(h)
     assert receipt["status"] == 0
     assert not chain.contract("registry").events.Attested().process_receipt(receipt)
-    assert attested(chain) == [False] * LEDGER_ACCOUNTS
+    assert attested(chain) == before
 
 
 def selector(sig: str) -> str:
@@ -120,7 +121,7 @@ def _signal(bs: list[dict[str, Any]], i: int, delta: int) -> list[dict[str, Any]
         ("one proof for another account", "SolvencyRegistry__AccountMismatch"),
         ("one proof claiming another index", "SolvencyRegistry__IndexMismatch"),
         ("one proof of another ledger root", "SolvencyRegistry__LedgerRootMismatch"),
-        ("one proof of an old epoch", "SolvencyRegistry__StaleEpoch"),
+        ("one proof of an epoch its account no longer owes", "SolvencyRegistry__StaleEpoch"),
         ("one proof twice", "SolvencyRegistry__BatchNotInIndexOrder"),
         ("one account twice (re-randomized proof)", "SolvencyRegistry__BatchNotInIndexOrder"),
         ("out of index order", "SolvencyRegistry__BatchNotInIndexOrder"),
@@ -140,7 +141,9 @@ def test_one_bad_entry_reverts_the_whole_batch_and_records_nothing(
         bs = _signal(bs, 1, 2**160)
     elif case == "one proof of another ledger root":
         bs = _signal(bs, 2, 1)
-    elif case == "one proof of an old epoch":
+    elif case == "one proof of an epoch its account no longer owes":
+        # an earlier epoch is attestable only by accounts that owe it: the first one attested it
+        chain.submit_proof("attest", bs[0])
         chain.publish(43, int(bs[0]["public_signals"][3]))
     elif case == "one proof twice":
         bs = [*bs[:3], bs[2], *bs[3:]]
@@ -151,9 +154,15 @@ def test_one_bad_entry_reverts_the_whole_batch_and_records_nothing(
     else:
         bs = [bs[1], bs[0], *bs[2:]]
     fn = attest_batch_call(chain, bs, accounts)
+    before = attested(chain)
     with pytest.raises(ChainError, match=rf"reverted: {error}(\(.*\))?$"):
         chain.send(fn)
     mined_and_reverted(chain, fn)
+    assert (
+        attested(chain)
+        == before
+        == [case == "one proof of an epoch its account no longer owes"] + [False] * (LEDGER_ACCOUNTS - 1)
+    )
 
 
 def test_the_python_precheck_refuses_first_and_sends_nothing(chain: Chain, ledger_bundles: Path, tmp_path: Path) -> None:

@@ -146,14 +146,13 @@ def test_same_address_at_a_second_index_never_counts(chain: Chain, roles: Roles,
     assert chain.status(ADDR)["flag"] == "insolvent" and not chain.status(ADDR)["solvent_now"]
 
 
-def test_proof_for_epoch_e_is_refused_at_e_plus_1(chain: Chain, roles: Roles, venue_proofs: Path) -> None:
+def test_proof_for_epoch_e_never_counts_for_e_plus_1(chain: Chain, roles: Roles, venue_proofs: Path) -> None:
     b, b43 = bundle(venue_proofs, "other"), bundle(venue_proofs, "other43")
     ready(chain, roles, b)
     # epoch 43: the same books, so the venue publishes the very same ledger root
     assert signal(b43, 2) == signal(b, 2) and signal(b43, 3) != signal(b, 3)
     chain.publish(43, signal(b43, 3))
     chain.publish_ledger(43, signal(b43, 2), roles.venue)
-    refused("SolvencyRegistry__StaleEpoch", chain.submit_proof, "attest", b)  # 42 is no longer the latest
     refused("SolvencyRegistry__MarketRootMismatch", chain.submit_proof, "attest", claiming(b, epoch=43))
     # epoch 44 with a new ledger root: epoch 43's ledger root no longer counts either
     chain.publish(44, signal(b43, 3))  # (even were the market root the same)
@@ -161,6 +160,11 @@ def test_proof_for_epoch_e_is_refused_at_e_plus_1(chain: Chain, roles: Roles, ve
     refused("SolvencyRegistry__LedgerRootMismatch", chain.submit_proof, "attest", claiming(b43, epoch=44))
     refused("SolvencyRegistry__UnknownEpoch", chain.submit_proof, "attest", claiming(b43, epoch=45))
     assert not chain.status(OTHER)["attested"]
+    # the proof of 42 attests 42, an epoch the account still owes: never 44, so it is not solvent now
+    chain.submit_proof("attest", b)
+    st = chain.status(OTHER)
+    assert st["attested_epoch"] == 42 and not st["solvent_now"] and st["stale_at"] is not None
+    refused("SolvencyRegistry__StaleEpoch", chain.submit_proof, "attest", b)  # and 42 is not owed any more
 
 
 def test_unenrolled_account_is_refused(chain: Chain, roles: Roles, venue_proofs: Path) -> None:
