@@ -307,6 +307,8 @@ def _bindings(
 ) -> Bindings:
     from zksolvency.verifier.verify import Bindings
 
+    if indices is not None and rpc is not None:  # before connecting to anything
+        raise InputError(str(indices), None, "give the enrollment once: an indices file or a chain, not both")
     view = chain(rpc, deployment, build_dir=build_dir) if rpc is not None else None
     return Bindings.load(
         market=Path(market) if market is not None else None,

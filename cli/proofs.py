@@ -179,8 +179,8 @@ def verify(
     allow_insecure_key: bool,
     as_json: bool,
 ) -> None:
-    """Verify a proof bundle in Python (BN254 on plain ints): attest or flag, once the market is
-    checked (--market or --rpc). Exit 0 valid, 1 invalid."""
+    """Verify a proof bundle in Python (BN254 on plain ints): attest or flag, once the market and
+    the ledger are checked (--market and --ledger, or --rpc). Exit 0 valid, 1 invalid."""
     from zksolvency.verifier.groth16 import InvalidProof
     from zksolvency.zkcore.keytrust import DESCRIPTION
 
@@ -208,7 +208,7 @@ def verify(
         return
     click.echo(v.headline)
     epoch_note = "" if v.market_checked or v.ledger_checked else " (as claimed; pass --market to check it)"
-    ledger_note = "" if v.ledger_checked else " (as claimed; pass --ledger to check it)"
+    ledger_note = "" if v.ledger_checked else " (not checked: no decision; pass --ledger or --rpc)"
     market_note = "" if v.market_checked else " (not checked: no decision; pass --market or --rpc)"
     click.echo(f"  account     {v.account}")
     click.echo(f"  index       {v.index}{_INDEX_NOTE[v.index_source]}")

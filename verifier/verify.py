@@ -56,9 +56,10 @@ INDEX_SOURCES = ("enrollment", "listing", "claim")
 class Verdict:
     """A verified bundle's claims, what they were checked against, and the decision that allows.
 
-    A valid proof is always reported; an ``attest``/``flag`` decision only for a market root the
-    verifier checked (a market file, or the oracle's root read from chain): a market nobody
-    published can price any book solvent.
+    A valid proof is always reported; an ``attest``/``flag`` decision only for a market root and a
+    ledger root the verifier checked (a market file and the venue's ``ledger.json``, or both roots
+    read from chain): a market nobody published can price any book solvent, and a ledger nobody
+    published can hold any book at any index (a trader can build one of its own).
     """
 
     solvent: bool
@@ -77,17 +78,25 @@ class Verdict:
     @property
     def decision(self) -> str | None:
         """``attest`` a solvent account, ``flag`` an insolvent one for liquidation; None when the
-        market was not checked (no decision at all)."""
-        if not self.market_checked:
+        market or the ledger was not checked (no decision at all)."""
+        if not (self.market_checked and self.ledger_checked):
             return None
         return "attest" if self.solvent else "flag"
 
     @property
+    def unchecked(self) -> str:
+        """What was not checked, as the hint the text output gives ("" when both were)."""
+        missing = [what for what, ok in (("market", self.market_checked), ("ledger", self.ledger_checked)) if not ok]
+        if not missing:
+            return ""
+        flags = " and ".join(f"--{m}" for m in missing)
+        return f"the {' and the '.join(missing)} {'were' if len(missing) > 1 else 'was'} not checked (pass {flags}, or --rpc)"
+
+    @property
     def headline(self) -> str:
         """The line ``verify`` prints."""
-        if not self.market_checked:
-            unchecked = "no decision: the market was not checked (pass --market or --rpc)"
-            return f"VALID proof that solvent = {int(self.solvent)} — {unchecked}"
+        if self.decision is None:
+            return f"VALID proof that solvent = {int(self.solvent)} — no decision: {self.unchecked}"
         return "SOLVENT — attestation accepted" if self.solvent else "INSOLVENT — flag for liquidation"
 
     def as_json(self) -> dict[str, object]:
@@ -169,9 +178,11 @@ class Bindings:
             info = load_ledger_info(ledger)
         enrolled = None
         if indices is not None:
-            from zksolvency.zkcore.ledger import read_indices
+            from zksolvency.zkcore.ledger import read_enrollment
 
-            enrolled = read_indices(indices)
+            if chain is not None:
+                raise InputError(str(indices), None, "give the enrollment once: an indices file or a chain, not both")
+            enrolled = read_enrollment(indices)
         return cls(m, str(market or ""), info, str(ledger or ""), enrolled, str(indices or ""), chain)
 
 

@@ -327,6 +327,16 @@ def read_indices(path: Path) -> dict[str, int]:
     return out
 
 
+def read_enrollment(path: Path) -> dict[str, int]:
+    """The registry's enrollment as ``chain enrolled --json`` writes it: what a verifier checks a
+    proof's index against. A ``ledger.json`` is refused: its listing is the venue's word, which
+    ``--ledger`` checks, never the enrollment."""
+    data = read_json(path)
+    if isinstance(data, dict) and data.get("format") == LEDGER_FORMAT:
+        raise InputError(str(path), "format", "is a ledger.json (the venue's listing), not the registry's enrollment")
+    return read_indices(path)
+
+
 @dataclass(frozen=True)
 class BuiltLedger:
     """A ledger written by :func:`build_ledger`: its public part and every statement."""

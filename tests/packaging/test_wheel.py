@@ -53,6 +53,8 @@ def test_the_wheel_installs_one_name_and_verifies_without_node(
     for name in ("solvent", "insolvent", "other"):
         shutil.copyfile(bundle_dir / f"{name}.bundle.json", work / f"{name}.json")
     shutil.copyfile(bundle_dir / "market.json", work / "market.json")
+    for ledger in ("ledger", "ledger-insolvent"):
+        shutil.copyfile(bundle_dir / ledger / "ledger.json", work / f"{ledger}.json")
 
     # only `zksolvency` lands in site-packages: no generic top-level prover/verifier/zkcore
     probe = _run(
@@ -69,15 +71,15 @@ def test_the_wheel_installs_one_name_and_verifies_without_node(
     assert found == "[]"
     assert "site-packages" in location and not Path(location).resolve().is_relative_to(ROOT)
 
-    # without a checked market a valid proof reaches no decision; with the market file it does
+    # without a checked market and ledger a valid proof reaches no decision; with their files it does
     bare = _run(wheel_venv, work, "zksolvency", "verify", "solvent.json", "--vkey", "verification_key.json")
     assert bare.returncode == 0, bare.stderr
     assert bare.stdout.startswith("VALID proof that solvent = 1 — no decision"), bare.stdout
     market = ("--vkey", "verification_key.json", "--market", "market.json")
-    ok = _run(wheel_venv, work, "zksolvency", "verify", "solvent.json", *market)
+    ok = _run(wheel_venv, work, "zksolvency", "verify", "solvent.json", *market, "--ledger", "ledger.json")
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("SOLVENT"), ok.stdout
-    flagged = _run(wheel_venv, work, "zksolvency", "verify", "insolvent.json", *market)
+    flagged = _run(wheel_venv, work, "zksolvency", "verify", "insolvent.json", *market, "--ledger", "ledger-insolvent.json")
     assert flagged.returncode == 0 and flagged.stdout.startswith("INSOLVENT"), flagged.stdout + flagged.stderr
     batch = _run(
         wheel_venv,

@@ -83,14 +83,22 @@ def rejected(path: Path, *extra: str) -> str:
 )
 def test_valid_bundles_are_accepted(bundle_dir: Path, artifacts: Artifacts, name: str, headline: str, decision: str) -> None:
     path = bundle_dir / f"{name}.bundle.json"
-    r = cli("verify", str(path), "--market", str(bundle_dir / "market.json"))
+    market = ("--market", str(bundle_dir / "market.json"))
+    ledger = ("--ledger", str(bundle_dir / ("ledger-insolvent" if name == "insolvent" else "ledger") / "ledger.json"))
+    r = cli("verify", str(path), *market, *ledger)
     assert r.exit_code == 0 and r.output.splitlines()[0] == headline
     j = json.loads(cli("verify", str(path), "--json").output)
     # the bundle's word alone is no epoch, and no market: a valid proof, but no decision
     assert j["valid"] is True and j["decision"] is None and j["market_checked"] is False and j["claimed_epoch"] == 42
     assert j["epoch"] is None and j["epoch_checked"] is False
-    j = json.loads(cli("verify", str(path), "--json", "--market", str(bundle_dir / "market.json")).output)
-    assert j["epoch"] == 42 and j["epoch_checked"] is True and j["market_checked"] is True and j["decision"] == decision
+    # a checked market with a ledger nobody checked: still no decision (anyone can build a ledger)
+    r = cli("verify", str(path), *market)
+    verdict = r.output.splitlines()[0]
+    assert r.exit_code == 0 and verdict.startswith("VALID proof") and "the ledger was not checked" in verdict
+    j = json.loads(cli("verify", str(path), "--json", *market).output)
+    assert j["epoch"] == 42 and j["epoch_checked"] is True and j["market_checked"] is True and j["decision"] is None
+    j = json.loads(cli("verify", str(path), "--json", *market, *ledger).output)
+    assert j["ledger_checked"] is True and j["market_checked"] is True and j["decision"] == decision
     b = load(bundle_dir, name)
     assert groth16_verify(artifacts.vkey, b["public_signals"], b["proof"])  # the reference tool agrees
 
@@ -246,9 +254,15 @@ def test_batch_accepts_n_valid_and_names_the_bad_one(bundle_dir: Path, tmp_path:
         p = tmp_path / f"{i}.json"
         shutil.copyfile(bundle_dir / f"{name}.bundle.json", p)
         paths.append(str(p))
-    r = cli("verify-batch", *paths, "--market", str(bundle_dir / "market.json"))
+    market = ("--market", str(bundle_dir / "market.json"))
+    r = cli("verify-batch", *paths, *market)
     assert r.exit_code == 0, r.output
-    assert r.output.count("SOLVENT — attestation accepted") == 3 and r.output.count("INSOLVENT — flag") == 2
+    assert r.output.count("no decision: the ledger was not checked") == 5
+    solvent, insolvent = [paths[i] for i in (0, 2, 3)], [paths[i] for i in (1, 4)]
+    r = cli("verify-batch", *solvent, *market, "--ledger", str(bundle_dir / "ledger" / "ledger.json"))
+    assert r.exit_code == 0 and r.output.count("SOLVENT — attestation accepted") == 3, r.output
+    r = cli("verify-batch", *insolvent, *market, "--ledger", str(bundle_dir / "ledger-insolvent" / "ledger.json"))
+    assert r.exit_code == 0 and r.output.count("INSOLVENT — flag") == 2, r.output
     b = load(bundle_dir, "other")
     b["public_signals"][0] = "0"
     b["claims"]["solvent"] = False  # consistent claims, forged verdict: only the pairing catches it
