@@ -71,7 +71,8 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
         uint40 ledgerCount; // how many ledgers were published: the length of `_ledgers`
     }
 
-    /// @dev One ledger publication: the oracle publication it is for, and when it came.
+    /// @dev One ledger publication as `_firstLedgerFrom` returns it: the oracle publication it is
+    ///      for, and when it came.
     struct LedgerEntry {
         uint40 seq;
         uint40 at;
@@ -109,10 +110,11 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     mapping(uint64 index => address account) internal _accountAt;
     mapping(address account => AccountState) internal _state;
     /// @dev Every ledger publication in order (so in increasing `seq`: a ledger is only ever
-    ///      published for the latest epoch), three to a slot. The grace clock finds the first ledger
-    ///      at or after an epoch by binary search here, whatever the number of epochs the venue
-    ///      left without one.
-    mapping(uint256 group => LedgerEntry[3]) internal _ledgers;
+    ///      published for the latest epoch), packed `seq << 40 | at` three to a slot (value types
+    ///      pack; structs would take a slot each). The grace clock finds the first ledger at or
+    ///      after an epoch by binary search here, whatever the number of epochs the venue left
+    ///      without one.
+    mapping(uint256 group => uint80[3]) internal _ledgers;
     Counters internal _counters;
 
     /// @param verifier_ The generated Groth16 verifier.
@@ -198,7 +200,7 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
         uint40 at = block.timestamp.toUint40();
         ledgerRootOf[epoch] = root;
         Counters memory c = _counters;
-        _ledgers[c.ledgerCount / 3][c.ledgerCount % 3] = LedgerEntry(uint256(seq).toUint40(), at);
+        _ledgers[c.ledgerCount / 3][c.ledgerCount % 3] = (uint80(uint256(seq).toUint40()) << 40) | at;
         c.ledgerCount += 1;
         c.latestLedgerSeq = uint40(seq);
         c.latestLedgerAt = at;
@@ -568,10 +570,11 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
         uint256 hi = c.ledgerCount - 1; // the last entry is the latest ledger, whose seq is > `seq`
         while (lo < hi) {
             uint256 mid = (lo + hi) / 2;
-            if (_ledgers[mid / 3][mid % 3].seq < seq) lo = mid + 1;
+            if (_ledgers[mid / 3][mid % 3] >> 40 < seq) lo = mid + 1;
             else hi = mid;
         }
-        return _ledgers[lo / 3][lo % 3];
+        uint80 e = _ledgers[lo / 3][lo % 3];
+        return LedgerEntry(uint40(e >> 40), uint40(e));
     }
 
     /// @dev Whether the latest publication's ledger is overdue; announces it once per publication.

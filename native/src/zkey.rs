@@ -355,6 +355,22 @@ pub struct Witness {
     pub values: Vec<[u64; 4]>,
 }
 
+impl std::fmt::Debug for Witness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Witness({} values)", self.values.len())
+    }
+}
+
+impl std::fmt::Debug for ProvingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ProvingKey({} signals, {} public, domain 2^{})",
+            self.n_vars, self.n_public, self.power
+        )
+    }
+}
+
 impl Witness {
     /// Read and check a wtns file.
     pub fn load(path: &str) -> Result<Self, FormatError> {

@@ -139,19 +139,19 @@ fn lying_counts_are_named() {
     let hdr = find_section(&k, 2);
     let mut d = k.clone();
     d[hdr + 72..hdr + 76].copy_from_slice(&u32::MAX.to_le_bytes());
-    let e = ProvingKey::parse("m.zkey", d, 1).err().expect("refused");
+    let e = ProvingKey::parse("m.zkey", d, 1).expect_err("refused");
     assert!(e.to_string().starts_with("m.zkey: section "), "{e}");
     // the coefficient count says more entries than the section holds
     let coefs = find_section(&k, 4);
     let mut d = k.clone();
     d[coefs..coefs + 4].copy_from_slice(&(u32::MAX).to_le_bytes());
-    let e = ProvingKey::parse("m.zkey", d, 1).err().expect("refused");
+    let e = ProvingKey::parse("m.zkey", d, 1).expect_err("refused");
     assert!(e.to_string().contains("section 4 (coefficients)"), "{e}");
     // a prime that is not r in the witness
     let mut w = WTNS.to_vec();
     let h = find_section(&w, 1);
     w[h + 4] ^= 1;
-    let e = Witness::parse("m.wtns", w).err().expect("refused");
+    let e = Witness::parse("m.wtns", w).expect_err("refused");
     assert!(e.to_string().contains("prime"), "{e}");
 }
 
@@ -191,7 +191,7 @@ fn a_b2_point_outside_g2_is_found() {
         }
     }
     let k = ProvingKey::parse("m.zkey", d, 2).expect("on the curve: parses");
-    let e = k.check_subgroups("m.zkey", 2).err().expect("batched check refuses");
+    let e = k.check_subgroups("m.zkey", 2).expect_err("batched check refuses");
     assert!(e.to_string().contains("point 5 is not in the G2 subgroup"), "{e}");
     assert!(k.check_subgroups_exact("m.zkey", 1).is_err());
     assert!(key().check_subgroups_exact("small.zkey", 2).is_ok());
