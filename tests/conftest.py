@@ -34,6 +34,13 @@ def artifacts(test_cfg: CircuitConfig) -> Artifacts:
 
 
 @pytest.fixture(scope="session")
+def default_artifacts() -> Artifacts:
+    """The default instance (58k constraints, the 2^16 development ptau) with its keys and its C++
+    witness generator: the instance a venue runs, for the native prover's differential tests."""
+    return setup(load_config("default"), TEST_BUILD)
+
+
+@pytest.fixture(scope="session")
 def witness_server(artifacts: Artifacts) -> Iterator[WitnessServer]:
     """The test circuit's witness calculator, warm for the whole session."""
     ws = WitnessServer(artifacts.wasm)
@@ -108,7 +115,16 @@ def bundle_dir(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory) -
 
 #: Fixtures that compile a circuit, run a trusted setup or make proofs: a test using any of them
 #: (directly or through another fixture) is marked ``slow`` and left out of ``make test-fast``.
-HEAVY_FIXTURES = {"artifacts", "witness_server", "sym", "default_compiled", "t9_compiled", "bundle_dir", "poseidon_server"}
+HEAVY_FIXTURES = {
+    "artifacts",
+    "default_artifacts",
+    "witness_server",
+    "sym",
+    "default_compiled",
+    "t9_compiled",
+    "bundle_dir",
+    "poseidon_server",
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,6 +1,7 @@
 """Native proofs against every verifier: snarkjs's own `groth16 verify`, the Python verifier and the
 generated Solidity verifier inside the registry (`attest` and `flagInsolvent` on anvil), for both
-verdicts; and snarkjs proofs of the same statements beside them (the same keys, the same claims)."""
+verdicts, on the test instance and on the default one; and snarkjs proofs of the same statements
+beside them (the same keys, the same claims)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ import json
 from pathlib import Path
 
 import zksolvency
+from zksolvency.onchain import anvil
 from zksolvency.onchain.client import Chain
 from zksolvency.prover import tools
-from zksolvency.prover.config import CircuitConfig
+from zksolvency.prover.config import ROOT, CircuitConfig
 from zksolvency.prover.prove import prove
 from zksolvency.prover.setup import Artifacts
 
 from tests.conftest import TEST_BUILD
-from tests.contracts.conftest import Roles
+from tests.contracts.conftest import GRACE, Roles
 from tests.contracts.test_registry import ADDR, OTHER, bundle, ready
 
 
@@ -58,3 +60,40 @@ def test_two_native_proofs_of_one_statement_differ_and_snarkjs_proves_the_same_c
         assert _snarkjs_accepts(artifacts, b)
         verdict = zksolvency.verify(tmp_path / f"{name}.json", vkey=artifacts.vkey, market=market)
         assert verdict.market_checked and verdict.solvent
+
+
+def test_native_proofs_on_the_default_instance_pass_every_verifier(
+    node: anvil.Node, roles: Roles, default_artifacts: Artifacts, tmp_path: Path
+) -> None:
+    """The demo's traders in a ledger of the default instance (depth 20): alice solvent, bob not;
+    both proven natively with the C++ witness, then checked by snarkjs, by the Python verifier
+    against the market and the ledger, and by a registry of the default key on anvil."""
+    from zksolvency.oracle.marketbuild import build_market
+    from zksolvency.prover.config import load_config
+
+    cfg = load_config("default")
+    demo = ROOT / "examples" / "demo"
+    market = tmp_path / "market.json"
+    market.write_text(json.dumps(build_market(ROOT / "examples" / "market-spec.json")))
+    built = zksolvency.build_ledger([demo / "alice.json", demo / "bob.json"], market, tmp_path / "L", config="default")
+    paths = {}
+    for name, addr in zip(("alice", "bob"), sorted(built.statements, key=lambda a: built.statements[a].index), strict=True):
+        out = tmp_path / f"{name}.bundle.json"
+        r = prove(tmp_path / "L" / "statements" / f"{addr}.json", market, out, cfg, TEST_BUILD, prover="native")
+        assert r.prover == "native" and r.fallback is None
+        paths[name] = out
+    bundles = {n: json.loads(p.read_text()) for n, p in paths.items()}
+    assert [b["claims"]["solvent"] for b in bundles.values()] == [True, False]
+    for name, p in paths.items():
+        assert _snarkjs_accepts(default_artifacts, bundles[name])
+        verdict = zksolvency.verify(p, vkey=default_artifacts.vkey, market=market, ledger=tmp_path / "L" / "ledger.json")
+        assert verdict.decision == ("attest" if name == "alice" else "flag")
+    ch = Chain(node.rpc, tmp_path / "deployment.json")
+    ch.deploy(default_artifacts.solidity, cfg.name, GRACE, roles.liquidator, venue=roles.venue, admin=roles.admin)
+    ch.enroll([b["claims"]["account"] for b in bundles.values()], roles.venue)
+    alice, bob = bundles["alice"], bundles["bob"]
+    ch.publish(int(alice["claims"]["epoch"]), int(alice["public_signals"][3]), roles.admin)
+    ch.publish_ledger(int(alice["claims"]["epoch"]), int(alice["public_signals"][2]), roles.venue)
+    ch.submit_proof("attest", alice, roles.others[0])
+    ch.submit_proof("flag", bob, roles.others[0])
+    assert ch.status(alice["claims"]["account"])["solvent_now"] and ch.status(bob["claims"]["account"])["flag"] == "insolvent"
