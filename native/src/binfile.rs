@@ -182,9 +182,52 @@ pub fn u64_at(b: &[u8], pos: usize) -> u64 {
     u64::from_le_bytes(w)
 }
 
-/// Read a whole file; the error names it.
+/// Read a whole file of at most half the memory available now (a larger one could only end in
+/// an out-of-memory kill: refused before anything is read); the error names it.
 pub fn read_file(path: &str, label: &str) -> Result<Vec<u8>, FormatError> {
-    std::fs::read(path).map_err(|e| FormatError::new(path, label, format!("cannot be read: {e}")))
+    read_file_at_most(path, label, available_memory().map(|m| m / 2).unwrap_or(u64::MAX))
+}
+
+/// The memory available to new allocations (Linux `MemAvailable`), if known.
+pub fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
+
+/// Read a whole regular file of at most `max` bytes whose first four bytes are `label` (the
+/// magic), checking type, magic and size before anything is allocated for the rest: a FIFO or a
+/// device never blocks the reader, a huge file is never read.
+pub fn read_file_at_most(path: &str, label: &str, max: u64) -> Result<Vec<u8>, FormatError> {
+    use std::io::Read;
+    let err = |e: String| FormatError::new(path, label, e);
+    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot be read: {e}")))?;
+    if !meta.is_file() {
+        return Err(err("cannot be read: not a regular file".into()));
+    }
+    if meta.len() > max {
+        return Err(FormatError::new(
+            path,
+            "header",
+            format!("{} bytes, at most {max} expected", meta.len()),
+        ));
+    }
+    let mut f = std::fs::File::open(path).map_err(|e| err(format!("cannot be read: {e}")))?;
+    let mut head = [0u8; 4];
+    let n = f.read(&mut head).map_err(|e| err(format!("cannot be read: {e}")))?;
+    if n == 4 && head != label.as_bytes()[..4] {
+        return Err(FormatError::new(
+            path,
+            "magic",
+            format!("not a {label} file (magic {:?})", show_magic_bytes(&head)),
+        ));
+    }
+    let mut data = head[..n].to_vec();
+    f.take(max.saturating_sub(n as u64))
+        .read_to_end(&mut data)
+        .map_err(|e| err(format!("cannot be read: {e}")))?;
+    Ok(data)
 }
 
 #[cfg(test)]

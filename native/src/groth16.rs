@@ -19,9 +19,30 @@ use std::io::Write;
 use std::time::Instant;
 
 /// Environment variable naming a file to which each proof appends one line of fingerprints of its
-/// r and s (the x coordinates of [r]G1 and [s]G1: one-way, equal exactly when the scalars are), so
-/// a test can show that no two proofs share them. Off unless set.
+/// r and s, so a test can show that no two proofs share them. Off unless set. The fingerprint of
+/// k is the x coordinate of [k]P for a fixed point P whose discrete logarithm nobody knows
+/// ([`fingerprint_base`]): equal exactly when the scalars are, and useless to a reader of the log.
+/// (With the generator instead, [r]G1 would let anyone holding the log test guesses of a witness
+/// against the proof by one pairing: e(π_A − α − Σwᵢ·Aᵢ, G2) = e([r]G1, δ₂).)
 pub const RS_LOG_ENV: &str = "ZKSOLVENCY_PROVER_RS_LOG";
+
+/// A G1 point of unknown discrete logarithm: the first x = 0x7a6b736f6c76656e + i with x³ + 3 a
+/// square, y its square root (q ≡ 3 mod 4: y = (x³ + 3)^((q+1)/4)). G1 has cofactor 1, so it is in
+/// the group.
+pub fn fingerprint_base() -> crate::curve::G1Affine {
+    use crate::curve::CurveField;
+    // (q + 1) / 4
+    let e = crate::arith::hex_to_limbs("c19139cb84c680a6e14116da060561765e05aa45a1c72a34f082305b61f3f52");
+    let mut x = Fq::from_u64(0x7a6b_736f_6c76_656e);
+    loop {
+        let rhs = x.square() * x + Fq::coeff_b();
+        let y = rhs.pow(&e);
+        if y.square() == rhs {
+            return crate::curve::Affine { x, y };
+        }
+        x += Fq::ONE;
+    }
+}
 
 /// A proof (affine points).
 #[derive(Clone, Copy, Debug)]
@@ -85,7 +106,7 @@ impl Prover {
         let r = crate::rng::random_fr()?;
         let s = crate::rng::random_fr()?;
         if let Some(path) = std::env::var_os(RS_LOG_ENV) {
-            let g = crate::curve::g1_generator().to_jacobian();
+            let g = fingerprint_base().to_jacobian();
             let fp = |k: Fr| g.mul_limbs(&k.to_plain()).to_affine().x.to_hex();
             let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
             writeln!(f, "{} {} {}", std::process::id(), fp(r), fp(s))?;
@@ -245,6 +266,14 @@ pub fn public_json(signals: &[String]) -> String {
 mod tests {
     use super::*;
     use crate::curve::Affine;
+
+    #[test]
+    fn the_fingerprint_base_is_a_curve_point_other_than_the_generator() {
+        let p = fingerprint_base();
+        assert!(p.is_on_curve() && !p.is_infinity());
+        assert_ne!(p, crate::curve::g1_generator());
+        assert!(p.to_jacobian().mul_limbs(&Fr::MODULUS).is_infinity());
+    }
 
     #[test]
     fn json_matches_snarkjs_layout() {

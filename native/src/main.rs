@@ -61,7 +61,7 @@ fn write_atomic(path: &str, text: &str) -> std::io::Result<()> {
 /// Prove one witness with a loaded key and write both outputs; the timings as JSON.
 fn prove_one(prover: &Prover, wtns: &str, proof: &str, public: &str) -> Result<String, Failure> {
     let t = Instant::now();
-    let w = Witness::load(wtns)?;
+    let w = Witness::load_for(wtns, &prover.key)?;
     w.check_for(wtns, &prover.key)?;
     let read_ms = t.elapsed().as_secs_f64() * 1e3;
     let (p, tm) = prover
@@ -69,7 +69,10 @@ fn prove_one(prover: &Prover, wtns: &str, proof: &str, public: &str) -> Result<S
         .map_err(|e| Failure::Other(format!("no randomness from the operating system: {e}")))?;
     let signals = prover.public_signals(&w);
     write_atomic(proof, &proof_json(&p)).map_err(|e| Failure::Other(format!("{proof}: cannot be written: {e}")))?;
-    write_atomic(public, &public_json(&signals)).map_err(|e| Failure::Other(format!("{public}: cannot be written: {e}")))?;
+    write_atomic(public, &public_json(&signals)).map_err(|e| {
+        let _ = std::fs::remove_file(proof);
+        Failure::Other(format!("{public}: cannot be written: {e}"))
+    })?;
     let tj = tm.to_json();
     Ok(format!("{{\"wtns_ms\":{read_ms:.2},{}", &tj[1..]))
 }
@@ -83,6 +86,11 @@ fn cmd_prove(args: &[String]) -> Result<(), Failure> {
     let threads = default_threads();
     let key = ProvingKey::load(zkey, threads)?;
     let load_ms = key.load_ms;
+    if Path::new(proof.as_str()) == Path::new(public.as_str()) {
+        return Err(Failure::Input(format!(
+            "{proof}: PROOF_JSON and PUBLIC_JSON are the same file"
+        )));
+    }
     let prover = Prover::new(key, threads);
     let tj = prove_one(&prover, wtns, proof, public)?;
     if timings {
@@ -144,12 +152,25 @@ fn cmd_serve(args: &[String]) -> Result<(), Failure> {
     if !reply(&mut out, &ready) {
         return Ok(());
     }
-    for line in std::io::stdin().lock().lines() {
-        let Ok(line) = line else { break };
+    let mut input = std::io::stdin().lock();
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match input.read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let Ok(line) = std::str::from_utf8(&buf) else {
+            if !reply(&mut out, "{\"ok\":false,\"error\":\"bad request: not UTF-8\"}") {
+                break;
+            }
+            continue;
+        };
+        let line = line.trim_end_matches(['\n', '\r']);
         if line.trim().is_empty() {
             continue;
         }
-        let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| serve_request(&prover, &line)))
+        let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| serve_request(&prover, line)))
             .unwrap_or_else(|_| Err("internal error (panic) while proving".to_string()));
         let text = match answer {
             Ok(tj) => format!("{{\"ok\":true,\"timings\":{tj}}}"),
@@ -263,7 +284,17 @@ fn main() -> ExitCode {
             .or_else(|| info.payload().downcast_ref::<String>().cloned());
         eprintln!("zksolvency-prover: internal error: {}", msg.unwrap_or_else(|| "panic".into()));
     }));
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<String> = match std::env::args_os()
+        .skip(1)
+        .map(|a| a.into_string())
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(a) => a,
+        Err(a) => {
+            eprintln!("{}: an argument is not UTF-8", a.to_string_lossy());
+            return ExitCode::from(2);
+        }
+    };
     let result = match args.first().map(String::as_str) {
         Some("--version") | Some("-V") => {
             println!(

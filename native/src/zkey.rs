@@ -378,6 +378,13 @@ impl Witness {
         Self::parse(path, data)
     }
 
+    /// Read a wtns file for `key`: at most the size of a witness of its signals.
+    pub fn load_for(path: &str, key: &ProvingKey) -> Result<Self, FormatError> {
+        let max = 12 + (12 + 40) + 12 + 32 * key.n_vars as u64;
+        let data = crate::binfile::read_file_at_most(path, "wtns", max)?;
+        Self::parse(path, data)
+    }
+
     /// Parse and check the bytes of a wtns file.
     pub fn parse(name: &str, data: Vec<u8>) -> Result<Self, FormatError> {
         let f = BinFile::parse(name, data, b"wtns", 2)?;
