@@ -44,6 +44,26 @@ NO_FALLBACK_ENV = "ZKSOLVENCY_NO_FALLBACK"
 THREADS_ENV = "ZKSOLVENCY_PROVER_THREADS"
 
 
+#: Seconds a persistent native prover may take for one proof before it is stopped (a hung prover
+#: costs one retry, never a stuck epoch worker).
+REQUEST_TIMEOUT = 900.0
+
+
+def _scratch() -> str | None:
+    """Where the gateway's temporary files go: the system's temporary directory, unless its path
+    is not valid UTF-8 (it could not be handed to the prover), then the artifact directory."""
+    tmp = tempfile.gettempdir()
+    try:
+        tmp.encode("utf-8")
+    except UnicodeEncodeError:
+        from zksolvency.prover.config import build_dir
+
+        scratch = build_dir() / "tmp"
+        scratch.mkdir(parents=True, exist_ok=True)
+        return str(scratch)
+    return None
+
+
 class NativeFailed(ToolError):
     """The native prover could not make a proof that verifies (the caller falls back to snarkjs)."""
 
@@ -151,7 +171,7 @@ class ProofBackend:
         return wtns, time.monotonic() - t
 
     def _prove_native(self, inputs: dict[str, object]) -> ProofResult:
-        with tempfile.TemporaryDirectory(prefix="zks-native-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="zks-native-", dir=_scratch()) as tmp:
             wtns, witness_s = self._witness(inputs, Path(tmp))
             result = self.prove_wtns(wtns)
         return replace(result, timings={"witness": witness_s, **result.timings})
@@ -162,12 +182,12 @@ class ProofBackend:
         binary = native_binary()
         if binary is None:
             raise NativeFailed(f"{NATIVE_BINARY} is not built")
-        with tempfile.TemporaryDirectory(prefix="zks-native-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="zks-native-", dir=_scratch()) as tmp:
             proof_file, public_file = Path(tmp) / "proof.json", Path(tmp) / "public.json"
             t = time.monotonic()
             if self.persistent:
                 reply = self._native_server(binary).request(
-                    {"wtns": str(wtns), "proof": str(proof_file), "public": str(public_file)}
+                    {"wtns": str(wtns), "proof": str(proof_file), "public": str(public_file)}, timeout=REQUEST_TIMEOUT
                 )
                 if reply.get("ok") is not True:
                     raise NativeFailed(f"native prover: {reply.get('error')}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import select
 import subprocess
 import sys
 import tempfile
@@ -121,9 +122,14 @@ class LineServer:
                 self.close(kill=True)
                 raise ToolError(f"{label}: {self.ready.get('error', 'did not start')}")
 
-    def _read_reply(self) -> dict[str, object]:
+    def _read_reply(self, timeout: float | None = None) -> dict[str, object]:
         assert self.proc.stdout is not None
         try:
+            # a reply that never comes (a hung process) ends the process instead of the caller
+            if timeout is not None and not select.select([self.proc.stdout], [], [], timeout)[0]:
+                self.proc.kill()
+                self.proc.wait()
+                raise ToolError(f"{self.label}: no reply within {timeout:.0f}s (stopped)")
             line = self.proc.stdout.readline()
             reply = json.loads(line)
         except (OSError, ValueError):
@@ -136,8 +142,8 @@ class LineServer:
             raise ToolError(f"{self.label}: unexpected reply {line[:200]!r}")
         return reply
 
-    def request(self, req: dict[str, object]) -> dict[str, object]:
-        """Send one request, wait for its one-line JSON reply."""
+    def request(self, req: dict[str, object], timeout: float | None = None) -> dict[str, object]:
+        """Send one request, wait (at most ``timeout`` seconds) for its one-line JSON reply."""
         assert self.proc.stdin is not None
         try:
             self.proc.stdin.write(json.dumps(req) + "\n")
@@ -146,7 +152,7 @@ class LineServer:
             self.proc.kill()
             code = self.proc.wait()
             raise ToolError(f"{self.label}: the process stopped answering (exit code {code})") from None
-        return self._read_reply()
+        return self._read_reply(timeout)
 
     @property
     def alive(self) -> bool:
