@@ -218,8 +218,9 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     ///      accepted because a ledger may arrive just as the next market does: a trader whose venue
     ///      publishes each ledger together with the next market still has every ledger to attest,
     ///      and its next deadline is then that of the epoch after the one it attested. An account
-    ///      flagged insolvent is refused (only the liquidator ends that flag); one flagged stale
-    ///      clears it only with the latest epoch.
+    ///      flagged insolvent is refused (only the liquidator ends that flag); one flagged stale, or
+    ///      past its grace deadline (so that whether a late account counts as stale never depends on
+    ///      whether a keeper was first), attests the latest epoch only.
     /// @param account The enrolled account the proof is for.
     /// @param epoch The latest epoch, or an earlier one the account owes, with its ledger published.
     /// @param pA Proof point A.
@@ -240,6 +241,8 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
         if (!cur.latest) {
             if (cur.seq <= st.seq) revert SolvencyRegistry__StaleEpoch(epoch, cur.latestEpoch);
             if (st.flag == Flag.Stale) revert SolvencyRegistry__AccountFlagged(account, Flag.Stale);
+            uint64 deadline = _deadline(uint64(st.seq) + 1);
+            if (block.timestamp >= deadline) revert SolvencyRegistry__DeadlinePassed(account, deadline);
         }
         if (!verifier.verifyProof(pA, pB, pC, signals)) revert SolvencyRegistry__InvalidProof();
         _recordAttestation(account, st, cur);
@@ -252,8 +255,10 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
     ///      false reverts, so an invalid, stale or misbound proof anywhere records nothing. An
     ///      account flagged insolvent meanwhile (a `flagInsolvent` landing first) is bound and its
     ///      proof verified like the others, but skipped (`AttestationSkipped`) instead of reverting
-    ///      the batch: one member cannot sink the venue's attestation of everyone else; so is one
-    ///      flagged stale when the epoch is not the latest. A batch that would record nobody reverts.
+    ///      the batch: one member cannot sink the venue's attestation of everyone else. For an epoch
+    ///      before the latest, so is a member that already attested it or a later one, and one
+    ///      flagged stale or past its deadline (`_batchSkip`). A batch that would record nobody
+    ///      reverts.
     ///      Accounts come in strictly increasing index order, which refuses an account twice in
     ///      one batch at one comparison per account (the batch verifier refuses a repeated proof).
     ///      The records are written before the pairing check and undone by its revert.
@@ -517,15 +522,28 @@ contract SolvencyRegistry is ISolvencyRegistry, AccessControl, Multicall {
             uint256 index = st.index;
             if (i > 0 && index <= previous) revert SolvencyRegistry__BatchNotInIndexOrder(i);
             previous = index;
-            if (!cur.latest && cur.seq <= st.seq) revert SolvencyRegistry__StaleEpoch(epoch, cur.latestEpoch);
-            if (st.flag == Flag.Insolvent || (!cur.latest && st.flag == Flag.Stale)) {
-                emit AttestationSkipped(accounts[i], cur.epoch, st.flag);
+            (bool skip, Flag why) = _batchSkip(st, cur);
+            if (skip) {
+                emit AttestationSkipped(accounts[i], cur.epoch, why);
                 continue;
             }
             _recordAttestation(accounts[i], st, cur);
             ++recorded;
         }
         if (recorded == 0) revert SolvencyRegistry__AccountFlagged(accounts[0], _state[accounts[0]].flag);
+    }
+
+    /// @dev Whether a batch leaves `st` out, and why: flagged insolvent (`Insolvent`); and for an
+    ///      epoch before the latest, it attested this epoch or a later one already (`None`), or it is
+    ///      flagged stale or past its deadline, so only the latest epoch serves it now (`Stale`).
+    ///      Skipped, not reverted on: one trader attesting first (or anyone replaying its proof from
+    ///      the pending batch) cannot sink the venue's batch.
+    function _batchSkip(AccountState storage st, Current memory cur) internal view returns (bool, Flag) {
+        if (st.flag == Flag.Insolvent) return (true, Flag.Insolvent);
+        if (cur.latest) return (false, Flag.None);
+        if (cur.seq <= st.seq) return (true, Flag.None);
+        if (st.flag == Flag.Stale || block.timestamp >= _deadline(uint64(st.seq) + 1)) return (true, Flag.Stale);
+        return (false, Flag.None);
     }
 
     /// @dev Record a verified `solvent = 1` proof, clearing a stale flag: one slot written.

@@ -81,7 +81,10 @@ interface ISolvencyRegistry {
     event FlagResolved(address indexed account, Flag flag, address indexed by, uint64 flagId);
     /// @notice A solvent attestation for the latest `epoch` cleared the stale flag `flagId` of `account`.
     event StaleFlagCleared(address indexed account, uint64 indexed epoch, uint64 flagId);
-    /// @notice `attestBatch` left `account` out: it is flagged `flag` (insolvent, raised in front of the batch).
+    /// @notice `attestBatch` left `account` out, for `flag`: `Insolvent`, flagged insolvent (raised
+    ///         in front of the batch); and for an epoch before the latest, `Stale` (flagged stale, or
+    ///         past its grace deadline: only the latest epoch serves it now) or `None` (it already
+    ///         attested this epoch or a later one).
     event AttestationSkipped(address indexed account, uint64 indexed epoch, Flag flag);
     /// @notice The venue had not published the ledger of `epoch` by `dueAt` (its publication time
     ///         plus `ledgerGrace`); emitted once per epoch, when first observed.
@@ -125,6 +128,9 @@ interface ISolvencyRegistry {
     error SolvencyRegistry__AttestationCurrent(address account, uint64 epoch);
     error SolvencyRegistry__NotDue(address account);
     error SolvencyRegistry__GracePeriodNotOver(address account, uint64 deadline);
+    /// @notice An epoch before the latest for an account whose grace deadline passed at `deadline`:
+    ///         late, it attests the latest epoch only (as a stale-flagged account does).
+    error SolvencyRegistry__DeadlinePassed(address account, uint64 deadline);
 
     // ------------------------------------------------------------------ views
 

@@ -284,3 +284,18 @@ def test_the_server_refuses_a_bad_key_in_one_line(tmp_path: Path) -> None:
     key.write_bytes((FIXTURES / "small.zkey").read_bytes()[:-1000])
     r = _run("serve", key)
     assert r.returncode == 2 and json.loads(r.stdout)["ok"] is False and r.stderr.startswith(str(key))
+
+
+def test_a_server_that_never_answers_is_stopped_not_waited_for() -> None:
+    """The gateway's line servers (the native `serve`, snarkjs's Node.js server) get a deadline per
+    request: a prover that hangs is killed and the request fails (the epoch worker retries with a
+    new one), instead of a worker that waits forever."""
+    import sys
+
+    from zksolvency.prover import tools
+
+    silent = tools.LineServer([sys.executable, "-c", "import time; time.sleep(60)"], "silent server")
+    start = time.monotonic()
+    with pytest.raises(ToolError, match="no reply within 1s"):
+        silent.request({"wtns": "x"}, timeout=1)
+    assert time.monotonic() - start < 10 and not silent.alive
