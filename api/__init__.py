@@ -344,9 +344,10 @@ def verify(
     venue's word); ``indices`` (the registry's enrollment as ``chain enrolled --json`` writes it:
     the proof's index is the account's enrolled one); ``rpc`` (the deployment on chain: the
     oracle's market root and the venue's ledger root of the claimed epoch, and the enrolled
-    index; not together with ``indices``). The verdict's ``decision`` is None unless both the market
-    root and the ledger root were checked (``market`` and ``ledger``, or ``rpc``). Raises :class:`InvalidProof` when the proof or its claims do not hold,
-    :class:`InputError` for bad arguments or a refused key.
+    index; not together with ``indices``). The verdict's ``decision`` is None unless both the
+    market root and the ledger root were checked (``market`` and ``ledger``, or ``rpc``). Raises
+    :class:`InvalidProof` when the proof or its claims do not hold, :class:`InputError` for bad
+    arguments or a refused key.
     """
     from zksolvency.verifier.verify import verify_bundle
 
