@@ -32,7 +32,7 @@ install: $(BIN)/.installed node_modules/.installed $(NATIVE_BIN)
 demo: install
 	$(BIN)/zksolvency demo
 
-PYSRC := api cli zkcore oracle prover verifier onchain tests bench scripts
+PYSRC := api cli zkcore oracle prover verifier onchain demo tests bench scripts
 
 # What CI runs (.ci/run): lint, format check, mypy --strict, the native prover's tests, then every
 # test. A native toolchain that cannot be built fails the run rather than falling back to wasm.
@@ -61,4 +61,4 @@ bench: install
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf build
+	rm -rf .zksolvency build

@@ -447,7 +447,7 @@ def chain(rpc: str | None = None, deployment: StrPath | None = None, *, build_di
     ``deploy``, ``publish`` (oracle), ``enroll`` / ``enroll_ledger`` / ``enrolled`` /
     ``publish_ledger`` (venue), ``submit_proof`` (attest or flag), ``flag_stale``, ``resolve_flag``
     (liquidator), ``status``, ``ledger_root`` and the role helpers. ``build_dir`` is where the
-    node record and the deployment file live (default ``build/`` or ``$ZKSOLVENCY_BUILD``).
+    node record and the deployment file live (default ``.zksolvency/`` in the checkout, or ``$ZKSOLVENCY_BUILD``).
     """
     from zksolvency.onchain.client import Chain, resolve_rpc
 

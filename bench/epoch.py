@@ -20,9 +20,10 @@ import threading
 import time
 from pathlib import Path
 
-from zksolvency.prover.config import ROOT, build_dir, load_config
+from zksolvency.prover.config import build_dir, load_config
 from zksolvency.prover.epoch import WORKER_RSS_BYTES, default_workers
 from zksolvency.prover.setup import setup
+from zksolvency.zkcore.paths import ROOT
 
 ZKS = str(Path(sys.executable).with_name("zksolvency"))
 DEMO = ROOT / "examples" / "demo"

@@ -30,15 +30,16 @@ from pathlib import Path
 from typing import Any
 
 from zksolvency.prover import backends, tools
-from zksolvency.prover.config import ROOT, build_dir, load_config
+from zksolvency.prover.config import build_dir, load_config
 from zksolvency.prover.epoch import default_workers
 from zksolvency.prover.prove import EpochContext
 from zksolvency.prover.setup import setup
+from zksolvency.zkcore.paths import ROOT
 
 from bench.epoch import _peak_rss, write_books
 
 ZKS = str(Path(sys.executable).with_name("zksolvency"))
-SNARKJS = [tools.node_executable(), *tools.NODE_FLAGS, str(tools.SNARKJS_CLI)]
+SNARKJS = [tools.node_executable(), *tools.NODE_FLAGS, str(tools.snarkjs_cli())]
 
 
 def run(cmd: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:

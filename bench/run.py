@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from zksolvency.prover import tools
-from zksolvency.prover.config import ROOT, build_dir, load_config
+from zksolvency.prover.config import build_dir, load_config
 from zksolvency.prover.prove import prove
 from zksolvency.prover.setup import compile_circuit, setup
 from zksolvency.verifier.groth16 import (
@@ -32,6 +32,7 @@ from zksolvency.verifier.groth16 import (
     verify_fast,
     verify_reference,
 )
+from zksolvency.zkcore.paths import ROOT
 
 EXAMPLES = ROOT / "examples"
 

@@ -81,7 +81,7 @@ build_option = click.option(
     "build",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="artifact directory (default: build/ or $ZKSOLVENCY_BUILD)",
+    help="artifact directory (default: .zksolvency/ in the checkout, or $ZKSOLVENCY_BUILD)",
 )
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zksolvency.zkcore.errors import ToolError
-from zksolvency.zkcore.paths import ROOT
+from zksolvency.zkcore.paths import checkout
 
 _ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 
@@ -30,9 +30,10 @@ def anvil_binary() -> Path:
     arch = _ARCH.get(platform.machine().lower(), platform.machine().lower())
     system = {"linux": "linux", "darwin": "darwin", "windows": "win32"}.get(platform.system().lower(), "linux")
     exe = "anvil.exe" if system == "win32" else "anvil"
-    path = ROOT / "node_modules" / "@foundry-rs" / f"anvil-{system}-{arch}" / "bin" / exe
+    root = checkout()
+    path = root / "node_modules" / "@foundry-rs" / f"anvil-{system}-{arch}" / "bin" / exe
     if not path.is_file():
-        raise ToolError(f"{path.relative_to(ROOT)} is missing: run `make install` (npm install)")
+        raise ToolError(f"{path.relative_to(root)} is missing: run `make install` (npm install)")
     return path
 
 

@@ -21,9 +21,14 @@ from typing import Any
 
 from zksolvency.zkcore.errors import InputError, ToolError
 from zksolvency.zkcore.jsonio import read_object
-from zksolvency.zkcore.paths import ROOT, node_executable
+from zksolvency.zkcore.paths import checkout, node_executable
 
-CONTRACTS = ROOT / "contracts"
+
+def contracts_dir() -> Path:
+    """The Solidity sources of the checkout."""
+    return checkout() / "contracts"
+
+
 SCRIPT = Path(__file__).with_name("solc_compile.cjs")
 SETTINGS: dict[str, Any] = {
     "optimizer": {"enabled": True, "runs": 10_000},
@@ -97,22 +102,23 @@ def _sources(verifier_sol: Path) -> dict[str, str]:
     and are never copied into the source tree: two chain clients compiling different keys at once
     (two instances, two tests) cannot see each other's verifier through a shared file.
     """
-    gen = CONTRACTS / "generated"
-    files = sorted(p for p in CONTRACTS.rglob("*.sol") if gen not in p.parents)
-    sources = {str(p.relative_to(ROOT)): p.read_text() for p in files}
+    root = checkout()
+    gen = contracts_dir() / "generated"
+    files = sorted(p for p in contracts_dir().rglob("*.sol") if gen not in p.parents)
+    sources = {str(p.relative_to(root)): p.read_text() for p in files}
     for name, text in checked_verifiers(verifier_sol).items():
-        sources[str((gen / name).relative_to(ROOT))] = text
+        sources[str((gen / name).relative_to(root))] = text
     return sources
 
 
 def solc_version() -> str:
     """Version of the pinned solc-js package."""
-    return str(json.loads((ROOT / "node_modules" / "solc" / "package.json").read_text())["version"])
+    return str(json.loads((checkout() / "node_modules" / "solc" / "package.json").read_text())["version"])
 
 
 def openzeppelin_version() -> str:
     """Version of the pinned OpenZeppelin contracts package (part of the compile cache key)."""
-    pkg = ROOT / "node_modules" / "@openzeppelin" / "contracts" / "package.json"
+    pkg = checkout() / "node_modules" / "@openzeppelin" / "contracts" / "package.json"
     if not pkg.is_file():
         raise ToolError("node_modules/@openzeppelin/contracts is missing: run `make install` (npm install)")
     return str(json.loads(pkg.read_text())["version"])
@@ -135,7 +141,12 @@ def compile_sources(sources: dict[str, str], cache_dir: Path) -> dict[str, Compi
     else:
         std_in = {"language": "Solidity", "sources": {k: {"content": v} for k, v in sources.items()}, "settings": SETTINGS}
         proc = subprocess.run(
-            [node_executable(), str(SCRIPT)], input=json.dumps(std_in), capture_output=True, text=True, cwd=ROOT, check=False
+            [node_executable(), str(SCRIPT)],
+            input=json.dumps(std_in),
+            capture_output=True,
+            text=True,
+            cwd=checkout(),
+            check=False,
         )
         if proc.returncode != 0:
             raise ToolError(f"solc-js failed: {proc.stderr.strip()[-500:]}")

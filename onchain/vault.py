@@ -18,18 +18,18 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
 from zksolvency.onchain.client import Chain, ChainError, TxResult, chain_dir
-from zksolvency.onchain.solc import CONTRACTS, Compiled, compile_sources
+from zksolvency.onchain.solc import Compiled, compile_sources, contracts_dir
 
 #: Basis points in one whole (the vault's ``BPS``).
 BPS = 10_000
 #: The registry's flags, by their enum value.
 FLAGS = ("none", "insolvent", "stale")
-#: The vault's sources: the example contracts and the one interface they depend on.
+#: The vault's sources (under contracts/): the example contracts and the one interface they use.
 SOURCES = (
-    CONTRACTS / "examples" / "MarginVault.sol",
-    CONTRACTS / "examples" / "InsuranceFund.sol",
-    CONTRACTS / "examples" / "ExampleUSD.sol",
-    CONTRACTS / "interfaces" / "ISolvencyRegistry.sol",
+    Path("examples") / "MarginVault.sol",
+    Path("examples") / "InsuranceFund.sol",
+    Path("examples") / "ExampleUSD.sol",
+    Path("interfaces") / "ISolvencyRegistry.sol",
 )
 
 
@@ -88,8 +88,8 @@ class LiquidationResult(TxResult):
 
 def vault_contracts(cache_dir: Path) -> dict[str, Compiled]:
     """Compile the example vault and insurance fund (with OpenZeppelin), cached by their sources."""
-    root = CONTRACTS.parent
-    return compile_sources({str(p.relative_to(root)): p.read_text() for p in SOURCES}, cache_dir)
+    src = contracts_dir()
+    return compile_sources({str(Path("contracts") / p): (src / p).read_text() for p in SOURCES}, cache_dir)
 
 
 class Vault:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from zksolvency.prover import tools
 from zksolvency.prover import witness_cpp as cpp
-from zksolvency.prover.config import ROOT
+from zksolvency.prover.config import checkout
 from zksolvency.zkcore.errors import InputError, ToolError
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ log = logging.getLogger("zksolvency.prover")
 
 PROVERS = ("native", "snarkjs")
 #: ``make install`` builds it with ``cargo build --release --offline --locked``.
-NATIVE_BINARY = ROOT / "native" / "target" / "release" / "zksolvency-prover"
+NATIVE_BINARY = Path("native") / "target" / "release" / "zksolvency-prover"  # in the checkout
 NO_FALLBACK_ENV = "ZKSOLVENCY_NO_FALLBACK"
 #: Threads of the native prover (read by the binary; all cores when unset).
 THREADS_ENV = "ZKSOLVENCY_PROVER_THREADS"
@@ -79,9 +79,10 @@ def _answers_version(binary: Path, mtime: float) -> bool:
 
 def native_binary() -> Path | None:
     """The built native prover (it answers ``--version``), or None."""
-    if not (NATIVE_BINARY.is_file() and os.access(NATIVE_BINARY, os.X_OK)):
+    path = checkout() / NATIVE_BINARY
+    if not (path.is_file() and os.access(path, os.X_OK)):
         return None
-    return NATIVE_BINARY if _answers_version(NATIVE_BINARY, NATIVE_BINARY.stat().st_mtime) else None
+    return path if _answers_version(path, path.stat().st_mtime) else None
 
 
 def default_prover() -> str:

@@ -1,17 +1,21 @@
-"""Circuit instances (``circuits/circuits.json``) and the paths of the checkout."""
+"""Circuit instances (``circuits/circuits.json`` of the checkout)."""
 
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from zksolvency.zkcore.errors import InputError
-from zksolvency.zkcore.paths import ROOT, build_dir, default_config
+from zksolvency.zkcore.paths import build_dir, checkout, default_config
 
-__all__ = ["CIRCUITS_DIR", "ROOT", "CircuitConfig", "build_dir", "load_config", "parse_param"]
+__all__ = ["CircuitConfig", "build_dir", "checkout", "circuits_dir", "load_config", "parse_param"]
 
-CIRCUITS_DIR = ROOT / "circuits"
+
+def circuits_dir() -> Path:
+    """The circuit sources and ``circuits.json`` of the checkout."""
+    return checkout() / "circuits"
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ def load_config(name: str | None = None, overrides: dict[str, int] | None = None
     """A named instance from ``circuits/circuits.json`` (None: ``$ZKSOLVENCY_CONFIG`` or
     ``default``), with parameter overrides."""
     name = name if name is not None else default_config()
-    table = json.loads((CIRCUITS_DIR / "circuits.json").read_text())
+    table = json.loads((circuits_dir() / "circuits.json").read_text())
     if name not in table or name.startswith("_"):
         known = ", ".join(k for k in table if not k.startswith("_"))
         raise InputError("circuits/circuits.json", name, f"no such circuit config (known: {known})")

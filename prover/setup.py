@@ -2,12 +2,12 @@
 
 Steps: generate the instance's main file, compile it with circom2 (``--O2``), find or make a
 powers-of-tau file, run ``groth16 setup`` plus one phase-2 contribution, export the verification
-key and the Solidity verifier. The artifacts of ``build/<instance>/`` carry a manifest whose key is
+key and the Solidity verifier. The artifacts of ``.zksolvency/<instance>/`` carry a manifest whose key is
 the sha256 of the circuit sources, the instance parameters, the tool versions and the ptau file; a
 second ``setup`` with the same inputs does nothing.
 
 Powers of tau, in order of preference: ``--ptau FILE`` (e.g. a Hermez ``powersOfTau28_hez_final_NN``
-ceremony file); a development ptau cached in ``build/ptau/``; ``../shared/ptau/dev_16.ptau`` when
+ceremony file); a development ptau cached in ``.zksolvency/ptau/``; ``../shared/ptau/dev_16.ptau`` when
 present (checked against its sha256); otherwise a fresh development ptau made here with one
 phase-1 contribution of OS entropy that is then discarded. Never a beacon alone: a beacon's secret
 (tau, alpha, beta) follows from the public file, and with alpha and beta anyone forges proofs.
@@ -35,14 +35,20 @@ from typing import Any
 
 from zksolvency.prover import tools
 from zksolvency.prover.batch_verifier import SPDX, header, write_batch_verifier
-from zksolvency.prover.config import CIRCUITS_DIR, ROOT, CircuitConfig
+from zksolvency.prover.config import CircuitConfig, checkout, circuits_dir
 from zksolvency.prover.hermez import hermez_power
 from zksolvency.prover.witness_cpp import ensure_witness_generator
 from zksolvency.zkcore import keytrust
 from zksolvency.zkcore.bundle import vkey_digest, write_atomic
 from zksolvency.zkcore.errors import InputError, ToolError
+from zksolvency.zkcore.paths import ARTIFACTS
 
-SHARED_PTAU = ROOT.parent / "shared" / "ptau" / "dev_16.ptau"
+
+def shared_ptau() -> Path:
+    """The development powers of tau shared beside the checkout (``../shared/ptau/dev_16.ptau``)."""
+    return checkout().parent / "shared" / "ptau" / "dev_16.ptau"
+
+
 #: 2: keys carry a trust label; keys of version 1 (beacon-only development ptau) are remade.
 MANIFEST_VERSION = 2
 
@@ -122,8 +128,9 @@ def sha256_file(path: Path) -> str:
 def circuit_sources_hash() -> str:
     """sha256 over every circuit source file (path and content)."""
     h = hashlib.sha256()
-    for p in sorted(CIRCUITS_DIR.rglob("*.circom")):
-        h.update(str(p.relative_to(CIRCUITS_DIR)).encode() + b"\0" + p.read_bytes() + b"\0")
+    src = circuits_dir()
+    for p in sorted(src.rglob("*.circom")):
+        h.update(str(p.relative_to(src)).encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()
 
 
@@ -244,7 +251,7 @@ def _provenance(
 
 def _shared_sha() -> str | None:
     try:
-        return (SHARED_PTAU.parent / "dev_16.ptau.sha256").read_text().split()[0]
+        return (shared_ptau().parent / "dev_16.ptau.sha256").read_text().split()[0]
     except (OSError, IndexError):
         return None
 
@@ -260,7 +267,7 @@ def blake2b_file(path: Path) -> str:
 
 
 def private_copy(src: Path, build: Path) -> tuple[Path, str, str]:
-    """Copy a given ptau into ``build/ptau/given/``, hashing while copying; returns (copy, sha256, blake2b).
+    """Copy a given ptau into ``.zksolvency/ptau/given/``, hashing while copying; returns (copy, sha256, blake2b).
 
     Everything after (the label, the contribution records, snarkjs's setup) reads the copy, never
     the path it was given: a file swapped between its check and its use, or a relative path that
@@ -318,7 +325,7 @@ def find_ptau(
             raise InputError("--ptau-blake2b", blake2b, "is the hash you compared for --ptau-trust ceremony")
         ptau, sha, b2 = private_copy(given, build)  # from here on only the copy is read
         secret = any(not c.beacon for c in ptau_contributions(ptau))
-        if SHARED_PTAU.is_file() and sha == _shared_sha() and secret:
+        if shared_ptau().is_file() and sha == _shared_sha() and secret:
             if trust not in (None, keytrust.SINGLE_PARTY_DEV):
                 raise InputError(str(given), "--ptau-trust", f"this is the shared development file: single-party, not {trust}")
             return ptau, _provenance(
@@ -355,9 +362,10 @@ def find_ptau(
             if has_secret_contribution(p):
                 return p, _provenance(p, keytrust.SINGLE_PARTY_DEV, f"development ptau 2^{n} made locally")
             _say(f"  ignoring {p}: a beacon-only development ptau (forgeable keys); making a new one")
-    if SHARED_PTAU.is_file() and power <= 16:
-        if sha256_file(SHARED_PTAU) == _shared_sha() and has_secret_contribution(SHARED_PTAU):
-            return SHARED_PTAU, _provenance(SHARED_PTAU, keytrust.SINGLE_PARTY_DEV, "shared development ptau 2^16")
+    shared = shared_ptau()
+    if shared.is_file() and power <= 16:
+        if sha256_file(shared) == _shared_sha() and has_secret_contribution(shared):
+            return shared, _provenance(shared, keytrust.SINGLE_PARTY_DEV, "shared development ptau 2^16")
         _say("  shared/ptau/dev_16.ptau does not match its sha256; making a fresh ptau instead")
     made = make_dev_ptau(power, cache)
     return made, _provenance(made, keytrust.SINGLE_PARTY_DEV, f"development ptau 2^{power} made locally")
@@ -394,8 +402,8 @@ def make_dev_ptau(power: int, cache: Path) -> Path:
 
 
 def write_main(cfg: CircuitConfig) -> Path:
-    """The instance's main file under build/circuits (inside the checkout: circom sees only it)."""
-    main_dir = ROOT / "build" / "circuits"
+    """The instance's main file under .zksolvency/circuits (inside the checkout: circom sees only it)."""
+    main_dir = checkout() / ARTIFACTS / "circuits"
     main_dir.mkdir(parents=True, exist_ok=True)
     main = main_dir / f"{cfg.name}.circom"
     if not main.is_file() or main.read_text() != cfg.main_source():
@@ -404,11 +412,11 @@ def write_main(cfg: CircuitConfig) -> Path:
 
 
 def compile_circuit(cfg: CircuitConfig, out_dir: Path, *, progress: bool = True) -> dict[str, int]:
-    """Write the instance's main file under build/circuits and compile it with circom2 --O2."""
+    """Write the instance's main file under .zksolvency/circuits and compile it with circom2 --O2."""
     main = write_main(cfg)
     out_dir.mkdir(parents=True, exist_ok=True)
     tools.circom(
-        main.relative_to(ROOT),
+        main.relative_to(checkout()),
         "--r1cs",
         "--wasm",
         "--sym",
@@ -416,7 +424,7 @@ def compile_circuit(cfg: CircuitConfig, out_dir: Path, *, progress: bool = True)
         "-l",
         "node_modules",
         "-o",
-        os.path.relpath(out_dir, ROOT),
+        os.path.relpath(out_dir, checkout()),
         progress=progress,
     )
     return r1cs_info(out_dir / f"{cfg.name}.r1cs")
@@ -494,14 +502,14 @@ def make_keys(r1cs: Path, ptau: Path, zkey_out: Path, vkey_out: Path, provenance
 
 def record_configured_instance(cfg: CircuitConfig, art: Artifacts, build: Path) -> None:
     """Note, for each named config of ``circuits.json`` with exactly these parameters, which
-    instance and key it is (``build/configs/<name>.json``).
+    instance and key it is (``.zksolvency/configs/<name>.json``).
 
     ``verify --config NAME`` trusts the key recorded here, never the one a bundle names; an
     instance built with ``--param`` overrides matches no name and is never recorded.
     """
     from zksolvency.prover.config import load_config
 
-    table = json.loads((CIRCUITS_DIR / "circuits.json").read_text())
+    table = json.loads((circuits_dir() / "circuits.json").read_text())
     names = [n for n in table if not n.startswith("_") and load_config(n) == cfg]
     if not names or not art.vkey.is_file():
         return
@@ -608,9 +616,9 @@ def export_solidity_verifier(zkey: Path, vk_json: dict[str, Any], out: Path) -> 
 
 
 def copy_public_artifacts(art: Artifacts, build: Path) -> None:
-    """Mirror the instance's key and verifier to build/ (SPEC §6 names) and contracts/generated/."""
+    """Mirror the instance's key and verifier to the artifact directory (SPEC §6 names) and contracts/generated/."""
     shutil.copyfile(art.vkey, build / "verification_key.json")
     shutil.copyfile(art.solidity, build / "Groth16Verifier.sol")
     shutil.copyfile(art.batch_solidity, build / "Groth16BatchVerifier.sol")
-    shutil.copyfile(art.solidity, ROOT / "contracts" / "generated" / "Groth16Verifier.sol")
-    shutil.copyfile(art.batch_solidity, ROOT / "contracts" / "generated" / "Groth16BatchVerifier.sol")
+    shutil.copyfile(art.solidity, checkout() / "contracts" / "generated" / "Groth16Verifier.sol")
+    shutil.copyfile(art.batch_solidity, checkout() / "contracts" / "generated" / "Groth16BatchVerifier.sol")

@@ -20,13 +20,25 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
-from zksolvency.prover.config import ROOT
 from zksolvency.zkcore.errors import ToolError
-from zksolvency.zkcore.paths import node_executable
+from zksolvency.zkcore.paths import checkout, node_executable
 
-NODE_MODULES = ROOT / "node_modules"
-SNARKJS_CLI = NODE_MODULES / "snarkjs" / "build" / "cli.cjs"
-CIRCOM_PKG = NODE_MODULES / "circom2"
+
+def node_modules() -> Path:
+    """The pinned JavaScript tools of the checkout (``npm ci``)."""
+    return checkout() / "node_modules"
+
+
+def snarkjs_cli() -> Path:
+    """snarkjs's command line, run by node."""
+    return node_modules() / "snarkjs" / "build" / "cli.cjs"
+
+
+def circom_pkg() -> Path:
+    """The circom2 package (the compiler as wasm)."""
+    return node_modules() / "circom2"
+
+
 #: Our runner for circom2's wasm: its own cli.js crashes once the compiler's memory passes 2 GiB.
 CIRCOM_RUNNER = Path(__file__).with_name("circom_run.cjs")
 #: A persistent prover (wasm and proving key loaded once) for epoch workers.
@@ -41,7 +53,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 def _require(path: Path) -> None:
     if not path.exists():
-        raise ToolError(f"{path.relative_to(ROOT)} is missing: run `npm install` in {ROOT} (or `make install`)")
+        root = checkout()
+        raise ToolError(f"{path.relative_to(root)} is missing: run `npm install` in {root} (or `make install`)")
 
 
 def _node_args(args: Sequence[str | Path]) -> list[str | Path]:
@@ -53,12 +66,12 @@ def _node_args(args: Sequence[str | Path]) -> list[str | Path]:
 
 
 def _run(
-    script: Path, args: Sequence[str | Path], *, cwd: Path = ROOT, timeout: float | None = None
+    script: Path, args: Sequence[str | Path], *, cwd: Path | None = None, timeout: float | None = None
 ) -> subprocess.CompletedProcess[str]:
     """The one place a Node.js tool is started: argument list, no shell, output captured."""
     _require(script)
     cmd = [node_executable(), *NODE_FLAGS, str(script), *[str(a) for a in args]]
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(cmd, cwd=cwd or checkout(), capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def run_node(
@@ -67,7 +80,7 @@ def run_node(
     label: str,
     *,
     progress: bool = False,
-    cwd: Path = ROOT,
+    cwd: Path | None = None,
     timeout: float | None = None,
 ) -> str:
     """Run a Node.js CLI; return its stdout, or raise ToolError with its stderr.
@@ -109,7 +122,7 @@ class LineServer:
         self.label = label
         self.proc = subprocess.Popen(
             list(cmd),
-            cwd=ROOT,
+            cwd=checkout(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -196,13 +209,13 @@ def _failure_summary(proc: subprocess.CompletedProcess[str]) -> str:
 
 def snarkjs(*args: str | Path, label: str | None = None, progress: bool = False) -> str:
     """Run ``snarkjs ARGS``."""
-    return run_node(SNARKJS_CLI, _node_args(args), label or f"snarkjs {args[0]}", progress=progress)
+    return run_node(snarkjs_cli(), _node_args(args), label or f"snarkjs {args[0]}", progress=progress)
 
 
 def circom(*args: str | Path, progress: bool = False) -> str:
     """Run ``circom2 ARGS`` from the checkout root (circom2 only sees files below its cwd)."""
-    _require(CIRCOM_PKG / "circom.wasm")
-    return run_node(CIRCOM_RUNNER, (CIRCOM_PKG, *args), "circom compile", progress=progress)
+    _require(circom_pkg() / "circom.wasm")
+    return run_node(CIRCOM_RUNNER, (circom_pkg(), *args), "circom compile", progress=progress)
 
 
 @cache
@@ -210,7 +223,7 @@ def versions() -> dict[str, str]:
     """Versions of the pinned tools, from their package.json files (part of every cache key)."""
     out = {}
     for pkg in ("circom2", "snarkjs", "circomlib", "solc"):
-        pj = NODE_MODULES / pkg / "package.json"
+        pj = node_modules() / pkg / "package.json"
         out[pkg] = json.loads(pj.read_text())["version"] if pj.exists() else "missing"
     return out
 
@@ -241,13 +254,13 @@ def groth16_verify(vkey: Path, public: list[str], proof: dict[str, object]) -> b
         t = Path(tmp)
         (t / "public.json").write_text(json.dumps(public))
         (t / "proof.json").write_text(json.dumps(proof))
-        proc = _run(SNARKJS_CLI, ["groth16", "verify", vkey, t / "public.json", t / "proof.json"])
+        proc = _run(snarkjs_cli(), ["groth16", "verify", vkey, t / "public.json", t / "proof.json"])
     return proc.returncode == 0 and "OK" in proc.stdout
 
 
 def wtns_check(r1cs: Path, wtns: Path) -> tuple[bool, str]:
     """``snarkjs wtns check``: does the witness satisfy every R1CS constraint?"""
-    proc = _run(SNARKJS_CLI, ["wtns", "check", r1cs, wtns])
+    proc = _run(snarkjs_cli(), ["wtns", "check", r1cs, wtns])
     out = proc.stdout + proc.stderr
     return proc.returncode == 0 and "WITNESS IS CORRECT" in out.upper() and "ERROR" not in out.upper(), out
 

@@ -4,7 +4,7 @@
 assembly using mulx/adcx/adox, and a ``.dat`` of constants); built with g++ (``-O1``: the same
 run-time speed as ``-O3`` at a fifth of the compile time), nasm and GMP, it computes a witness in
 tens of milliseconds where the wasm one takes half a second. The build is cached under
-``build/<instance>/witness_cpp/`` by a key of the circuit sources, the instance, the circom version,
+``.zksolvency/<instance>/witness_cpp/`` by a key of the circuit sources, the instance, the circom version,
 the compiler and assembler versions, the flags and the CPU features the assembly needs.
 
 Where it cannot be built (another OS or CPU, a missing toolchain), :func:`ensure_witness_generator`
@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import Path
 
 from zksolvency.prover import tools
-from zksolvency.prover.config import ROOT, CircuitConfig
+from zksolvency.prover.config import CircuitConfig, checkout
 from zksolvency.zkcore.errors import ToolError
 
 #: Compiler flags of every translation unit (the generated Makefile uses -O3).
@@ -156,7 +156,14 @@ def _build(cfg: CircuitConfig, main_source: Path, out: Path, key: str, chain: To
     try:
         # circom's WASI sandbox only sees the checkout: paths relative to it
         tools.circom(
-            main_source.relative_to(ROOT), "--c", "--O2", "-l", "node_modules", "-o", os.path.relpath(tmp, ROOT), progress=True
+            main_source.relative_to(checkout()),
+            "--c",
+            "--O2",
+            "-l",
+            "node_modules",
+            "-o",
+            os.path.relpath(tmp, checkout()),
+            progress=True,
         )
         src = tmp / f"{cfg.name}_cpp"
         units = ["main.cpp", "calcwit.cpp", "fr.cpp", f"{cfg.name}.cpp"]

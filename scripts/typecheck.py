@@ -2,7 +2,7 @@
 
 pyproject.toml maps the top-level folders (api/, prover/, verifier/, …) into the one import name
 ``zksolvency``. setuptools' editable install resolves that mapping with an import hook, which mypy
-cannot follow, so this script lays the same mapping out as a tree of links under build/typecheck
+cannot follow, so this script lays the same mapping out as a tree of links under .zksolvency/typecheck
 (rebuilt every run from ``[tool.setuptools.package-dir]``, the single source of the mapping) and
 points mypy at it. Links to folders, not copies: mypy reports and checks the real files.
 """
@@ -16,11 +16,11 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TREE = ROOT / "build" / "typecheck"
+TREE = ROOT / ".zksolvency" / "typecheck"
 
 
 def build_tree() -> None:
-    """Recreate build/typecheck/zksolvency from the package-dir mapping."""
+    """Recreate .zksolvency/typecheck/zksolvency from the package-dir mapping."""
     mapping: dict[str, str] = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
     shutil.rmtree(TREE, ignore_errors=True)
     pkg = TREE / "zksolvency"

@@ -1,5 +1,5 @@
 """Session-scoped artifacts: the small test circuit is compiled and set up once per session
-(cached across sessions by the hash of its sources in build/pytest)."""
+(cached across sessions by the hash of its sources in .zksolvency/pytest)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from zksolvency.prover.config import ROOT, CircuitConfig, load_config
+from zksolvency.prover.config import CircuitConfig, load_config
 from zksolvency.prover.setup import Artifacts, setup
+from zksolvency.zkcore.paths import ROOT
 
 from tests.helpers.witness import WitnessServer, read_sym
 
-TEST_BUILD = ROOT / "build" / "pytest"
+TEST_BUILD = ROOT / ".zksolvency" / "pytest"
 os.environ["ZKSOLVENCY_BUILD"] = str(TEST_BUILD)
 #: In the suite a native prover failure fails the test instead of falling back to snarkjs.
 os.environ["ZKSOLVENCY_NO_FALLBACK"] = "1"

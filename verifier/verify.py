@@ -6,7 +6,7 @@ Signal names, claims and bundle keys come from :mod:`zkcore.bundle`, the one bun
 
 The verifier decides which keys it trusts BEFORE it reads a bundle (:class:`TrustedKeys`): a key
 file (``--vkey``), the key recorded for a configured instance (``--config NAME``, default
-``default``: ``build/configs/NAME.json``, written by ``setup``), or an allow-list of key digests
+``default``: ``.zksolvency/configs/NAME.json``, written by ``setup``), or an allow-list of key digests
 (``--trusted-keys FILE``). A bundle's ``vkey_sha256`` and ``circuit`` may only name one of those;
 they never choose a key file. A key whose trust label (:mod:`zksolvency.zkcore.keytrust`) is
 ``insecure-beacon`` or ``unknown`` is refused unless the caller says it accepts it.
@@ -254,7 +254,7 @@ def load_key(path: Path) -> TrustedKey:
 
 
 def configured_vkey(config: str | None = None, build: Path | None = None) -> Path:
-    """The key ``setup`` recorded for the named instance (``build/configs/NAME.json``; None:
+    """The key ``setup`` recorded for the named instance (``.zksolvency/configs/NAME.json``; None:
     ``$ZKSOLVENCY_CONFIG`` or ``default``)."""
     config = config if config is not None else default_config()
     if not _CONFIG_NAME.fullmatch(config):

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from zksolvency.prover import backends
-from zksolvency.prover.config import ROOT
+from zksolvency.zkcore.paths import ROOT
 
 FIXTURES = ROOT / "native" / "tests" / "fixtures"
 ZKEY, WTNS = FIXTURES / "small.zkey", FIXTURES / "small.wtns"

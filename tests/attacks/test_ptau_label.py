@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from zksolvency.onchain.client import deployable_key
 from zksolvency.prover.batch_verifier import write_batch_verifier
-from zksolvency.prover.setup import SHARED_PTAU, export_solidity_verifier, find_ptau, make_keys, ptau_contributions
+from zksolvency.prover.setup import export_solidity_verifier, find_ptau, make_keys, ptau_contributions, shared_ptau
 from zksolvency.verifier.bn254 import R
 from zksolvency.verifier.verify import TrustedKeys, verify_bundle
 from zksolvency.zkcore.bundle import make_bundle, pack_account_index
@@ -91,13 +91,13 @@ def test_a_relative_ptau_path_keys_on_the_file_that_was_labelled(
     """ATTACK (review 2): the operator runs `setup --ptau REL` from another directory. Python labelled
     ./REL, but snarkjs runs in the checkout and opened <checkout>/REL: the attacker's beacon file
     there became keys labelled like the good file. RESULT: SUCCEEDED before the fix, refused now."""
-    rel = Path("build") / "pytest" / "attack-relative" / f"{tmp_path.name}.ptau"
+    rel = Path(".zksolvency") / "pytest" / "attack-relative" / f"{tmp_path.name}.ptau"
     planted = ROOT / rel  # what the attacker put in the checkout
     planted.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(lab.beacon.ptau, planted)
     here = tmp_path / "operator"
     (here / rel).parent.mkdir(parents=True)
-    (here / rel).symlink_to(SHARED_PTAU)  # the good file the operator meant
+    (here / rel).symlink_to(shared_ptau())  # the good file the operator meant
     monkeypatch.chdir(here)
     try:
         ptau, prov = find_ptau(8, tmp_path / "build", rel)
@@ -113,7 +113,7 @@ def test_a_ptau_swapped_after_its_check_does_not_reach_the_keys(lab: Lab, tmp_pa
     keys from a beacon file under the good file's label. RESULT: SUCCEEDED before the fix, refused
     now: only the private copy made while hashing is read after the check."""
     link = tmp_path / "powersOfTau28_hez_final_16.ptau"
-    link.symlink_to(SHARED_PTAU)
+    link.symlink_to(shared_ptau())
     ptau, prov = find_ptau(0, tmp_path / "build", link)
     assert prov["trust"] == "single-party-development" and ptau != link
     link.unlink()

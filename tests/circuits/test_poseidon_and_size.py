@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from zksolvency.prover import tools
-from zksolvency.prover.config import ROOT, load_config
+from zksolvency.prover.config import load_config
 from zksolvency.prover.setup import Artifacts, r1cs_info
 from zksolvency.zkcore.field import SNARK_FIELD
+from zksolvency.zkcore.paths import ROOT
 from zksolvency.zkcore.poseidon import poseidon
 
 from tests.conftest import TEST_BUILD

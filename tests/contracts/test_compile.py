@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from zksolvency.onchain.client import deployable_key
-from zksolvency.onchain.solc import BATCH, CONTRACTS, SINGLE, checked_verifiers, compile_contracts
+from zksolvency.onchain.solc import BATCH, SINGLE, checked_verifiers, compile_contracts, contracts_dir
 from zksolvency.prover.batch_verifier import render
 from zksolvency.prover.setup import Artifacts
 from zksolvency.zkcore.errors import InputError
@@ -41,7 +41,7 @@ def _other_alpha(text: str) -> str:
 def test_the_verifiers_compiled_are_the_keys_own_and_nothing_is_written_into_the_tree(
     artifacts: Artifacts, tmp_path: Path
 ) -> None:
-    gen = CONTRACTS / "generated"
+    gen = contracts_dir() / "generated"
     before = {p.name: p.read_bytes() for p in gen.glob("*.sol")}
     sol = _key_folder(artifacts, tmp_path / "key", batch=False)  # an older key folder: no batch verifier
     texts = checked_verifiers(sol)

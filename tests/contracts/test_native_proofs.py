@@ -12,9 +12,10 @@ import zksolvency
 from zksolvency.onchain import anvil
 from zksolvency.onchain.client import Chain
 from zksolvency.prover import tools
-from zksolvency.prover.config import ROOT, CircuitConfig
+from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.prove import prove
 from zksolvency.prover.setup import Artifacts
+from zksolvency.zkcore.paths import ROOT
 
 from tests.conftest import TEST_BUILD
 from tests.contracts.conftest import GRACE, Roles

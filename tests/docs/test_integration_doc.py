@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from web3 import Web3
 from zksolvency.onchain.client import Chain
-from zksolvency.onchain.solc import CONTRACTS, compile_sources
-from zksolvency.prover.config import ROOT, load_config
+from zksolvency.onchain.solc import compile_sources, contracts_dir
+from zksolvency.prover.config import load_config
 from zksolvency.prover.setup import Artifacts, setup
+from zksolvency.zkcore.paths import ROOT
 
 from tests.conftest import TEST_BUILD
 from tests.contracts.conftest import Roles, refused
@@ -38,7 +39,7 @@ def test_the_doc_has_the_three_parts() -> None:
 
 def test_solidity_example_reads_the_real_registry(chain: Chain, roles: Roles, venue_proofs: Path) -> None:
     (code,) = [c for lang, c in blocks(DOC) if lang == "solidity"]
-    iface = CONTRACTS / "interfaces" / "ISolvencyRegistry.sol"
+    iface = contracts_dir() / "interfaces" / "ISolvencyRegistry.sol"
     compiled = compile_sources(
         {"docs/SolventOnlyCredit.sol": code, "contracts/interfaces/ISolvencyRegistry.sol": iface.read_text()},
         TEST_BUILD / "chain" / "solc-cache",

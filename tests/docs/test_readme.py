@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 
-from zksolvency.prover.config import ROOT
+from zksolvency.zkcore.paths import ROOT
 
 from tests.docs.test_integration_doc import blocks
 

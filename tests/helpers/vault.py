@@ -9,10 +9,10 @@ from pathlib import Path
 from web3 import Web3
 from web3.contract import Contract
 from zksolvency.onchain.client import Chain, chain_dir
-from zksolvency.onchain.solc import CONTRACTS, Compiled, compile_sources
+from zksolvency.onchain.solc import Compiled, compile_sources, contracts_dir
 
 SOLIDITY = Path(__file__).with_name("solidity")
-VAULT_SOL = CONTRACTS / "examples" / "MarginVault.sol"
+VAULT_SOL = contracts_dir() / "examples" / "MarginVault.sol"
 INTERFACE = "contracts/interfaces/ISolvencyRegistry.sol"
 #: The vault's entry points that carry the reentrancy guard: deposit, withdraw, liquidate, release.
 GUARDED = 4
@@ -45,7 +45,7 @@ def vault_variant(cache_dir: Path, name: str, *, guard: str) -> dict[str, Compil
         variant = renamed.replace("ReentrancyGuardTransient", "ReentrancyGuard")
     else:
         raise ValueError(guard)
-    root = CONTRACTS.parent
+    root = contracts_dir().parent
     sources = {f"contracts/examples/{name}.sol": variant, INTERFACE: (root / INTERFACE).read_text()}
     return compile_sources(sources, cache_dir)
 

@@ -22,19 +22,20 @@ from typing import Any
 
 import pytest
 from zksolvency.prover import backends, witness_cpp
-from zksolvency.prover.config import ROOT, CircuitConfig
+from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.prove import prove
 from zksolvency.prover.setup import Artifacts
 from zksolvency.prover.witness import LedgerOpening, build_input
 from zksolvency.zkcore.errors import ToolError
 from zksolvency.zkcore.models import Account, Market
+from zksolvency.zkcore.paths import ROOT
 
 from tests.conftest import TEST_BUILD, write_json
 from tests.helpers import data
 
 pytestmark = pytest.mark.slow
 
-BINARY = backends.NATIVE_BINARY
+BINARY = ROOT / backends.NATIVE_BINARY
 FIXTURES = ROOT / "native" / "tests" / "fixtures"
 
 

@@ -7,6 +7,7 @@ the installed console script with a PATH that holds nothing but the venv.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -100,3 +101,25 @@ def test_the_wheel_installs_one_name_and_verifies_without_node(
     (work / "tampered.json").write_text(tampered)
     bad = _run(wheel_venv, work, "zksolvency", "verify", "tampered.json", "--vkey", "verification_key.json")
     assert bad.returncode == 1 and "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_the_wheel_runs_the_reference_commands_and_says_what_a_prover_needs(wheel_venv: Path, tmp_path: Path) -> None:
+    """`check`, `commit`, `market-root` and `salt` need no checkout; `prove` outside one stops with
+    one line naming what it needs (a checkout: the circuits, the contracts, the tools)."""
+    from tests.helpers import data
+
+    work = tmp_path / "outside"
+    work.mkdir()
+    (work / "market.json").write_text(json.dumps(data.MARKET))
+    (work / "account.json").write_text(json.dumps(data.ACCOUNT))
+    check = _run(wheel_venv, work, "zksolvency", "check", "account.json", "market.json", "--json")
+    assert check.returncode == 0 and json.loads(check.stdout)["solvent"] is True, check.stderr
+    commit = _run(wheel_venv, work, "zksolvency", "commit", "account.json")
+    assert commit.returncode == 0 and commit.stdout.strip().startswith("0x"), commit.stderr
+    root = _run(wheel_venv, work, "zksolvency", "market-root", "market.json")
+    assert root.returncode == 0 and root.stdout.strip().startswith("0x"), root.stderr
+    salt = _run(wheel_venv, work, "zksolvency", "salt")
+    assert salt.returncode == 0 and salt.stdout.strip().startswith("0x"), salt.stderr
+    prove = _run(wheel_venv, work, "zksolvency", "prove", "account.json", "market.json", "-o", "b.json")
+    assert prove.returncode != 0 and "needs a zksolvency checkout" in prove.stderr and "ZKSOLVENCY_ROOT" in prove.stderr
+    assert len(prove.stderr.strip().splitlines()) == 1 and not (work / "b.json").exists()

@@ -17,7 +17,7 @@ from tests.conftest import TEST_BUILD
 
 
 def test_without_shared_a_dev_ptau_is_made_and_verifies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(setup_mod, "SHARED_PTAU", tmp_path / "no-shared" / "dev_16.ptau")
+    monkeypatch.setattr(setup_mod, "shared_ptau", lambda: tmp_path / "no-shared" / "dev_16.ptau")
     ptau, prov = find_ptau(8, tmp_path, None)
     assert ptau == tmp_path / "ptau" / "dev_8.ptau" and "made locally" in str(prov["ptau"])
     assert prov["trust"] == "single-party-development"
@@ -79,12 +79,12 @@ def test_an_unverified_ptau_stops_before_the_slow_steps(tmp_path: Path) -> None:
 def test_a_published_hash_is_only_taken_with_a_file_and_a_ceremony_claim(tmp_path: Path) -> None:
     """`--ptau-blake2b` is the hash the operator compared for `--ptau-trust ceremony`: without a
     --ptau file, or with another claim, it says nothing and is refused before any copy is made."""
-    from zksolvency.prover.setup import SHARED_PTAU
+    from zksolvency.prover.setup import shared_ptau
     from zksolvency.zkcore.errors import InputError
 
     with pytest.raises(InputError, match="give one with --ptau"):
         find_ptau(8, tmp_path, None, None, "ab" * 64)
     for trust in (None, "single-party-development"):
         with pytest.raises(InputError, match="--ptau-trust ceremony"):
-            find_ptau(16, tmp_path, SHARED_PTAU, trust, "ab" * 64)
+            find_ptau(16, tmp_path, shared_ptau(), trust, "ab" * 64)
     assert not (tmp_path / "ptau").exists()

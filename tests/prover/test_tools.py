@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from zksolvency.prover import tools
-from zksolvency.prover.config import ROOT
 from zksolvency.zkcore.errors import ToolError
+from zksolvency.zkcore.paths import ROOT
 
 from tests.conftest import TEST_BUILD
 
@@ -68,7 +68,7 @@ def test_circom_runner_works_with_memory_above_2_gib(monkeypatch: pytest.MonkeyP
     args = (src, "--r1cs", "--wasm", "-o", os.path.relpath(out, ROOT))
     # Control: the stock CLI fails under this condition, so the condition is real...
     with pytest.raises(ToolError, match="outside the bounds of the buffer"):
-        tools.run_node(tools.CIRCOM_PKG / "cli.js", args, "stock circom2 cli")
+        tools.run_node(tools.circom_pkg() / "cli.js", args, "stock circom2 cli")
     # ...and the project's runner compiles the same file under it.
     tools.circom(*args)
     assert (out / "tiny.r1cs").stat().st_size > 0

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from zksolvency.prover import tools
 from zksolvency.prover.batch_verifier import write_batch_verifier
-from zksolvency.prover.config import ROOT
 from zksolvency.prover.setup import export_solidity_verifier, find_ptau, make_dev_ptau, make_keys
+from zksolvency.zkcore.paths import ROOT
 
 from tests.conftest import TEST_BUILD
 

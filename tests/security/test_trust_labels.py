@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from zksolvency.prover import hermez, tools
 from zksolvency.prover import setup as setup_mod
-from zksolvency.prover.setup import SHARED_PTAU, Artifacts, blake2b_file, find_ptau, is_ready, ptau_contributions
+from zksolvency.prover.setup import Artifacts, blake2b_file, find_ptau, is_ready, ptau_contributions, shared_ptau
 from zksolvency.zkcore.errors import InputError
 from zksolvency.zkcore.keytrust import ACCEPTED
 
@@ -64,7 +64,7 @@ def test_a_given_ptau_is_labelled_by_what_can_be_known(lab: Lab, tmp_path: Path)
     shutil.copyfile(two_beacon, hez)
     with pytest.raises(InputError, match="named like a Hermez final file"):
         find_ptau(8, tmp_path, hez, "ceremony", blake2b_file(hez))
-    assert find_ptau(16, tmp_path, SHARED_PTAU)[1]["trust"] == "single-party-development"  # pinned by sha256
+    assert find_ptau(16, tmp_path, shared_ptau())[1]["trust"] == "single-party-development"  # pinned by sha256
 
 
 def test_a_pinned_ceremony_file_is_a_ceremony_without_the_operators_word(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,7 +99,7 @@ def test_a_relabelled_beacon_ptau_is_not_accepted(lab: Lab, tmp_path: Path) -> N
 
 def test_cached_beacon_only_dev_ptau_is_never_reused(lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A build dir from before the fix holds a beacon-only dev_8.ptau: `setup` makes a new one."""
-    monkeypatch.setattr(setup_mod, "SHARED_PTAU", tmp_path / "no-shared" / "dev_16.ptau")
+    monkeypatch.setattr(setup_mod, "shared_ptau", lambda: tmp_path / "no-shared" / "dev_16.ptau")
     (tmp_path / "ptau").mkdir()
     old = tmp_path / "ptau" / "dev_8.ptau"
     shutil.copyfile(lab.beacon.ptau, old)
@@ -127,7 +127,7 @@ def test_a_ptau_name_cannot_write_into_the_solidity_header(tmp_path: Path) -> No
     from zksolvency.prover.batch_verifier import header
 
     named = tmp_path / "dev.ptau\ncontract X {}\n//"
-    named.symlink_to(SHARED_PTAU)
+    named.symlink_to(shared_ptau())
     with pytest.raises(InputError, match="control or line-break"):
         find_ptau(16, tmp_path, named)
     vk = {"zksolvency_setup": {"circuit": "c", "zkey_sha256": "0" * 64, "snarkjs": "0.7.6", "ptau": "x\u2028contract X {}"}}

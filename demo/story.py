@@ -24,12 +24,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from zksolvency.prover.config import ROOT, CircuitConfig
+from zksolvency.prover.config import CircuitConfig, checkout
 
 if TYPE_CHECKING:
     from zksolvency.onchain.client import Chain
 
-EXAMPLES = ROOT / "examples"
 GRACE = 3600
 TRADERS = ("alice", "bob", "carol")
 STEPS = 11
@@ -130,7 +129,7 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
     click.echo(f"  trust model: {keytrust_label}")
 
     _step(2, "oracle: build the epoch's market (perps + options with Black-Scholes SPAN risk arrays)")
-    spec = json.loads((EXAMPLES / "market-spec.json").read_text())
+    spec = json.loads((checkout() / "examples" / "market-spec.json").read_text())
     markets: dict[int, Path] = {}
     for epoch in (43, 44):
         (out / f"spec-{epoch}.json").write_text(
@@ -141,7 +140,7 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
     market = load_market(markets[43])
     root = market_root(market)
     click.echo(f"  epoch {market.epoch}: {len(market.instruments)} instruments, market root {hex32(root)}")
-    books = {name: EXAMPLES / "demo" / f"{name}.json" for name in TRADERS}
+    books = {name: checkout() / "examples" / "demo" / f"{name}.json" for name in TRADERS}
     address = {name: Web3.to_checksum_address(load_account(p).account) for name, p in books.items()}
 
     _step(3, "chain: a local anvil; the registry's contracts, and a protocol's margin vault on top")
