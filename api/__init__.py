@@ -449,7 +449,8 @@ def chain(rpc: str | None = None, deployment: StrPath | None = None, *, build_di
     (liquidator), ``status``, ``ledger_root`` and the role helpers. ``build_dir`` is where the
     node record and the deployment file live (default ``.zksolvency/`` in the checkout, or ``$ZKSOLVENCY_BUILD``).
     """
-    from zksolvency.onchain.client import Chain, resolve_rpc
+    from zksolvency.onchain.client import Chain
+    from zksolvency.onchain.deployment import resolve_rpc
 
     build = Path(build_dir) if build_dir is not None else None
     return Chain(resolve_rpc(rpc, build), Path(deployment) if deployment is not None else None, build)
@@ -479,8 +480,8 @@ def keeper(
     ``max_fee_per_gas`` and ``max_priority_fee`` (wei per gas; default 100 gwei and 2 gwei) cap
     what it pays: above either, it sends nothing, logs it and counts it.
     """
-    from zksolvency.onchain.client import FeeCaps
     from zksolvency.onchain.keeper import DEFAULT_FEE_CAPS, LOG_RANGE, MAX_BATCH, STATUS_CHUNK, Keeper
+    from zksolvency.onchain.tx import FeeCaps
 
     ch = chain(rpc, deployment, build_dir=build_dir)
     caps = FeeCaps(

@@ -74,8 +74,8 @@ def measure(vk_json: dict[str, Any], single_sol: Path, batch_sol: Path, bundles:
     """Deploy both generated verifiers on a fresh anvil and measure them on real proofs."""
     from web3 import Web3
     from zksolvency.onchain import anvil
-    from zksolvency.onchain.client import proof_calldata
     from zksolvency.onchain.solc import compile_sources
+    from zksolvency.onchain.tx import proof_calldata
 
     entries = distinct_entries(bundles, vk_json, max(SIZES))
     compiled = compile_sources(

@@ -96,7 +96,8 @@ def gas(cfg_name: str, bundles: dict[str, Path], market: Path) -> dict[str, int]
     and publishes the ledger root they prove against."""
     from web3 import Web3
     from zksolvency.onchain import anvil
-    from zksolvency.onchain.client import Chain, proof_calldata
+    from zksolvency.onchain.client import Chain
+    from zksolvency.onchain.tx import proof_calldata
     from zksolvency.zkcore.commitment import market_root
     from zksolvency.zkcore.models import load_market
 

@@ -6,7 +6,6 @@ attestations and flags). Every command takes ``--json`` (one object; transaction
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +13,13 @@ import click
 from zksolvency.cli.app import build_option
 from zksolvency.onchain import DEFAULT_LEDGER_GRACE
 from zksolvency.prover.config import load_config, parse_param
+from zksolvency.zkcore.address import ADDRESS_RE
 from zksolvency.zkcore.errors import InputError
 from zksolvency.zkcore.paths import default_config
 
-_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
-
 
 def _address(value: str, what: str = "ADDRESS") -> str:
-    if not _ADDRESS.fullmatch(value):
+    if not ADDRESS_RE.fullmatch(value):
         raise InputError(what, value, "expected a 20-byte hex address (0x + 40 hex digits)")
     return value
 
@@ -63,7 +61,7 @@ def chain_group() -> None:
 def chain_up(port: int | None, build: Path | None, as_json: bool) -> None:
     """Start a local anvil in the background and record it."""
     from zksolvency.onchain import anvil
-    from zksolvency.onchain.client import chain_dir, node_record
+    from zksolvency.onchain.deployment import chain_dir, node_record
 
     rec = node_record(build)
     if rec.is_file():
@@ -84,7 +82,7 @@ def chain_up(port: int | None, build: Path | None, as_json: bool) -> None:
 def chain_down(build: Path | None, as_json: bool) -> None:
     """Stop the anvil that `chain up` started."""
     from zksolvency.onchain import anvil
-    from zksolvency.onchain.client import node_record
+    from zksolvency.onchain.deployment import node_record
 
     rec = node_record(build)
     if not rec.is_file():
@@ -148,7 +146,7 @@ def chain_deploy(
     if not sol.is_file():
         hint = f"run `zksolvency setup --config {config_name or default_config()}` first"
         raise InputError(str(sol), None, f"no verifier for {cfg.name}: {hint}")
-    from zksolvency.onchain.client import deployable_key
+    from zksolvency.onchain.keys import deployable_key
 
     deployable_key(sol, allow_insecure_key)  # refuse before touching the node
     roles = {k: _address(v, f"--{k}") if v else None for k, v in (("venue", venue), ("liquidator", liquidator), ("admin", admin))}
@@ -232,7 +230,7 @@ def chain_enroll(
     as_json: bool,
 ) -> None:
     """Venue: enroll accounts; each gets the next index (0, 1, 2, … never reused)."""
-    from zksolvency.onchain.client import read_public_ledger
+    from zksolvency.onchain.results import read_public_ledger
 
     if bool(addresses) == (ledger is not None):
         raise InputError("ADDRESS", None, "give the addresses to enroll or --from-ledger DIR, not both and not neither")
@@ -275,7 +273,7 @@ def chain_publish_ledger(
     ledger: Path, sender: str | None, rpc: str | None, deployment: Path | None, build: Path | None, as_json: bool
 ) -> None:
     """Venue: publish DIR/ledger.json's root for the oracle's latest epoch (once per epoch)."""
-    from zksolvency.onchain.client import read_public_ledger
+    from zksolvency.onchain.results import read_public_ledger
     from zksolvency.zkcore.field import hex32
 
     led = read_public_ledger(ledger)

@@ -86,7 +86,7 @@ def _keeper_flags(ch: Chain, deployment: Path, build: Path, out: Path, wanted: s
 
 def _refused(what: str, fn: Callable[[], object]) -> str:
     """Run a call the demo expects the chain to refuse; its custom error, or a failure."""
-    from zksolvency.onchain.client import ChainError
+    from zksolvency.onchain.tx import ChainError
 
     try:
         fn()
@@ -100,7 +100,9 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
     import zksolvency
     from web3 import Web3
     from zksolvency.onchain import anvil
-    from zksolvency.onchain.client import Chain, chain_dir, read_public_ledger
+    from zksolvency.onchain.client import Chain
+    from zksolvency.onchain.deployment import chain_dir
+    from zksolvency.onchain.results import read_public_ledger
     from zksolvency.onchain.vault import VaultParams, deploy_vault, vault_contracts
     from zksolvency.oracle.marketbuild import write_market
     from zksolvency.prover.epoch import prove_epoch

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from web3 import Web3
 from web3.logs import DISCARD
-from zksolvency.onchain.client import TxResult, proof_calldata
-from zksolvency.verifier.groth16 import BATCH_MAX, InvalidProof, batch_verify_fiat_shamir, verify_fast
+from zksolvency.onchain.tx import TxResult, proof_calldata
+from zksolvency.verifier.groth16 import BATCH_MAX, InvalidProof, batch_verify_fiat_shamir, verify_each
 from zksolvency.verifier.verify import LoadedBundle, TrustedKeys, Verdict, bundle_paths, check_claims, load_bundle
 from zksolvency.zkcore.errors import InputError
 
@@ -58,7 +58,7 @@ class Checked:
 
 
 @dataclass(frozen=True)
-class Plan:
+class BatchPlan:
     """What ``attest-batch`` will send: the checked solvent bundles in batches (index order), and
     the valid ``solvent = 0`` bundles it leaves to ``chain flag``."""
 
@@ -66,12 +66,12 @@ class Plan:
     insolvent: list[Checked]
 
 
-def precheck(paths: Sequence[Path], max_n: int, keys: TrustedKeys, *, skippable: Collection[Path] = ()) -> Plan:
+def precheck(paths: Sequence[Path], max_n: int, keys: TrustedKeys, *, skippable: Collection[Path] = ()) -> BatchPlan:
     """Check every bundle and split the solvent ones, in index order, into batches of at most ``max_n``.
 
     ``keys``: what the caller trusts (the deployed verifier's key), never what a bundle names.
     ``skippable``: bundles that may turn out ``solvent = 0`` (those found in a directory, such as
-    ``epoch prove``'s OUT): they are set aside in ``Plan.insolvent``. Raises InvalidProof naming
+    ``epoch prove``'s OUT): they are set aside in ``BatchPlan.insolvent``. Raises InvalidProof naming
     the bundles a batch check refuses, InputError for an insolvent bundle given by name, another
     epoch, or an account given twice.
     """
@@ -105,11 +105,12 @@ def precheck(paths: Sequence[Path], max_n: int, keys: TrustedKeys, *, skippable:
     items.sort(key=lambda c: c.verdict.index)
     batches = [items[i : i + max_n] for i in range(0, len(items), max_n)]
     for batch in batches:
-        pk = batch[0].bundle.key
-        if not batch_verify_fiat_shamir(pk, [(c.bundle.proof, c.bundle.signals) for c in batch]):
-            bad = [str(c.bundle.path) for c in batch if not verify_fast(pk, c.bundle.proof, c.bundle.signals)]
+        pk, pairs = batch[0].bundle.key, [(c.bundle.proof, c.bundle.signals) for c in batch]
+        if not batch_verify_fiat_shamir(pk, pairs):  # what the contract computes
+            oks = verify_each(pk, pairs)  # which proofs are bad; none: a duplicated proof sank it
+            bad = [str(c.bundle.path) for c, ok in zip(batch, oks, strict=True) if not ok]
             raise InvalidProof(f"batch refused by the Python check; invalid: {', '.join(bad) or 'a duplicated proof'}")
-    return Plan(batches, insolvent)
+    return BatchPlan(batches, insolvent)
 
 
 def _args(batch: Sequence[Checked]) -> tuple[list[str], int, list[object], list[object], list[object], list[object]]:

@@ -12,286 +12,48 @@ import functools
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eth_abi.abi import decode as abi_decode
-from eth_abi.exceptions import DecodingError
 from eth_typing import ChecksumAddress
-from eth_utils.abi import function_signature_to_4byte_selector
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 from web3.logs import DISCARD
 from zksolvency.onchain import DEFAULT_LEDGER_GRACE
+from zksolvency.onchain.deployment import chain_dir, deployment_path
+from zksolvency.onchain.keys import deployable_key, ledger_capacity
+from zksolvency.onchain.results import (
+    AccountStatus,
+    EnrollResult,
+    FlagRun,
+    FlagStaleResult,
+    ProofTx,
+    PublicLedger,
+)
 from zksolvency.onchain.solc import Compiled, compile_contracts
-from zksolvency.zkcore.bundle import write_atomic
-from zksolvency.zkcore.errors import InputError, ZkSolvencyError
+from zksolvency.onchain.tx import (
+    ChainError,
+    FeeCapExceeded,
+    FeeCaps,
+    Fees,
+    NodeUnavailable,
+    TxResult,
+    error_table,
+    explain_revert,
+    proof_calldata,
+)
+from zksolvency.zkcore.errors import InputError
+from zksolvency.zkcore.files import write_atomic
 from zksolvency.zkcore.jsonio import read_object
 from zksolvency.zkcore.ledger import StatementCheck
 from zksolvency.zkcore.paths import build_dir
 
 if TYPE_CHECKING:
     from zksolvency.onchain.batch import BatchRun
-    from zksolvency.verifier.verify import TrustedKey, TrustedKeys
+    from zksolvency.verifier.verify import TrustedKeys
     from zksolvency.zkcore.ledger import Statement
     from zksolvency.zkcore.models import Account
-
-
-class ChainError(ZkSolvencyError):
-    """A transaction or call was refused (exit code 1), carrying the contract's error name."""
-
-    exit_code = 1
-
-
-class NodeUnavailable(ChainError):
-    """The JSON-RPC node did not answer (down, restarting, or the connection dropped)."""
-
-
-class FeeCapExceeded(ChainError):
-    """The node's gas prices are above the sender's caps: nothing was sent."""
-
-
-@dataclass(frozen=True)
-class FeeCaps:
-    """The most a sender pays, in wei per gas: in all (base fee plus tip) and as the tip."""
-
-    max_fee_per_gas: int
-    max_priority_fee: int
-
-
-@dataclass(frozen=True)
-class Fees:
-    """EIP-1559 fee fields of one transaction, in wei per gas."""
-
-    max_fee_per_gas: int
-    max_priority_fee_per_gas: int
-
-    def as_tx(self) -> dict[str, int]:
-        """The transaction fields."""
-        return {"maxFeePerGas": self.max_fee_per_gas, "maxPriorityFeePerGas": self.max_priority_fee_per_gas}
-
-
-def chain_dir(build: Path | None = None) -> Path:
-    """Where the node record, deployment file and compiled contracts live (under ``build``)."""
-    return (build if build is not None else build_dir()) / "chain"
-
-
-def deployment_path(build: Path | None = None) -> Path:
-    """Default deployment file (``$ZKSOLVENCY_DEPLOYMENT`` overrides)."""
-    return Path(os.environ.get("ZKSOLVENCY_DEPLOYMENT", chain_dir(build) / "deployment.json"))
-
-
-def node_record(build: Path | None = None) -> Path:
-    """Where ``chain up`` records the node it started."""
-    return chain_dir(build) / "node.json"
-
-
-def resolve_rpc(rpc: str | None, build: Path | None = None) -> str:
-    """--rpc, else $ZKSOLVENCY_RPC, else the node of ``chain up``, else the deployment's."""
-    if rpc:
-        return rpc
-    if os.environ.get("ZKSOLVENCY_RPC"):
-        return os.environ["ZKSOLVENCY_RPC"]
-    for f in (node_record(build), deployment_path(build)):
-        if f.is_file():
-            data = read_object(f)
-            if isinstance(data.get("rpc"), str):
-                return str(data["rpc"])
-    raise InputError("--rpc", None, "no node: run `zksolvency chain up` or pass --rpc URL")
-
-
-@dataclass(frozen=True)
-class PublicLedger:
-    """The public part of a venue's ledger (``DIR/ledger.json``): what goes on chain."""
-
-    path: Path
-    epoch: int
-    root: int
-    accounts: dict[str, int]  # checksum address -> index
-
-
-def read_public_ledger(path: Path) -> PublicLedger:
-    """Read ``DIR/ledger.json`` (``path`` is the file or its directory) with the one ledger parser
-    (:func:`~zksolvency.zkcore.ledger.load_ledger_info`): bad content, or an address or an index
-    listed twice, is an InputError."""
-    from zksolvency.zkcore.ledger import ledger_json_path, load_ledger_info
-
-    info = load_ledger_info(path)
-    accounts: dict[str, int] = {str(Web3.to_checksum_address(a)): i for a, i in info.accounts}
-    return PublicLedger(ledger_json_path(path), info.epoch, info.root, accounts)
-
-
-def _error_table(abis: list[list[dict[str, Any]]]) -> dict[str, tuple[str, list[str], list[str]]]:
-    """4-byte selector -> (error name, argument names, argument types) for every custom error."""
-    table = {}
-    for abi in abis:
-        for item in abi:
-            if item.get("type") == "error":
-                types = [i["type"] for i in item["inputs"]]
-                sig = f"{item['name']}({','.join(types)})"
-                table["0x" + function_signature_to_4byte_selector(sig).hex()] = (
-                    item["name"],
-                    [i["name"] for i in item["inputs"]],
-                    types,
-                )
-    return table
-
-
-#: ISolvencyRegistry.Flag by value, as status() reports it (``"none"``, …) and as a revert's
-#: ``flag`` argument is shown (``None``, ``Insolvent``, ``Stale``).
-FLAGS = ("none", "insolvent", "stale")
-#: Stand-ins for the registry's verifier and oracle in the constructor's pre-check (it only
-#: stores them).
-_PLACEHOLDERS = ("0x" + "00" * 19 + "01",) * 3
-#: The return types of ISolvencyRegistry.status (for rows read through ``multicall``): the
-#: AccountStatus struct's fields, all static, so it encodes as this flat tuple.
-STATUS_TYPES = ("bool", "uint64", "bool", "uint64", "uint8", "uint64", "uint64", "uint64", "bool", "uint64", "uint64")
-
-
-@dataclass(frozen=True)
-class AccountStatus:
-    """What the registry's ``status`` view says of one account at one block."""
-
-    account: str
-    enrolled: bool
-    index: int | None
-    attested_epoch: int | None
-    flag: str
-    flagged_epoch: int | None  # the epoch the current flag refers to (None when unflagged)
-    stale_at: int | None  # when it can be flagged stale; None while it owes nothing
-    flagged_at: int | None = None  # when the current flag took its kind (None when unflagged)
-    flag_id: int = 0  # the current flag's identity, or the last one's (0: never flagged)
-    flag_resolved: bool = False  # the last flag was ended by the liquidator's resolve
-    resolved_epoch: int | None = None  # after a resolve, no flag is raised up to this epoch
-
-    @classmethod
-    def from_view(cls, account: str, row: Sequence[Any]) -> AccountStatus:
-        """From ``status(account)``: the AccountStatus struct as a tuple of its eleven fields."""
-        if len(row) == 1:  # a struct returned as one value
-            row = row[0]
-        (
-            enrolled,
-            index,
-            attested,
-            attested_epoch,
-            flag,
-            flagged_epoch,
-            flagged_at,
-            flag_id,
-            resolved,
-            resolved_epoch,
-            stale_at,
-        ) = row
-        return cls(
-            account,
-            bool(enrolled),
-            int(index) if enrolled else None,
-            int(attested_epoch) if attested else None,
-            FLAGS[int(flag)],
-            int(flagged_epoch) if flag else None,
-            int(stale_at) or None,
-            int(flagged_at) if flag else None,
-            int(flag_id),
-            bool(resolved),
-            int(resolved_epoch) if resolved_epoch else None,
-        )
-
-
-def explain_revert(data: str, table: dict[str, tuple[str, list[str], list[str]]]) -> str | None:
-    """Revert data -> ``Name(arg=value, …)`` (just ``Name`` without arguments); None if unknown."""
-    entry = table.get(data[:10])
-    if entry is None:
-        return None
-    name, names, types = entry
-    if not types:
-        return name
-    try:
-        values = abi_decode(types, bytes.fromhex(data[10:]))
-    except (DecodingError, ValueError):  # malformed revert data: the name alone still helps
-        return name
-    shown = [
-        "0x" + v.hex() if isinstance(v, bytes) else Web3.to_checksum_address(v) if t == "address" else str(v)
-        for t, v in zip(types, values, strict=True)
-    ]
-    shown = [
-        FLAGS[int(v)].capitalize() if n == "flag" and t == "uint8" and int(v) < len(FLAGS) else v
-        for n, t, v in zip(names, types, shown, strict=True)
-    ]
-    return f"{name}({', '.join(f'{n}={v}' for n, v in zip(names, shown, strict=True))})"
-
-
-@dataclass(frozen=True)
-class TxResult:
-    """A mined transaction."""
-
-    tx_hash: str
-    gas_used: int
-    block: int
-
-    def as_json(self) -> dict[str, object]:
-        """For ``--json`` output."""
-        return {"tx_hash": self.tx_hash, "gas_used": self.gas_used, "block": self.block}
-
-
-@dataclass(frozen=True)
-class EnrollResult(TxResult):
-    """A mined ``enroll``: the index each account got."""
-
-    indices: dict[str, int]
-
-    def as_json(self) -> dict[str, object]:
-        """For ``--json`` output."""
-        return {**super().as_json(), "indices": self.indices}
-
-
-@dataclass(frozen=True)
-class ProofTx(TxResult):
-    """A mined ``attest`` or ``flagInsolvent``: the account and epoch the proof was for."""
-
-    account: str
-    epoch: int
-
-    def as_json(self) -> dict[str, object]:
-        """For ``--json`` output."""
-        return {**super().as_json(), "account": self.account, "epoch": self.epoch}
-
-
-@dataclass
-class FlagRun:
-    """What ``chain flag`` did: the mined ``flagInsolvent`` transactions, the accounts skipped as
-    already handled at the latest epoch (flagged insolvent, a flag resolved, or attested), and the
-    bundles that failed (path, why)."""
-
-    flagged: list[ProofTx]
-    skipped: list[str]
-    failed: list[tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class FlagStaleResult(TxResult):
-    """A mined ``flagStale``: who was flagged, who was skipped (not stale), gas per flag."""
-
-    flagged: list[str]
-    skipped: list[str]
-
-    @property
-    def gas_per_account(self) -> int:
-        """Gas per flagged account."""
-        return self.gas_used // max(1, len(self.flagged))
-
-    def as_json(self) -> dict[str, object]:
-        """For ``--json`` output."""
-        return {**super().as_json(), "flagged": self.flagged, "skipped": self.skipped, "gas_per_account": self.gas_per_account}
-
-
-def proof_calldata(proof: dict[str, Any], signals: list[str]) -> tuple[list[int], list[list[int]], list[int], list[int]]:
-    """snarkjs proof -> (pA, pB, pC, signals) for the Solidity verifier (G2 coordinates swapped)."""
-    a = [int(proof["pi_a"][0]), int(proof["pi_a"][1])]
-    b = [[int(proof["pi_b"][0][1]), int(proof["pi_b"][0][0])], [int(proof["pi_b"][1][1]), int(proof["pi_b"][1][0])]]
-    c = [int(proof["pi_c"][0]), int(proof["pi_c"][1])]
-    return a, b, c, [int(s) for s in signals]
 
 
 def _claims_solvent(raw: dict[str, Any]) -> bool:
@@ -299,36 +61,9 @@ def _claims_solvent(raw: dict[str, Any]) -> bool:
     return isinstance(signals, list) and bool(signals) and signals[0] == "1"
 
 
-def ledger_capacity(vkey: Path) -> int:
-    """2^LD of the circuit a verification key was set up for (its ``zksolvency_setup.params``)."""
-    params = json.loads(vkey.read_text()).get("zksolvency_setup", {}).get("params")
-    ld = params.get("LD") if isinstance(params, dict) else None
-    if not isinstance(ld, int) or isinstance(ld, bool) or not 1 <= ld <= 63:
-        raise InputError(str(vkey), "zksolvency_setup.params.LD", "no ledger depth recorded: deploy with an explicit capacity")
-    return int(2**ld)
-
-
-def deployable_key(verifier_sol: Path, allow_insecure_key: bool = False) -> TrustedKey:
-    """The verification key beside a generated verifier, checked before it goes on chain: the
-    verifier files there must be exactly the ones regenerated from that key
-    (:func:`~zksolvency.onchain.solc.checked_verifiers`), and the key must carry an accepted trust
-    label unless ``allow_insecure_key``."""
-    from zksolvency.onchain.solc import checked_verifiers
-    from zksolvency.verifier.verify import load_key
-    from zksolvency.zkcore.keytrust import ACCEPTED, DESCRIPTION
-
-    vkey = verifier_sol.parent / "verification_key.json"
-    if not vkey.is_file():
-        raise InputError(str(vkey), None, "no verification key beside the verifier: its provenance is unknown")
-    key = load_key(vkey)
-    checked_verifiers(verifier_sol)
-    if key.trust not in ACCEPTED and not allow_insecure_key:
-        raise InputError(
-            str(vkey),
-            "zksolvency_setup.trust",
-            f"key labelled {key.trust!r} ({DESCRIPTION[key.trust]}); refused without --allow-insecure-key",
-        )
-    return key
+#: Stand-ins for the registry's verifier and oracle in the constructor's pre-check (it only
+#: stores them).
+_PLACEHOLDERS = ("0x" + "00" * 19 + "01",) * 3
 
 
 class Chain:
@@ -393,7 +128,7 @@ class Chain:
         abis = [c.abi for c in self._compiled.values()] if self._compiled else []
         if self._deployment:  # also beside contracts added with add_compiled
             abis += [self._deployment["abi"][k] for k in ("registry", "oracle")]
-        return _error_table([*abis, *self._extra_abis])
+        return error_table([*abis, *self._extra_abis])
 
     def add_compiled(self, extra: dict[str, Compiled]) -> None:
         """Make more compiled contracts (an example protocol's, test-only ones) deployable with

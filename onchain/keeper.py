@@ -36,15 +36,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential
 from web3.exceptions import ProviderConnectionError, Web3Exception
 from zksolvency.onchain.batch import TX_GAS_CAP
-from zksolvency.onchain.client import (
-    STATUS_TYPES,
-    AccountStatus,
-    ChainError,
-    FeeCapExceeded,
-    FeeCaps,
-    FlagStaleResult,
-    NodeUnavailable,
-)
+from zksolvency.onchain.results import STATUS_TYPES, AccountStatus, FlagStaleResult
+from zksolvency.onchain.tx import ChainError, FeeCapExceeded, FeeCaps, NodeUnavailable
 from zksolvency.zkcore.errors import ZkSolvencyError
 
 if TYPE_CHECKING:

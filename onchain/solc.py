@@ -10,15 +10,16 @@ package.json) through the import callback of ``solc_compile.cjs``.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from zksolvency.verifier.solidity import BATCH as BATCH
+from zksolvency.verifier.solidity import SINGLE as SINGLE
+from zksolvency.verifier.solidity import render_verifiers
 from zksolvency.zkcore.errors import InputError, ToolError
 from zksolvency.zkcore.jsonio import read_object
 from zksolvency.zkcore.paths import checkout, node_executable
@@ -45,32 +46,6 @@ class Compiled:
     bytecode: str
 
 
-RENDER_SCRIPT = Path(__file__).with_name("render_verifier.cjs")
-SINGLE, BATCH = "Groth16Verifier.sol", "Groth16BatchVerifier.sol"
-
-
-def regenerate_verifiers(vk_json: dict[str, Any], source: str = "verification_key.json") -> dict[str, str]:
-    """Both Solidity verifiers of a verification key, generated from the key alone: snarkjs's own
-    template rendered as its export does, and the batch verifier, each under the provenance header."""
-    from zksolvency.prover.batch_verifier import render
-    from zksolvency.prover.setup import with_header
-
-    body = _render_snarkjs_template(json.dumps(vk_json, sort_keys=True))
-    return {SINGLE: with_header(body, vk_json), BATCH: render(vk_json, source=source)}
-
-
-@functools.cache
-def _render_snarkjs_template(vk_text: str) -> str:
-    """snarkjs's Groth16 template rendered with a key (one Node.js run per key and process: the
-    CLI's pre-check, ``deployable_key`` and the compile of one deploy all ask for the same key)."""
-    from zksolvency.prover import tools
-
-    with tempfile.TemporaryDirectory() as d:  # the key as parsed here, not the file it came from
-        key = Path(d) / "verification_key.json"
-        key.write_text(vk_text)
-        return tools.run_node(RENDER_SCRIPT, [key], "render the Solidity verifier")
-
-
 def checked_verifiers(verifier_sol: Path) -> dict[str, str]:
     """The verifiers of the key beside ``verifier_sol`` (``verification_key.json``), regenerated from
     it. A verifier file there that differs from its regeneration by one byte (another key's
@@ -80,7 +55,7 @@ def checked_verifiers(verifier_sol: Path) -> dict[str, str]:
     if not vkey.is_file():
         raise InputError(str(vkey), None, "no verification key beside the verifier: its provenance is unknown")
     vk_json = read_object(vkey)
-    texts = regenerate_verifiers(vk_json, str(vkey))
+    texts = render_verifiers(vk_json, str(vkey))
     for name, text in texts.items():
         f = verifier_sol if name == SINGLE else verifier_sol.with_name(name)
         if (name == SINGLE or f.exists()) and _read(f) != text:

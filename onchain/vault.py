@@ -17,8 +17,10 @@ from typing import Any
 from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
-from zksolvency.onchain.client import Chain, ChainError, TxResult, chain_dir
+from zksolvency.onchain.client import Chain
+from zksolvency.onchain.deployment import chain_dir
 from zksolvency.onchain.solc import Compiled, compile_sources, contracts_dir
+from zksolvency.onchain.tx import ChainError, TxResult
 
 #: Basis points in one whole (the vault's ``BPS``).
 BPS = 10_000

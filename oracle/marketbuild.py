@@ -213,7 +213,7 @@ def build_market(spec_path: Path) -> dict[str, Any]:
 
 def write_market(spec_path: Path, out: Path) -> dict[str, Any]:
     """Build and write atomically."""
-    from zksolvency.zkcore.bundle import write_atomic
+    from zksolvency.zkcore.files import write_atomic
 
     if not out.parent.is_dir():
         raise InputError(str(out), None, "the output directory does not exist")

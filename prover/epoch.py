@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from zksolvency.prover.config import CircuitConfig
-from zksolvency.zkcore.bundle import write_atomic
+from zksolvency.prover.prove import EpochContext, Job
 from zksolvency.zkcore.errors import InputError, ZkSolvencyError
+from zksolvency.zkcore.files import write_atomic
 
 #: Memory budget of one worker on the default instance: its Node.js prover with the proving key
 #: loaded peaks at 535 MiB resident (``bench/epoch.py``), plus half again as head-room. With the
@@ -50,15 +51,6 @@ def default_workers() -> int:
     except (OSError, KeyError, ValueError):
         return max(1, cores)
     return max(1, min(cores, mem // WORKER_RSS_BYTES))
-
-
-@dataclass(frozen=True)
-class Job:
-    """One account to prove: its statement and where its bundle goes."""
-
-    account: str
-    statement: Path
-    out: Path
 
 
 @dataclass(frozen=True)
@@ -85,7 +77,6 @@ class ProverWorker:
         self, cfg: CircuitConfig, build: str, market: str, prover: str | None = None, threads: int | None = None
     ) -> None:
         from zksolvency.prover.backends import ProofBackend
-        from zksolvency.prover.prove import EpochContext
 
         self.ctx = EpochContext.load(cfg, Path(build), Path(market))
         self.backend = ProofBackend(self.ctx.artifacts, prover, persistent=True, threads=threads)
@@ -250,7 +241,6 @@ def prove_epoch(
     done, total)`` after each account; the report is written to ``out/report.json`` atomically.
     """
     from zksolvency.prover.backends import resolve_prover
-    from zksolvency.prover.prove import EpochContext
     from zksolvency.prover.setup import setup
 
     prover = resolve_prover(prover)

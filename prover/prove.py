@@ -9,14 +9,15 @@ from pathlib import Path
 
 from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.engine import MarginReport, margin_report
-from zksolvency.prover.epoch import Job
 from zksolvency.prover.setup import Artifacts, artifacts_for, setup
 from zksolvency.prover.witness import LedgerOpening, build_input
-from zksolvency.zkcore.bundle import make_bundle, pack_account_index, write_atomic
+from zksolvency.zkcore.bundle import make_bundle, pack_account_index
 from zksolvency.zkcore.commitment import MarketCommitment, account_commitment, cached_market_commitment
 from zksolvency.zkcore.errors import InputError, ToolError
 from zksolvency.zkcore.field import hex32
-from zksolvency.zkcore.ledger import Statement, load_statement, root_from_path
+from zksolvency.zkcore.files import write_atomic
+from zksolvency.zkcore.ledger import Statement, load_statement
+from zksolvency.zkcore.merkle import root_from_path
 from zksolvency.zkcore.models import Market, check_account_against_market, load_market
 
 
@@ -60,7 +61,16 @@ class Prepared:
 
 
 @dataclass(frozen=True)
-class Plan:
+class Job:
+    """One account to prove: its statement and where its bundle goes."""
+
+    account: str
+    statement: Path
+    out: Path
+
+
+@dataclass(frozen=True)
+class EpochPlan:
     """An epoch's work: the accounts still to prove, and those whose bundle already verifies."""
 
     jobs: list[Job]
@@ -109,14 +119,14 @@ class EpochContext:
             raise ToolError(f"the circuit's public signals {public} disagree with the reference {p.expected}")
         return make_bundle(self.cfg.name, json.loads(self.artifacts.vkey.read_text()), proof, public, self.market.epoch)
 
-    def plan(self, ledger_dir: Path, out: Path) -> Plan:
+    def plan(self, ledger_dir: Path, out: Path) -> EpochPlan:
         """Which accounts of ``ledger_dir`` still need a proof in ``out`` (created if missing).
 
         A bundle counts as done only if it verifies (one batched pairing check over all of them)
         and says what this ledger and market say: its account, its index, the ledger root and the
         market root. Anything else, including a half-written temporary file, is proven again.
         """
-        from zksolvency.verifier.groth16 import InvalidProof, batch_verify, verify_fast
+        from zksolvency.verifier.groth16 import InvalidProof, verify_each
         from zksolvency.verifier.verify import TrustedKeys, check_claims, load_bundle
         from zksolvency.zkcore.ledger import load_ledger_info
 
@@ -144,10 +154,10 @@ class EpochContext:
             else:
                 loaded.append((job, index, b))
         valid: dict[str, bool] = {}
-        all_ok = bool(loaded) and batch_verify(loaded[0][2].key, [(b.proof, b.signals) for _, _, b in loaded])
-        for job, index, b in loaded:
+        oks = verify_each(loaded[0][2].key, [(b.proof, b.signals) for _, _, b in loaded]) if loaded else []
+        for (job, index, b), ok in zip(loaded, oks, strict=True):
             try:
-                if not (all_ok or verify_fast(b.key, b.proof, b.signals)):
+                if not ok:
                     raise InvalidProof("does not verify")
                 v = check_claims(b)
                 if (v.account, v.index, int(v.ledger_root, 16), int(v.market_root, 16)) != (
@@ -160,7 +170,7 @@ class EpochContext:
                 valid[job.account] = v.solvent
             except InvalidProof:
                 jobs.append(job)
-        return Plan(jobs, valid)
+        return EpochPlan(jobs, valid)
 
 
 def prove(

@@ -31,16 +31,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from zksolvency.prover import tools
-from zksolvency.prover.batch_verifier import SPDX, header, write_batch_verifier
 from zksolvency.prover.config import CircuitConfig, checkout, circuits_dir
 from zksolvency.prover.hermez import hermez_power
 from zksolvency.prover.witness_cpp import ensure_witness_generator
+from zksolvency.verifier.solidity import write_batch_verifier, write_verifiers
 from zksolvency.zkcore import keytrust
-from zksolvency.zkcore.bundle import vkey_digest, write_atomic
+from zksolvency.zkcore.bundle import vkey_digest
 from zksolvency.zkcore.errors import InputError, ToolError
+from zksolvency.zkcore.files import write_atomic
 from zksolvency.zkcore.paths import ARTIFACTS
 
 
@@ -97,7 +97,7 @@ class Artifacts:
 
     @property
     def batch_solidity(self) -> Path:
-        """Generated Solidity batch verifier (prover/batch_verifier.py)."""
+        """Generated Solidity batch verifier (verifier/solidity.py)."""
         return self.dir / "Groth16BatchVerifier.sol"
 
     @property
@@ -581,8 +581,7 @@ def setup(
         assert isinstance(timings, dict)
         _say("[5/5] exporting the Solidity verifier")
         vk = json.loads(art.vkey.read_text())
-        export_solidity_verifier(art.zkey, vk, art.solidity)
-        write_batch_verifier(vk, art.batch_solidity)
+        write_verifiers(vk, art.solidity, art.batch_solidity, source=str(art.vkey))
         native.result()
     manifest = {
         "manifest_version": MANIFEST_VERSION,
@@ -598,21 +597,6 @@ def setup(
     record_configured_instance(cfg, art, build)
     _say(f"setup done in {time.monotonic() - t_all:.0f}s: {art.dir} (trust: {record['trust']})")
     return art
-
-
-def with_header(snarkjs_export: str, vk_json: dict[str, Any]) -> str:
-    """snarkjs's Solidity verifier under the project's provenance header (the text `setup` writes and
-    `chain deploy` regenerates from the verification key and compares)."""
-    return header(vk_json, origin="the proving key") + snarkjs_export.replace(SPDX, "", 1)
-
-
-def export_solidity_verifier(zkey: Path, vk_json: dict[str, Any], out: Path) -> Path:
-    """``snarkjs zkey export solidityverifier`` with the provenance header, written atomically."""
-    tmp = out.with_name(out.name + ".tmp.sol")
-    tools.snarkjs("zkey", "export", "solidityverifier", zkey, tmp)
-    tmp.write_text(with_header(tmp.read_text(), vk_json))
-    os.replace(tmp, out)
-    return out
 
 
 def copy_public_artifacts(art: Artifacts, build: Path) -> None:

@@ -1,32 +1,25 @@
-"""The one gateway to the Node.js toolchain (circom2 and snarkjs) pinned in ``package.json``.
-
-Every subprocess goes through :func:`run_node`: an argument list (never a shell), output captured,
-a failure turned into one :class:`~zkcore.errors.ToolError` that carries the tool's stderr, and
-a heartbeat on stderr while a long step runs.
+"""The prover's gateway to circom2 and snarkjs (through :mod:`zkcore.node`), and the long-lived
+line servers (the native prover, snarkjs's Node.js prover) the epoch workers keep.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import re
 import select
 import subprocess
-import sys
 import tempfile
-import threading
-import time
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
 from zksolvency.zkcore.errors import ToolError
-from zksolvency.zkcore.paths import checkout, node_executable
-
-
-def node_modules() -> Path:
-    """The pinned JavaScript tools of the checkout (``npm ci``)."""
-    return checkout() / "node_modules"
+from zksolvency.zkcore.node import NODE_FLAGS as NODE_FLAGS
+from zksolvency.zkcore.node import node_args, require, run_raw
+from zksolvency.zkcore.node import node_modules as node_modules
+from zksolvency.zkcore.node import run_node as run_node
+from zksolvency.zkcore.paths import checkout
+from zksolvency.zkcore.paths import node_executable as node_executable
 
 
 def snarkjs_cli() -> Path:
@@ -43,72 +36,6 @@ def circom_pkg() -> Path:
 CIRCOM_RUNNER = Path(__file__).with_name("circom_run.cjs")
 #: A persistent prover (wasm and proving key loaded once) for epoch workers.
 PROVE_SERVER = Path(__file__).with_name("prove_server.cjs")
-#: snarkjs needs more than Node's default heap for 2^16 setups.
-NODE_FLAGS = ("--max-old-space-size=8192",)
-
-
-#: circom colours its errors; a one-line error message should not carry terminal escapes.
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def _require(path: Path) -> None:
-    if not path.exists():
-        root = checkout()
-        raise ToolError(f"{path.relative_to(root)} is missing: run `npm install` in {root} (or `make install`)")
-
-
-def _node_args(args: Sequence[str | Path]) -> list[str | Path]:
-    """File arguments for snarkjs and the servers: a Path is relative to this process's directory,
-    never to the tool's (the checkout), so it is made absolute here and the tool opens the very file
-    the caller checked. (circom is the exception: its WASI sandbox sees only paths below the
-    checkout, so its callers pass checkout-relative paths on purpose.)"""
-    return [a.absolute() if isinstance(a, Path) else a for a in args]
-
-
-def _run(
-    script: Path, args: Sequence[str | Path], *, cwd: Path | None = None, timeout: float | None = None
-) -> subprocess.CompletedProcess[str]:
-    """The one place a Node.js tool is started: argument list, no shell, output captured."""
-    _require(script)
-    cmd = [node_executable(), *NODE_FLAGS, str(script), *[str(a) for a in args]]
-    return subprocess.run(cmd, cwd=cwd or checkout(), capture_output=True, text=True, timeout=timeout, check=False)
-
-
-def run_node(
-    script: Path,
-    args: Sequence[str | Path],
-    label: str,
-    *,
-    progress: bool = False,
-    cwd: Path | None = None,
-    timeout: float | None = None,
-) -> str:
-    """Run a Node.js CLI; return its stdout, or raise ToolError with its stderr.
-
-    With ``progress``, prints ``label`` and then a heartbeat every 20 s, so a long setup step
-    never looks hung.
-    """
-    start = time.monotonic()
-    stop = threading.Event()
-    if progress:
-        print(f"  {label} ...", file=sys.stderr, flush=True)
-
-        def beat() -> None:
-            while not stop.wait(20):
-                print(f"    still {label}: {time.monotonic() - start:.0f}s", file=sys.stderr, flush=True)
-
-        threading.Thread(target=beat, daemon=True).start()
-    try:
-        proc = _run(script, args, cwd=cwd, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise ToolError(f"{label}: timed out after {timeout}s") from None
-    finally:
-        stop.set()
-    if proc.returncode != 0:
-        raise ToolError(f"{label} failed: {_failure_summary(proc)}")
-    if progress:
-        print(f"  {label}: done in {time.monotonic() - start:.1f}s", file=sys.stderr, flush=True)
-    return proc.stdout
 
 
 class LineServer:
@@ -191,30 +118,18 @@ class NodeServer(LineServer):
     and ``node`` as every other tool."""
 
     def __init__(self, script: Path, args: Sequence[str | Path], label: str) -> None:
-        _require(script)
-        super().__init__([node_executable(), *NODE_FLAGS, str(script), *[str(a) for a in _node_args(args)]], label)
-
-
-def _failure_summary(proc: subprocess.CompletedProcess[str]) -> str:
-    """The lines of a failed tool's output that say what went wrong, without a JS stack trace.
-
-    A Node.js crash prints the message first and then ``at ...`` frames; keeping only the tail would
-    keep the frames and drop the message, so stack frames are dropped instead.
-    """
-    text = _ANSI.sub("", proc.stderr.strip() or proc.stdout.strip())
-    lines = [ln.strip() for ln in text.splitlines()]
-    said = [ln for ln in lines if ln and not ln.startswith("at ")]
-    return " | ".join(said[-6:]) if said else f"exit code {proc.returncode}"
+        require(script)
+        super().__init__([node_executable(), *NODE_FLAGS, str(script), *[str(a) for a in node_args(args)]], label)
 
 
 def snarkjs(*args: str | Path, label: str | None = None, progress: bool = False) -> str:
     """Run ``snarkjs ARGS``."""
-    return run_node(snarkjs_cli(), _node_args(args), label or f"snarkjs {args[0]}", progress=progress)
+    return run_node(snarkjs_cli(), node_args(args), label or f"snarkjs {args[0]}", progress=progress)
 
 
 def circom(*args: str | Path, progress: bool = False) -> str:
     """Run ``circom2 ARGS`` from the checkout root (circom2 only sees files below its cwd)."""
-    _require(circom_pkg() / "circom.wasm")
+    require(circom_pkg() / "circom.wasm")
     return run_node(CIRCOM_RUNNER, (circom_pkg(), *args), "circom compile", progress=progress)
 
 
@@ -254,13 +169,13 @@ def groth16_verify(vkey: Path, public: list[str], proof: dict[str, object]) -> b
         t = Path(tmp)
         (t / "public.json").write_text(json.dumps(public))
         (t / "proof.json").write_text(json.dumps(proof))
-        proc = _run(snarkjs_cli(), ["groth16", "verify", vkey, t / "public.json", t / "proof.json"])
+        proc = run_raw(snarkjs_cli(), ["groth16", "verify", vkey, t / "public.json", t / "proof.json"])
     return proc.returncode == 0 and "OK" in proc.stdout
 
 
 def wtns_check(r1cs: Path, wtns: Path) -> tuple[bool, str]:
     """``snarkjs wtns check``: does the witness satisfy every R1CS constraint?"""
-    proc = _run(snarkjs_cli(), ["wtns", "check", r1cs, wtns])
+    proc = run_raw(snarkjs_cli(), ["wtns", "check", r1cs, wtns])
     out = proc.stdout + proc.stderr
     return proc.returncode == 0 and "WITNESS IS CORRECT" in out.upper() and "ERROR" not in out.upper(), out
 

@@ -116,7 +116,8 @@ def build_input(
             p = pos[i]
             ins = market.instrument(p.instrument)
             tiers = list(ins.mm_tiers)
-            sib, bits = _pad(mc.instrument_tree.path(mc.instrument_index(ins.id)), D)
+            leaf = mc.instrument_index(ins.id)
+            sib, bits = _pad((mc.instrument_tree.path(leaf), mc.instrument_tree.bits(leaf)), D)
             p_active.append(1)
             p_id.append(ins.id)
             p_size.append(to_field(p.size))
@@ -142,7 +143,8 @@ def build_input(
         if i < len(holdings):
             h = holdings[i]
             c = market.collateral_asset(h.asset)
-            sib, bits = _pad(mc.collateral_tree.path(mc.collateral_index(h.asset)), DC)
+            leaf = mc.collateral_index(h.asset)
+            sib, bits = _pad((mc.collateral_tree.path(leaf), mc.collateral_tree.bits(leaf)), DC)
             c_active.append(1)
             c_asset.append(asset_field(h.asset))
             c_amount.append(h.amount)

@@ -30,6 +30,7 @@ from pathlib import Path
 from zksolvency.prover import tools
 from zksolvency.prover.config import CircuitConfig, checkout
 from zksolvency.zkcore.errors import ToolError
+from zksolvency.zkcore.files import atomic_dir
 
 #: Compiler flags of every translation unit (the generated Makefile uses -O3).
 CXXFLAGS = ("-std=c++11", "-O1", "-I.")
@@ -150,7 +151,7 @@ def _check_headers(chain: Toolchain) -> None:
 
 
 def _build(cfg: CircuitConfig, main_source: Path, out: Path, key: str, chain: Toolchain) -> Path:
-    """circom --c, then g++ and nasm, into a temporary directory renamed into place."""
+    """circom --c, then g++ and nasm in a scratch directory; the generator is published atomically."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".witness_cpp.", dir=out.parent))
     try:
@@ -174,14 +175,10 @@ def _build(cfg: CircuitConfig, main_source: Path, out: Path, key: str, chain: To
             objects.append(obj)
         _run([chain.nasm, "-felf64", "fr.asm", "-o", "fr_asm.o"], src, "nasm fr.asm")
         _run([chain.cxx, "-o", cfg.name, *objects, "fr_asm.o", "-lgmp"], src, "link the witness generator")
-        final = tmp / "final"
-        final.mkdir()
-        shutil.move(str(src / cfg.name), final / cfg.name)
-        shutil.move(str(src / f"{cfg.name}.dat"), final / f"{cfg.name}.dat")
-        (final / "build.json").write_text(json.dumps({"key": key, **chain.identity}, indent=1))
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(final, out)
+        with atomic_dir(out) as final:
+            shutil.move(str(src / cfg.name), final / cfg.name)
+            shutil.move(str(src / f"{cfg.name}.dat"), final / f"{cfg.name}.dat")
+            (final / "build.json").write_text(json.dumps({"key": key, **chain.identity}, indent=1))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out

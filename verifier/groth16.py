@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -359,3 +359,19 @@ def batch_verify_fiat_shamir(pk: PreparedKey, items: Sequence[tuple[Proof, Seque
     if not 0 < len(items) <= BATCH_MAX or batch_duplicate(items) is not None:
         return False
     return batch_verify_weighted(pk, items, fiat_shamir_weights(pk.vk, items))
+
+
+def verify_each(
+    pk: PreparedKey,
+    items: Sequence[tuple[Proof, Sequence[int]]],
+    batch: Callable[[PreparedKey, Sequence[tuple[Proof, Sequence[int]]]], bool] = batch_verify,
+) -> list[bool]:
+    """Which of ``items`` verify: one batched check of them all (``batch``: random weights by
+    default, or :func:`batch_verify_fiat_shamir` for what the contract will compute), and only when
+    it fails, one check each, so the bad ones can be named. The one loop of this kind: the verifier,
+    the epoch planner and the batch attester all use it."""
+    if not items:
+        return []
+    if batch(pk, items):
+        return [True] * len(items)
+    return [verify_fast(pk, proof, signals) for proof, signals in items]

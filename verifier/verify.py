@@ -25,11 +25,11 @@ from zksolvency.verifier.groth16 import (
     InvalidProof,
     PreparedKey,
     Proof,
-    batch_verify,
     parse_proof,
     parse_signals,
     parse_vkey,
     prepare,
+    verify_each,
     verify_fast,
 )
 from zksolvency.zkcore import keytrust
@@ -546,15 +546,12 @@ def verify_batch(
     for b in loaded.values():
         groups.setdefault(b.trusted.digest, []).append(b)
     for group in groups.values():
-        if batch_verify(group[0].key, [(b.proof, b.signals) for b in group]):
-            good = group
-        else:
-            good = []
-            for b in group:
-                if verify_fast(b.key, b.proof, b.signals):
-                    good.append(b)
-                else:
-                    out[b.path] = f"{b.path}: the proof does not verify against its public signals"
+        good = []
+        for b, ok in zip(group, verify_each(group[0].key, [(b.proof, b.signals) for b in group]), strict=True):
+            if ok:
+                good.append(b)
+            else:
+                out[b.path] = f"{b.path}: the proof does not verify against its public signals"
         for b in good:
             try:
                 out[b.path] = check_claims(b, bindings)

@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from zksolvency.zkcore.field import hex32
@@ -86,15 +83,3 @@ def make_bundle(circuit: str, vkey: dict[str, Any], proof: dict[str, Any], publi
         "public_signals": public,
         "claims": claims_from_signals([int(x) for x in public], epoch),
     }
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that readers see the old content or the whole new one, never a part."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -33,12 +33,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from zksolvency.zkcore.bundle import write_atomic
 from zksolvency.zkcore.field import to_field
+from zksolvency.zkcore.files import write_atomic
+from zksolvency.zkcore.merkle import MerkleTree
 from zksolvency.zkcore.models import Account, CollateralPrice, Holding, Instrument, Market, Position, Tier
 from zksolvency.zkcore.poseidon import poseidon
 from zksolvency.zkcore.poseidon_fast import poseidon as fast_poseidon
@@ -98,51 +99,6 @@ def collateral_leaf(c: CollateralPrice, h: Hash = fast_poseidon) -> int:
     return h([asset_field(c.asset), c.price, c.haircut])
 
 
-def tree_depth(n: int) -> int:
-    """Depth of a tree of n leaves: ceil(log2 n), 0 for n <= 1."""
-    return max(0, (n - 1).bit_length()) if n > 1 else 0
-
-
-@dataclass(frozen=True)
-class MerkleTree:
-    """A zero-padded Poseidon(2) Merkle tree; ``levels[0]`` are the leaves (padded)."""
-
-    leaves: tuple[int, ...]
-    levels: list[list[int]] = field(default_factory=list, repr=False, compare=False)
-    h: Hash = field(default=fast_poseidon, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if self.levels:  # precomputed (from a cache)
-            return
-        depth = tree_depth(len(self.leaves))
-        level = list(self.leaves) + [0] * ((1 << depth) - len(self.leaves))
-        levels = [level]
-        h = self.h
-        for _ in range(depth):
-            level = [h([level[i], level[i + 1]]) for i in range(0, len(level), 2)]
-            levels.append(level)
-        object.__setattr__(self, "levels", levels)
-
-    @property
-    def depth(self) -> int:
-        """Number of hash levels above the leaves."""
-        return len(self.levels) - 1
-
-    @property
-    def root(self) -> int:
-        """Root hash (0 for an empty tree, the leaf itself for one leaf)."""
-        return self.levels[-1][0] if self.leaves else 0
-
-    def path(self, index: int) -> tuple[list[int], list[int]]:
-        """Siblings and path bits (bit k = 1 where the running node is a right child)."""
-        siblings, bits = [], []
-        for level in self.levels[:-1]:
-            siblings.append(level[index ^ 1])
-            bits.append(index & 1)
-            index >>= 1
-        return siblings, bits
-
-
 @dataclass(frozen=True)
 class MarketCommitment:
     """A market's trees and root, with the sorted records they hold."""
@@ -162,12 +118,12 @@ class MarketCommitment:
     @cached_property
     def instrument_tree(self) -> MerkleTree:
         """Tree of instrument leaves."""
-        return MerkleTree(tuple(instrument_leaf(i) for i in self.instruments))
+        return MerkleTree.dense([instrument_leaf(i) for i in self.instruments])
 
     @cached_property
     def collateral_tree(self) -> MerkleTree:
         """Tree of collateral leaves."""
-        return MerkleTree(tuple(collateral_leaf(c) for c in self.collateral))
+        return MerkleTree.dense([collateral_leaf(c) for c in self.collateral])
 
     @cached_property
     def root(self) -> int:
@@ -189,26 +145,21 @@ def cached_market_commitment(market: Market, cache_dir: Path) -> MarketCommitmen
 
     Building the trees hashes every instrument of the market (seconds for thousands of options);
     a venue proves many accounts against one market per epoch, so each prove after the first one
-    reads the levels back. The key is the sha256 of the market's canonical content and of this
-    module's source: any change to any value, or to how leaves are hashed, is another file (a tree
-    cached under an older leaf scheme would make every proof fail its market opening).
+    reads the leaves back (the nodes above them are a few thousand Poseidon(2) hashes). The key is
+    the sha256 of the market's canonical content and of this module's source: any change to any
+    value, or to how leaves are hashed, is another file (a tree cached under an older leaf scheme
+    would make every proof fail its market opening).
     """
     mc = MarketCommitment(market)
     key = hashlib.sha256(market.model_dump_json().encode() + b"\0" + Path(__file__).read_bytes()).hexdigest()
     path = cache_dir / f"market-{key[:40]}.json"
     try:
         data = json.loads(path.read_text())
-        trees = {
-            name: MerkleTree(tuple(int(x, 16) for x in d["leaves"]), [[int(x, 16) for x in lvl] for lvl in d["levels"]])
-            for name, d in data.items()
-        }
+        trees = {name: MerkleTree.dense([int(x, 16) for x in d["leaves"]]) for name, d in data.items()}
     except (OSError, ValueError, KeyError, TypeError):
         trees = {"instrument_tree": mc.instrument_tree, "collateral_tree": mc.collateral_tree}
         cache_dir.mkdir(parents=True, exist_ok=True)
-        blob = {
-            name: {"leaves": [hex(x) for x in t.leaves], "levels": [[hex(x) for x in lvl] for lvl in t.levels]}
-            for name, t in trees.items()
-        }
+        blob = {name: {"leaves": [hex(t.leaves[i]) for i in range(len(t.leaves))]} for name, t in trees.items()}
         write_atomic(path, json.dumps(blob))
     # cached_property stores its value in the instance dict: seed it with the cached trees
     mc.__dict__.update(trees)

@@ -20,19 +20,18 @@ a book, are validated with :mod:`zkcore.models` (imported on use).
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from zksolvency.zkcore.address import ADDRESS_RE
 from zksolvency.zkcore.errors import InputError
 from zksolvency.zkcore.field import SNARK_FIELD, hex32
+from zksolvency.zkcore.files import atomic_dir
 from zksolvency.zkcore.jsonio import read_json, read_object
+from zksolvency.zkcore.merkle import MerkleTree, Node, root_from_path
 from zksolvency.zkcore.poseidon_fast import poseidon2
 
 if TYPE_CHECKING:
@@ -44,11 +43,7 @@ STATEMENT_FORMAT = "zksolvency-statement/1"
 DEFAULT_DEPTH = 20
 MAX_DEPTH = 32
 
-#: A Merkle node hash: Poseidon(left, right).
-Node = Callable[[int, int], int]
-
 _HEX32 = re.compile(r"0x[0-9a-fA-F]{64}")  # fullmatch: no trailing newline
-_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
 
 def _reference_node(left: int, right: int) -> int:
@@ -61,23 +56,9 @@ def _reference_node(left: int, right: int) -> int:
 reference_node: Node = _reference_node
 
 
-@cache
-def _zero_roots(depth: int, node: Node) -> tuple[int, ...]:
-    """Roots of empty subtrees: z[0] = 0 (an empty leaf), z[k+1] = node(z[k], z[k])."""
-    z = [0]
-    for _ in range(depth):
-        z.append(node(z[-1], z[-1]))
-    return tuple(z)
-
-
-@dataclass(frozen=True)
-class LedgerTree:
-    """A sparse fixed-depth Poseidon(2) tree; ``leaves`` maps index -> leaf (absent = 0)."""
-
-    depth: int
-    leaves: Mapping[int, int]
-    node: Node = field(default=poseidon2, repr=False, compare=False)
-    levels: list[dict[int, int]] = field(default_factory=list, repr=False, compare=False)
+class LedgerTree(MerkleTree):
+    """The venue's ledger: a :class:`~zksolvency.zkcore.merkle.MerkleTree` of depth 1 to
+    ``MAX_DEPTH``; ``leaves`` maps index -> account commitment (absent = an empty slot)."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.depth <= MAX_DEPTH:
@@ -85,41 +66,7 @@ class LedgerTree:
         for i in self.leaves:
             if not 0 <= i < 1 << self.depth:
                 raise ValueError(f"index {i} does not fit a ledger of depth {self.depth}")
-        zero = _zero_roots(self.depth, self.node)
-        level = {i: v for i, v in self.leaves.items() if v != 0}
-        levels = [level]
-        node = self.node
-        for k in range(self.depth):
-            parents: dict[int, int] = {}
-            for i in sorted({i >> 1 for i in level}):
-                left = level.get(2 * i, zero[k])
-                right = level.get(2 * i + 1, zero[k])
-                parents[i] = node(left, right)
-            level = parents
-            levels.append(level)
-        object.__setattr__(self, "levels", levels)
-
-    @property
-    def root(self) -> int:
-        """The ledger root (the root of an empty tree when no account is listed)."""
-        return self.levels[-1].get(0, _zero_roots(self.depth, self.node)[self.depth])
-
-    def path(self, index: int) -> list[int]:
-        """Siblings of leaf ``index``, leaf to root."""
-        zero = _zero_roots(self.depth, self.node)
-        out = []
-        for k in range(self.depth):
-            out.append(self.levels[k].get(index ^ 1, zero[k]))
-            index >>= 1
-        return out
-
-
-def root_from_path(leaf: int, index: int, siblings: Sequence[int], node: Node = poseidon2) -> int:
-    """The root that ``leaf`` at ``index`` with these siblings leads to (what the circuit computes)."""
-    h = leaf
-    for k, sib in enumerate(siblings):
-        h = node(sib, h) if (index >> k) & 1 else node(h, sib)
-    return h
+        super().__post_init__()
 
 
 # ---------------------------------------------------------------- ledger.json (public)
@@ -165,7 +112,7 @@ def _hex32(v: object, file: str, name: str) -> int:
 
 
 def _address(v: object, file: str, name: str) -> str:
-    if not isinstance(v, str) or not _ADDRESS.fullmatch(v):
+    if not isinstance(v, str) or not ADDRESS_RE.fullmatch(v):
         raise InputError(file, name, "must be a 20-byte address, 0x + 40 hex digits")
     return v.lower()
 
@@ -425,19 +372,12 @@ def build_ledger(
         acc.account: Statement(book, acc, index, tuple(tree.path(index)), m.epoch, root, depth) for index, _p, book, acc in plan
     }
 
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_dir(out) as tmp:  # `out` is absent or empty (checked above)
         (tmp / "statements").mkdir()
         for addr, st in statements.items():
             # compact JSON: json's C encoder runs only without indent (65,536 statements per 2^16 ledger)
             (tmp / "statements" / f"{addr}.json").write_text(json.dumps(st.as_json()) + "\n")
         (tmp / "ledger.json").write_text(json.dumps(info.as_json(), indent=1) + "\n")
-        if out.exists():
-            out.rmdir()  # empty (checked above)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return BuiltLedger(info, statements, out)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
+from zksolvency.zkcore.address import ADDRESS_RE
 from zksolvency.zkcore.errors import InputError
 from zksolvency.zkcore.fixedpoint import MONEY_DECIMALS, RATE_DECIMALS, U32_LIMIT, U64_LIMIT, parse_decimal, parse_uint
 from zksolvency.zkcore.jsonio import read_json
@@ -42,7 +43,6 @@ def _u32(v: object) -> int:
 # newline and `\d` would accept Unicode digits ("USDC\n" is not an asset, "١٢" is not a number).
 _ASSET = re.compile(r"[A-Za-z0-9._-]{1,31}")
 _SYMBOL = re.compile(r"[A-Za-z0-9._/:-]{1,64}")
-_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _SALT = re.compile(r"0x[0-9a-fA-F]{1,62}")
 #: SPEC §1 salts carry at least 128 bits: a short salt makes a commitment brute-forceable.
 SALT_MIN = 2**128
@@ -68,7 +68,7 @@ def _asset(v: object) -> str:
 
 
 def _address(v: object) -> str:
-    if not isinstance(v, str) or not _ADDRESS.fullmatch(v):
+    if not isinstance(v, str) or not ADDRESS_RE.fullmatch(v):
         raise ValueError(f"must be a 20-byte hex address 0x + 40 hex digits, got {v!r}")
     body = v[2:]
     if body != body.lower() and body != body.upper():

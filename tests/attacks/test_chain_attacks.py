@@ -35,8 +35,9 @@ from typing import Any
 
 import pytest
 from web3 import Web3
-from zksolvency.onchain.client import Chain, ChainError, proof_calldata
+from zksolvency.onchain.client import Chain
 from zksolvency.onchain.keeper import Keeper
+from zksolvency.onchain.tx import ChainError, proof_calldata
 from zksolvency.zkcore.commitment import market_root
 from zksolvency.zkcore.models import Market
 

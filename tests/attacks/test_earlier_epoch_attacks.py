@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 from web3 import Web3
-from zksolvency.onchain.client import Chain, ChainError
+from zksolvency.onchain.client import Chain
+from zksolvency.onchain.tx import ChainError
 
 from tests.attacks.test_grace_and_ledger_attacks import ledger_then_next_market, mine
 from tests.batch.conftest import LEDGER_ACCOUNTS, ledger_address
@@ -154,7 +155,7 @@ def test_the_cli_batch_of_an_earlier_epoch_survives_an_account_that_attested_its
 
 
 def _calldata(b: dict[str, Any]) -> tuple[Any, ...]:
-    from zksolvency.onchain.client import proof_calldata
+    from zksolvency.onchain.tx import proof_calldata
 
     return tuple(proof_calldata(b["proof"], b["public_signals"]))
 

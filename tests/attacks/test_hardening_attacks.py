@@ -24,7 +24,8 @@ import pytest
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError
-from zksolvency.onchain.client import Chain, ChainError, proof_calldata
+from zksolvency.onchain.client import Chain
+from zksolvency.onchain.tx import ChainError, proof_calldata
 from zksolvency.onchain.vault import Vault
 from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.setup import Artifacts

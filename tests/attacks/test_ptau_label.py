@@ -17,10 +17,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from zksolvency.onchain.client import deployable_key
-from zksolvency.prover.batch_verifier import write_batch_verifier
-from zksolvency.prover.setup import export_solidity_verifier, find_ptau, make_keys, ptau_contributions, shared_ptau
+from zksolvency.onchain.keys import deployable_key
+from zksolvency.prover.setup import find_ptau, make_keys, ptau_contributions, shared_ptau
 from zksolvency.verifier.bn254 import R
+from zksolvency.verifier.solidity import write_verifiers
 from zksolvency.verifier.verify import TrustedKeys, verify_bundle
 from zksolvency.zkcore.bundle import make_bundle, pack_account_index
 from zksolvency.zkcore.keytrust import INSECURE_BEACON, UNKNOWN
@@ -44,8 +44,8 @@ def test_a_relabelled_beacon_ptau_is_still_refused(lab: Lab, tmp_path: Path) -> 
     out.mkdir()
     make_keys(r1cs, ptau, out / "proving_key.zkey", out / "verification_key.json", {"circuit": "four_signals", **prov})
     vk = json.loads((out / "verification_key.json").read_text())
-    sol = export_solidity_verifier(out / "proving_key.zkey", vk, out / "Groth16Verifier.sol")
-    write_batch_verifier(vk, out / "Groth16BatchVerifier.sol")
+    sol = out / "Groth16Verifier.sol"
+    write_verifiers(vk, sol, out / "Groth16BatchVerifier.sol")
     # the attacker knows alpha and beta from the public beacon
     _tau, alpha, beta = beacon_secrets(lab.beacon.ptau)
     assert alpha_beta_match(vk, alpha, beta)

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 from web3.contract import Contract
-from zksolvency.onchain.client import Chain, ChainError
+from zksolvency.onchain.client import Chain
+from zksolvency.onchain.tx import ChainError
 from zksolvency.onchain.vault import Vault
 
 from tests.contracts.conftest import GRACE, Roles, at, refused

@@ -13,10 +13,9 @@ import pytest
 from web3 import Web3
 from web3.contract import Contract
 from zksolvency.onchain import anvil
-from zksolvency.onchain.client import proof_calldata
 from zksolvency.onchain.solc import compile_sources
+from zksolvency.onchain.tx import proof_calldata
 from zksolvency.prover import tools
-from zksolvency.prover.batch_verifier import render
 from zksolvency.prover.setup import Artifacts
 from zksolvency.verifier.groth16 import (
     InvalidProof,
@@ -27,6 +26,7 @@ from zksolvency.verifier.groth16 import (
     parse_vkey,
     prepare,
 )
+from zksolvency.verifier.solidity import render_batch
 
 from tests.conftest import TEST_BUILD
 from tests.helpers.groth16 import rerandomize
@@ -96,7 +96,7 @@ def verifiers(node: anvil.Node, artifacts: Artifacts, vk_json: dict[str, Any]) -
     sources = {
         "Groth16Verifier.sol": artifacts.solidity.read_text(),
         "Groth16BatchVerifier.sol": artifacts.batch_solidity.read_text(),
-        "CallerWeights.sol": render(vk_json, unsafe_caller_weights=True),
+        "CallerWeights.sol": render_batch(vk_json, unsafe_caller_weights=True),
     }
     compiled = compile_sources(sources, TEST_BUILD / "solc-batch")
     w3 = Web3(Web3.HTTPProvider(node.rpc))

@@ -16,7 +16,8 @@ from eth_utils.abi import function_signature_to_4byte_selector
 from web3.exceptions import ContractLogicError
 from web3.logs import DISCARD
 from zksolvency.onchain import anvil
-from zksolvency.onchain.client import Chain, ChainError, proof_calldata
+from zksolvency.onchain.client import Chain
+from zksolvency.onchain.tx import ChainError, proof_calldata
 from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.setup import Artifacts
 from zksolvency.verifier.groth16 import InvalidProof

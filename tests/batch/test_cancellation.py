@@ -5,7 +5,7 @@ generated verifier and its Python twin, whose weights hash the whole batch."""
 from __future__ import annotations
 
 from py_ecc.optimized_bn128 import optimized_curve as oc
-from zksolvency.onchain.client import proof_calldata
+from zksolvency.onchain.tx import proof_calldata
 from zksolvency.verifier.bn254 import R
 from zksolvency.verifier.groth16 import (
     PreparedKey,

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from py_ecc.optimized_bn128 import optimized_curve as oc
-from zksolvency.prover.batch_verifier import render, write_batch_verifier
 from zksolvency.prover.setup import Artifacts
 from zksolvency.verifier.groth16 import BATCH_MAX, InvalidProof, PreparedKey, batch_transcript_tag, parse_vkey
+from zksolvency.verifier.solidity import render_batch, write_batch_verifier
 from zksolvency.zkcore.errors import InputError
 
 from tests.batch.conftest import Verifiers
@@ -36,7 +36,7 @@ def toy_vkey(n_public: int = 2) -> dict[str, Any]:
 
 def test_header_constants_and_signature_follow_the_key() -> None:
     vk = toy_vkey(3)
-    sol = render(vk)
+    sol = render_batch(vk)
     assert sol.splitlines()[2:6] == [
         "// circuit:      toy",
         f"// zkey sha256:  {'ab' * 32}",
@@ -47,7 +47,7 @@ def test_header_constants_and_signature_follow_the_key() -> None:
     assert f"uint256 public constant BATCH_MAX = {BATCH_MAX};" in sol
     assert "uint256[3][] calldata pubSignals" in sol and "IC3_X" in sol and "IC4_X" not in sol
     assert "contract Groth16BatchVerifier {" in sol and "verifyBatchWithWeights" not in sol
-    unsafe = render(vk, unsafe_caller_weights=True)
+    unsafe = render_batch(vk, unsafe_caller_weights=True)
     assert "contract Groth16BatchVerifierCallerWeights {" in unsafe and "TEST ONLY, UNSOUND" in unsafe
 
 
@@ -73,7 +73,7 @@ def test_a_key_without_provenance_or_with_a_bad_point_is_refused(tmp_path: Any) 
     vk = toy_vkey()
     del vk["zksolvency_setup"]
     with pytest.raises(InputError, match="zksolvency_setup"):
-        render(vk)
+        render_batch(vk)
     bad = toy_vkey()
     bad["vk_alpha_1"][1] = str(int(bad["vk_alpha_1"][1]) + 1)
     out = tmp_path / "Groth16BatchVerifier.sol"
@@ -81,14 +81,14 @@ def test_a_key_without_provenance_or_with_a_bad_point_is_refused(tmp_path: Any) 
         write_batch_verifier(bad, out)
     assert not out.exists()  # nothing written
     write_batch_verifier(toy_vkey(), out)
-    assert out.read_text() == render(toy_vkey())
+    assert out.read_text() == render_batch(toy_vkey())
 
 
 def test_setup_writes_it_beside_the_single_verifier_with_the_same_header(artifacts: Artifacts) -> None:
     single = artifacts.solidity.read_text().splitlines()
     batch = artifacts.batch_solidity.read_text().splitlines()
     assert batch[2:7] == single[2:7] and batch[2].startswith("// circuit:")
-    assert artifacts.batch_solidity.read_text() == render(json.loads(artifacts.vkey.read_text()))
+    assert artifacts.batch_solidity.read_text() == render_batch(json.loads(artifacts.vkey.read_text()))
 
 
 def test_deployed_tag_is_the_python_tag(verifiers: Verifiers, pk: PreparedKey) -> None:

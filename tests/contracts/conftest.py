@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 from zksolvency.onchain import anvil
-from zksolvency.onchain.client import Chain, ChainError
+from zksolvency.onchain.client import Chain
+from zksolvency.onchain.tx import ChainError
 from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.setup import Artifacts
 

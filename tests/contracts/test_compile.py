@@ -16,10 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from zksolvency.onchain.client import deployable_key
+from zksolvency.onchain.keys import deployable_key
 from zksolvency.onchain.solc import BATCH, SINGLE, checked_verifiers, compile_contracts, contracts_dir
-from zksolvency.prover.batch_verifier import render
+from zksolvency.prover import tools
 from zksolvency.prover.setup import Artifacts
+from zksolvency.verifier.solidity import render_batch, with_header
 from zksolvency.zkcore.errors import InputError
 from zksolvency.zkcore.jsonio import read_object
 
@@ -45,8 +46,11 @@ def test_the_verifiers_compiled_are_the_keys_own_and_nothing_is_written_into_the
     before = {p.name: p.read_bytes() for p in gen.glob("*.sol")}
     sol = _key_folder(artifacts, tmp_path / "key", batch=False)  # an older key folder: no batch verifier
     texts = checked_verifiers(sol)
-    assert texts[SINGLE] == artifacts.solidity.read_text()  # snarkjs's export, regenerated from the key alone
-    assert texts[BATCH] == render(read_object(artifacts.vkey)) == artifacts.batch_solidity.read_text()
+    assert texts[SINGLE] == artifacts.solidity.read_text()  # what setup wrote, regenerated from the key alone
+    # ... and exactly what snarkjs's own export of the proving key gives, under the header
+    tools.snarkjs("zkey", "export", "solidityverifier", artifacts.zkey, tmp_path / "export.sol")
+    assert texts[SINGLE] == with_header((tmp_path / "export.sol").read_text(), read_object(artifacts.vkey))
+    assert texts[BATCH] == render_batch(read_object(artifacts.vkey)) == artifacts.batch_solidity.read_text()
     compiled = compile_contracts(sol, tmp_path / "cache")
     assert {"Groth16Verifier", "Groth16BatchVerifier", "SolvencyRegistry"} <= set(compiled)
     assert {p.name: p.read_bytes() for p in gen.glob("*.sol")} == before

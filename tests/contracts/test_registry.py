@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from web3 import Web3
-from zksolvency.onchain.client import Chain, proof_calldata
+from zksolvency.onchain.client import Chain
+from zksolvency.onchain.tx import proof_calldata
 from zksolvency.zkcore.field import SNARK_FIELD
 
 from tests.contracts.conftest import GRACE, OneBlock, Roles, at, now, publish_with_ledger, refused

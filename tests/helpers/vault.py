@@ -8,7 +8,8 @@ from pathlib import Path
 
 from web3 import Web3
 from web3.contract import Contract
-from zksolvency.onchain.client import Chain, chain_dir
+from zksolvency.onchain.client import Chain
+from zksolvency.onchain.deployment import chain_dir
 from zksolvency.onchain.solc import Compiled, compile_sources, contracts_dir
 
 SOLIDITY = Path(__file__).with_name("solidity")

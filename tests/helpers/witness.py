@@ -70,7 +70,7 @@ def recommit(sig: dict[str, Any]) -> None:
     slot order, inactive slots skipped) and the ledger root over it, so that only the circuit's own
     rules can refuse what the slots say (the venue committed to exactly that book)."""
     from zksolvency.zkcore.bundle import unpack_account_index
-    from zksolvency.zkcore.ledger import root_from_path
+    from zksolvency.zkcore.merkle import root_from_path
     from zksolvency.zkcore.poseidon import poseidon
 
     coll = 0

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from zksolvency.cli import main
 from zksolvency.zkcore.commitment import account_commitment
 from zksolvency.zkcore.field import hex32
-from zksolvency.zkcore.ledger import LedgerTree, reference_node, root_from_path
+from zksolvency.zkcore.ledger import LedgerTree, reference_node
+from zksolvency.zkcore.merkle import root_from_path
 from zksolvency.zkcore.models import Account
 from zksolvency.zkcore.poseidon import poseidon
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from zksolvency.prover import tools
-from zksolvency.prover.batch_verifier import write_batch_verifier
-from zksolvency.prover.setup import export_solidity_verifier, find_ptau, make_dev_ptau, make_keys
+from zksolvency.prover.setup import find_ptau, make_dev_ptau, make_keys
+from zksolvency.verifier.solidity import write_verifiers
 from zksolvency.zkcore.paths import ROOT
 
 from tests.conftest import TEST_BUILD
@@ -57,9 +57,8 @@ def _keyed(r1cs: Path, ptau: Path | None, out: Path) -> Keyed:
     ptau, prov = find_ptau(8, out, ptau)
     k = Keyed(ptau, out / "proving_key.zkey", out / "verification_key.json", out / "Groth16Verifier.sol")
     make_keys(r1cs, ptau, k.zkey, k.vkey, {"circuit": "four_signals", **prov})
-    export_solidity_verifier(k.zkey, json.loads(k.vkey.read_text()), k.solidity)
-    # `chain deploy` puts the batch verifier of the same key beside the single one, as `setup` does
-    write_batch_verifier(json.loads(k.vkey.read_text()), out / "Groth16BatchVerifier.sol")
+    # both verifiers beside the key, as `setup` writes them (`chain deploy` regenerates and compares)
+    write_verifiers(json.loads(k.vkey.read_text()), k.solidity, out / "Groth16BatchVerifier.sol")
     return k
 
 

@@ -144,7 +144,8 @@ def test_beacon_forgery_passes_the_solidity_verifier_and_deploy_refuses_it(lab: 
     attests an account in `SolvencyRegistry.attest`; with a key made the project's way the same
     forgery reverts, and `Chain.deploy` refuses the beacon key unless told otherwise."""
     from zksolvency.onchain import anvil
-    from zksolvency.onchain.client import Chain, ChainError, proof_calldata
+    from zksolvency.onchain.client import Chain
+    from zksolvency.onchain.tx import ChainError, proof_calldata
     from zksolvency.zkcore.errors import InputError
 
     _tau, alpha, beta = beacon_secrets(lab.beacon.ptau)

@@ -38,7 +38,7 @@ def test_a_deep_file_is_bad_input_even_beside_web3(tmp_path: Path, text: str) ->
     # every reader of a file from someone else, in a process that has web3 (and py_ecc) loaded
     code = (
         "import sys, web3, zksolvency\n"
-        "from zksolvency.onchain.client import read_public_ledger\n"
+        "from zksolvency.onchain.results import read_public_ledger\n"
         "from zksolvency.zkcore.ledger import load_statement, read_indices\n"
         "p = sys.argv[1]\n"
         "for f in (zksolvency.load_market, zksolvency.load_account, load_statement, read_indices, read_public_ledger):\n"

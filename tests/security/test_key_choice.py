@@ -130,7 +130,7 @@ def test_chain_precheck_uses_the_deployed_key_not_the_bundles(node: str, weak_fo
 
 
 def test_chain_deploy_refuses_an_insecure_key(lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from zksolvency.onchain.client import deployable_key
+    from zksolvency.onchain.keys import deployable_key
     from zksolvency.prover.config import load_config
     from zksolvency.zkcore.errors import InputError
 

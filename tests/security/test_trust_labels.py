@@ -124,7 +124,7 @@ def test_a_ptau_name_cannot_write_into_the_solidity_header(tmp_path: Path) -> No
     from there onto a `//` line of both Solidity verifiers, turning the rest of the name into code
     (a deploy blocked by a parse error). RESULT: SUCCEEDED before the fix, refused now: at the name,
     and by the header for any provenance field."""
-    from zksolvency.prover.batch_verifier import header
+    from zksolvency.verifier.solidity import header
 
     named = tmp_path / "dev.ptau\ncontract X {}\n//"
     named.symlink_to(shared_ptau())
