@@ -345,7 +345,7 @@ class Chain:
         epoch, _root, _at, seq = self.contract("oracle").functions.latest().call()
         return int(epoch) if seq else None
 
-    def enroll(self, accounts: list[str], sender: str | None = None) -> EnrollResult:
+    def enroll(self, accounts: Sequence[str], sender: str | None = None) -> EnrollResult:
         """Registry (venue): enroll accounts in order; returns the indices they got."""
         addrs = [Web3.to_checksum_address(a) for a in accounts]
         reg = self.contract("registry")

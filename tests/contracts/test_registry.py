@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ def claiming(b: dict[str, Any], **claims: Any) -> dict[str, Any]:
     return b | {"claims": {**b["claims"], **claims}}
 
 
-def ready(chain: Chain, roles: Roles, b: dict[str, Any], enroll: list[str] = ENROLLED) -> int:
+def ready(chain: Chain, roles: Roles, b: dict[str, Any], enroll: Sequence[str] = ENROLLED) -> int:
     """Enroll, publish the bundle's epoch on the oracle and the bundle's ledger root for it (in one
     block); returns the publication time."""
     chain.enroll(enroll, roles.venue)
