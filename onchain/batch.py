@@ -167,7 +167,7 @@ def attest_batch(chain: Chain, paths: Sequence[Path], *, max_n: int = BATCH_MAX,
             queue[:0] = [batch[:half], batch[half:]]
             continue
         res = chain.send(fn(*_args(batch)), sender)
-        receipt = chain.w3.eth.get_transaction_receipt(res.tx_hash)  # type: ignore[arg-type]
+        receipt = chain.w3.eth.get_transaction_receipt(res.tx_hash)
         events = chain.contract("registry").events
         attested = [str(e["args"]["account"]) for e in events.Attested().process_receipt(receipt, errors=DISCARD)]
         skipped = [str(e["args"]["account"]) for e in events.AttestationSkipped().process_receipt(receipt, errors=DISCARD)]

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eth_typing import ChecksumAddress
+from eth_typing import ChecksumAddress, HexStr
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
@@ -187,7 +187,7 @@ class Chain:
         if receipt["status"] != 1:
             raise ChainError(f"transaction {h.hex()} failed")
         return TxResult(
-            "0x" + bytes(receipt["transactionHash"]).hex().removeprefix("0x"),
+            HexStr("0x" + bytes(receipt["transactionHash"]).hex().removeprefix("0x")),
             int(receipt["gasUsed"]),
             int(receipt["blockNumber"]),
         )
@@ -211,7 +211,7 @@ class Chain:
         c = self.compiled[name]
         factory = self.w3.eth.contract(abi=c.abi, bytecode=c.bytecode)
         res = self.send(factory.constructor(*args), sender)
-        receipt = self.w3.eth.get_transaction_receipt(res.tx_hash)  # type: ignore[arg-type]
+        receipt = self.w3.eth.get_transaction_receipt(res.tx_hash)
         return str(receipt["contractAddress"]), res
 
     # ------------------------------------------------------------ deployment
@@ -350,7 +350,7 @@ class Chain:
         addrs = [Web3.to_checksum_address(a) for a in accounts]
         reg = self.contract("registry")
         res = self.send(reg.functions.enroll(addrs), sender)
-        receipt = self.w3.eth.get_transaction_receipt(res.tx_hash)  # type: ignore[arg-type]
+        receipt = self.w3.eth.get_transaction_receipt(res.tx_hash)
         events = reg.events.Enrolled().process_receipt(receipt)
         indices = {str(e["args"]["account"]): int(e["args"]["index"]) for e in events}
         return EnrollResult(res.tx_hash, res.gas_used, res.block, indices)
@@ -565,7 +565,7 @@ class Chain:
         addrs = [Web3.to_checksum_address(a) for a in accounts]
         reg = self.contract("registry")
         res = self.send(reg.functions.flagStale(addrs), sender, fees=fees)
-        receipt = self.w3.eth.get_transaction_receipt(res.tx_hash)  # type: ignore[arg-type]
+        receipt = self.w3.eth.get_transaction_receipt(res.tx_hash)
         # beside the FlaggedStale logs, the receipt may hold a LedgerOverdue
         flagged = [str(e["args"]["account"]) for e in reg.events.FlaggedStale().process_receipt(receipt, errors=DISCARD)]
         skipped = [str(a) for a in addrs if a not in set(flagged)]

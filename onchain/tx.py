@@ -9,6 +9,7 @@ from typing import Any
 
 from eth_abi.abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
+from eth_typing import HexStr
 from eth_utils.abi import function_signature_to_4byte_selector
 from web3 import Web3
 from zksolvency.zkcore.errors import ZkSolvencyError
@@ -66,7 +67,7 @@ class Fees:
 class TxResult:
     """A mined transaction."""
 
-    tx_hash: str
+    tx_hash: HexStr
     gas_used: int
     block: int
 

@@ -161,7 +161,7 @@ class Vault:
         """Vault: liquidate a flagged account's deposit; the bounty goes to ``sender``."""
         addr = Web3.to_checksum_address(account)
         res = self.chain.send(self.vault.functions.liquidate(addr), sender)
-        receipt = self.chain.w3.eth.get_transaction_receipt(res.tx_hash)  # type: ignore[arg-type]
+        receipt = self.chain.w3.eth.get_transaction_receipt(res.tx_hash)
         events = self.vault.events.Liquidated().process_receipt(receipt, errors=DISCARD)  # the token's Transfer logs
         if len(events) != 1:
             raise ChainError(f"liquidate {res.tx_hash}: expected one Liquidated event, got {len(events)}")
