@@ -35,6 +35,7 @@ from typing import Any
 
 import pytest
 from web3 import Web3
+from web3.types import RPCEndpoint
 from zksolvency.onchain.client import Chain
 from zksolvency.onchain.keeper import Keeper
 from zksolvency.onchain.tx import ChainError, proof_calldata
@@ -203,7 +204,7 @@ def test_chain_commands_survive_a_hostile_file(chain: Chain, tmp_path: Path, com
 
 
 def _snapshot(chain: Chain) -> str:
-    return str(chain.w3.provider.make_request("evm_snapshot", [])["result"])  # type: ignore[arg-type]
+    return str(chain.w3.provider.make_request(RPCEndpoint("evm_snapshot"), [])["result"])
 
 
 def test_keeper_recovers_from_a_reorg(chain: Chain, roles: Roles) -> None:
@@ -214,11 +215,11 @@ def test_keeper_recovers_from_a_reorg(chain: Chain, roles: Roles) -> None:
     k = Keeper(chain)
     k.tick()
     assert k.accounts == ghosts
-    chain.w3.provider.make_request("evm_revert", [fork])  # type: ignore[arg-type]  # ... then reorged out
+    chain.w3.provider.make_request(RPCEndpoint("evm_revert"), [fork])  # ... then reorged out
     chain.enroll(real, roles.venue)  # the canonical chain enrolls others at indices 0..2
     chain.publish(42, market_root(Market(**data.MARKET)))
     at(chain, int(chain.status(real[0])["stale_at"]))
-    chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    chain.w3.provider.make_request(RPCEndpoint("evm_mine"), [])
     errors = []
     for _ in range(3):
         try:
@@ -278,9 +279,9 @@ def test_control_a_restarted_keeper_flags_after_the_reorg(chain: Chain, roles: R
     fork = _snapshot(chain)
     chain.enroll(ghosts, roles.venue)
     Keeper(chain).tick()
-    chain.w3.provider.make_request("evm_revert", [fork])  # type: ignore[arg-type]
+    chain.w3.provider.make_request(RPCEndpoint("evm_revert"), [fork])
     chain.enroll(real, roles.venue)
     chain.publish(42, market_root(Market(**data.MARKET)))
     at(chain, int(chain.status(real[0])["stale_at"]))
-    chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    chain.w3.provider.make_request(RPCEndpoint("evm_mine"), [])
     assert sorted(Keeper(chain).tick().flagged) == sorted(real)

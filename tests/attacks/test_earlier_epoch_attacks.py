@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_typing import ChecksumAddress
 from web3 import Web3
 from zksolvency.onchain.client import Chain
 from zksolvency.onchain.tx import ChainError
@@ -39,7 +40,7 @@ def test_the_deadline_matches_the_formula_for_every_owed_epoch_and_ledger_patter
     first = int(oracle.latest().call()[0]) + 1
     seq0 = int(oracle.publicationCount().call())
     t = now(chain) + 10
-    owed: dict[str, int] = {}  # account -> the publication it owes first
+    owed: dict[ChecksumAddress, int] = {}  # account -> the publication it owes first
     m_at: dict[int, int] = {}  # seq -> market time
     ledgers: list[tuple[int, int]] = []  # (seq, time), in order
     n = 24

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from web3 import Web3
+from web3.types import RPCEndpoint
 from zksolvency.onchain.client import Chain
 from zksolvency.onchain.keeper import Keeper
 from zksolvency.prover.setup import Artifacts
@@ -42,7 +43,7 @@ ENV = {**os.environ, "ZKSOLVENCY_BUILD": str(TEST_BUILD)}
 
 
 def mine(chain: Chain) -> None:
-    chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    chain.w3.provider.make_request(RPCEndpoint("evm_mine"), [])
 
 
 # ------------------------------------------------------------ a ledger that lands with the next market
@@ -149,8 +150,8 @@ def publish_every(chain: Chain, roles: Roles, first: int, n: int, period: int, l
         ):
             data_ = fn._encode_transaction_data()
             tx = {"from": sender, "to": contract.address, "data": data_, "gas": hex(300_000)}
-            h = w3.provider.make_request("eth_sendTransaction", [tx])["result"]  # type: ignore[list-item]
-            while w3.provider.make_request("eth_getTransactionReceipt", [h]).get("result") is None:  # type: ignore[list-item]
+            h = w3.provider.make_request(RPCEndpoint("eth_sendTransaction"), [tx])["result"]
+            while w3.provider.make_request(RPCEndpoint("eth_getTransactionReceipt"), [h]).get("result") is None:
                 time.sleep(0.001)
         times[epoch] = start + k * period
     return times
@@ -220,12 +221,12 @@ def test_the_keeper_splits_status_reads_a_node_refuses(chain: Chain, roles: Role
     keeper = Keeper(ch, status_chunk=64)
     one = len(keeper.statuses(accounts, int(w3.eth.block_number)))
     assert one == 64
-    w3.provider.make_request("anvil_setBlockGasLimit", [hex(300_000)])  # type: ignore[arg-type]
+    w3.provider.make_request(RPCEndpoint("anvil_setBlockGasLimit"), [hex(300_000)])
     mine(ch)
     try:
         rows = keeper.statuses(accounts, int(w3.eth.block_number))
     finally:
-        w3.provider.make_request("anvil_setBlockGasLimit", [hex(limit)])  # type: ignore[arg-type]
+        w3.provider.make_request(RPCEndpoint("anvil_setBlockGasLimit"), [hex(limit)])
         mine(ch)
     assert [r.account for r in rows] == accounts and keeper.status_chunk < 64
 

@@ -24,6 +24,7 @@ import pytest
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError
+from web3.types import TxParams
 from zksolvency.onchain.client import Chain
 from zksolvency.onchain.tx import ChainError, proof_calldata
 from zksolvency.onchain.vault import Vault
@@ -67,8 +68,8 @@ def test_a_resolved_insolvency_flag_cannot_be_raised_again_by_replaying_its_proo
     # the trader, cleared, deposits again within the same epoch
     funded(chain, v, token, ADDR, 300 * UNIT)
     # anyone copies the proof out of the first flag's calldata and sends it again
-    sent = chain.w3.eth.get_transaction(res.tx_hash)  # type: ignore[arg-type]
-    replay = {"to": sent["to"], "data": sent["input"], "from": roles.others[5]}
+    sent = chain.w3.eth.get_transaction(res.tx_hash)
+    replay: TxParams = {"to": sent["to"], "data": sent["input"], "from": roles.others[5]}
     with pytest.raises(ChainError, match="SolvencyRegistry__FlagResolvedThisEpoch"):
         chain.send(chain.contract("registry").functions.flagInsolvent(ADDR, 42, *proof_calldata(b["proof"], b["public_signals"])))
     with pytest.raises(ContractLogicError) as raw:

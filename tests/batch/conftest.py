@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from web3 import Web3
 from web3.contract import Contract
+from web3.types import TxParams
 from zksolvency.onchain import anvil
 from zksolvency.onchain.solc import compile_sources
 from zksolvency.onchain.tx import proof_calldata
@@ -106,6 +107,7 @@ def verifiers(node: anvil.Node, artifacts: Artifacts, vk_json: dict[str, Any]) -
         c = compiled[name]
         h = w3.eth.contract(abi=c.abi, bytecode=c.bytecode).constructor().transact({"from": frm})
         addr = w3.eth.wait_for_transaction_receipt(h)["contractAddress"]
+        assert addr is not None, f"{name}: no contract deployed"
         return w3.eth.contract(address=addr, abi=c.abi)
 
     return Verifiers(w3, deploy("Groth16Verifier"), deploy("Groth16BatchVerifier"), deploy("Groth16BatchVerifierCallerWeights"))
@@ -122,7 +124,7 @@ def batch_args(entries: list[Entry]) -> tuple[list[Any], list[Any], list[Any], l
 
 def evm_accepts(v: Verifiers, entries: list[Entry], gas: int | None = None) -> bool:
     """What the generated contract answers."""
-    tx: dict[str, Any] = {"from": v.w3.eth.accounts[0]}
+    tx: TxParams = {"from": v.w3.eth.accounts[0]}
     if gas is not None:
         tx["gas"] = gas
     return bool(v.batch.functions.verifyBatch(*batch_args(entries)).call(tx))

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from eth_utils.abi import function_signature_to_4byte_selector
 from web3.exceptions import ContractLogicError
 from web3.logs import DISCARD
+from web3.types import RPCEndpoint
 from zksolvency.onchain import anvil
 from zksolvency.onchain.client import Chain
 from zksolvency.onchain.tx import ChainError, proof_calldata
@@ -41,9 +42,9 @@ def registry(node: anvil.Node, artifacts: Artifacts, test_cfg: CircuitConfig) ->
 @pytest.fixture
 def chain(registry: Chain) -> Iterator[Chain]:
     """The deployed contracts, rolled back after each test."""
-    snap = registry.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    snap = registry.w3.provider.make_request(RPCEndpoint("evm_snapshot"), [])["result"]
     yield registry
-    registry.w3.provider.make_request("evm_revert", [snap])  # type: ignore[arg-type]
+    registry.w3.provider.make_request(RPCEndpoint("evm_revert"), [snap])
 
 
 def bundles(d: Path) -> list[dict[str, Any]]:
@@ -96,7 +97,7 @@ def test_attest_batch_records_every_account_with_one_event_each(chain: Chain, le
     reg = chain.contract("registry")
     events = []
     for t in txs:
-        receipt = chain.w3.eth.get_transaction_receipt(t.tx_hash)  # type: ignore[arg-type]
+        receipt = chain.w3.eth.get_transaction_receipt(t.tx_hash)
         logs = reg.events.Attested().process_receipt(receipt)
         events += [(e["args"]["account"], e["args"]["epoch"], e["args"]["index"]) for e in logs]
         assert t.gas_per_account == t.gas_used // len(t.accounts)
@@ -232,18 +233,18 @@ def test_a_member_flagged_stale_in_front_of_the_batch_is_attested_and_cleared(ch
     chain.advance_time(GRACE)
     late = ledger_address(3)
     assert chain.flag_stale([late]).flagged == [late]
-    snap = chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    snap = chain.w3.provider.make_request(RPCEndpoint("evm_snapshot"), [])["result"]
     run = chain.attest_batch([ledger_bundles / "bundles"])
     assert run.accounts == LEDGER_ACCOUNTS and run.skipped == []  # what the registry did, from its events
     assert attested(chain) == [True] * LEDGER_ACCOUNTS
     st = chain.status(late)
     assert st["flag"] == "none" and st["solvent_now"] and st["flag_id"] == 1 and not st["flag_resolved"]
     reg = chain.contract("registry")
-    receipt = chain.w3.eth.get_transaction_receipt(run.transactions[0].tx_hash)  # type: ignore[arg-type]
+    receipt = chain.w3.eth.get_transaction_receipt(run.transactions[0].tx_hash)
     events = reg.events.StaleFlagCleared().process_receipt(receipt, errors=DISCARD)  # beside Attested logs
     assert [(e["args"]["account"], e["args"]["epoch"], e["args"]["flagId"]) for e in events] == [(late, 42, 1)]
     # a bad proof of the flagged member still sinks the batch, and its flag stays
-    chain.w3.provider.make_request("evm_revert", [snap])  # type: ignore[arg-type]
+    chain.w3.provider.make_request(RPCEndpoint("evm_revert"), [snap])
     bs = bundles(ledger_bundles)
     bs[3]["proof"]["pi_c"] = bs[2]["proof"]["pi_c"]
     with pytest.raises(ChainError, match=r"reverted: SolvencyRegistry__InvalidProof$"):

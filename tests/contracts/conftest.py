@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from web3.types import Nonce, RPCEndpoint, TxParams, Wei
 from zksolvency.onchain import anvil
 from zksolvency.onchain.client import Chain
 from zksolvency.onchain.tx import ChainError
@@ -82,9 +83,9 @@ def deployed(node: anvil.Node, artifacts: Artifacts, test_cfg: CircuitConfig, ro
 @pytest.fixture
 def chain(deployed: Chain) -> Iterator[Chain]:
     """The deployed contracts, rolled back after each test."""
-    snap = deployed.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    snap = deployed.w3.provider.make_request(RPCEndpoint("evm_snapshot"), [])["result"]
     yield deployed
-    deployed.w3.provider.make_request("evm_revert", [snap])  # type: ignore[arg-type]
+    deployed.w3.provider.make_request(RPCEndpoint("evm_revert"), [snap])
 
 
 def refused(error: str, fn: Any, *args: Any, **kwargs: Any) -> ChainError:
@@ -101,7 +102,7 @@ def now(chain: Chain) -> int:
 
 def at(chain: Chain, timestamp: int) -> None:
     """Make the next block's timestamp exactly ``timestamp``."""
-    chain.w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])  # type: ignore[arg-type]
+    chain.w3.provider.make_request(RPCEndpoint("evm_setNextBlockTimestamp"), [timestamp])
 
 
 class OneBlock:
@@ -116,14 +117,14 @@ class OneBlock:
         self.nonces: dict[str, int] = {}
 
     def __enter__(self) -> OneBlock:
-        self.chain.w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+        self.chain.w3.provider.make_request(RPCEndpoint("evm_setAutomine"), [False])
         return self
 
     def send(self, fn: Any, sender: str, gas: int = 1_000_000) -> int:
         """Queue one contract call (no estimate: it may revert); returns its position."""
         return self.send_raw({"to": fn.address, "data": fn._encode_transaction_data()}, sender, gas)
 
-    def send_raw(self, tx: dict[str, Any], sender: str, gas: int = 1_000_000) -> int:
+    def send_raw(self, tx: TxParams, sender: str, gas: int = 1_000_000) -> int:
         """Queue one transaction; returns its position."""
         frm = self.chain._ensure_sender(sender)
         # explicit nonces (the node's count ignores what is queued), and a higher tip for earlier
@@ -131,15 +132,22 @@ class OneBlock:
         nonce = self.nonces.get(frm, self.chain.w3.eth.get_transaction_count(frm))
         self.nonces[frm] = nonce + 1
         tip = (100 - len(self.hashes)) * 10**9
-        full = {**tx, "from": frm, "gas": gas, "nonce": nonce, "maxPriorityFeePerGas": tip, "maxFeePerGas": 10**12}
-        self.hashes.append(self.chain.w3.eth.send_transaction(full))  # type: ignore[arg-type]
+        full: TxParams = {
+            **tx,
+            "from": frm,
+            "gas": gas,
+            "nonce": Nonce(nonce),
+            "maxPriorityFeePerGas": Wei(tip),
+            "maxFeePerGas": Wei(10**12),
+        }
+        self.hashes.append(self.chain.w3.eth.send_transaction(full))
         return len(self.hashes) - 1
 
     def __exit__(self, *exc: object) -> None:
         try:
-            self.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+            self.chain.w3.provider.make_request(RPCEndpoint("evm_mine"), [])
         finally:
-            self.chain.w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+            self.chain.w3.provider.make_request(RPCEndpoint("evm_setAutomine"), [True])
         self.receipts = [self.chain.w3.eth.wait_for_transaction_receipt(h) for h in self.hashes]
         assert len({r["blockNumber"] for r in self.receipts}) == 1, "not in one block"
 

@@ -82,7 +82,7 @@ def test_only_the_liquidator_ends_an_insolvency_flag(chain: Chain, roles: Roles,
         (d / f"{name}.json").write_text(json.dumps(b))
     run = chain.attest_batch([d])
     assert run.skipped == [ADDR] and run.accounts == 1
-    receipt = chain.w3.eth.get_transaction_receipt(run.transactions[0].tx_hash)  # type: ignore[arg-type]
+    receipt = chain.w3.eth.get_transaction_receipt(run.transactions[0].tx_hash)
     skipped = chain.contract("registry").events.AttestationSkipped().process_receipt(receipt, errors=DISCARD)
     assert [(e["args"]["account"], e["args"]["epoch"], e["args"]["flag"]) for e in skipped] == [(ADDR, 43, 1)]
     assert chain.status(ADDR)["flag"] == "insolvent" and chain.status(OTHER)["solvent_now"]

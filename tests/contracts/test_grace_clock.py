@@ -6,6 +6,7 @@ when the venue's ledger is overdue. Exact seconds on a real anvil; no proof is n
 from __future__ import annotations
 
 from web3 import Web3
+from web3.types import RPCEndpoint
 from zksolvency.onchain.client import Chain
 
 from tests.contracts.conftest import GRACE, LEDGER_GRACE, Roles, at, now, publish_with_ledger, refused
@@ -54,10 +55,10 @@ def test_a_withheld_ledger_shelters_nobody(chain: Chain, roles: Roles) -> None:
     chain.enroll([addr(0), addr(1)], roles.venue)
     m = publish_market(chain, 1, now(chain) + 10)
     at(chain, m + LEDGER_GRACE - 1)
-    chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    chain.w3.provider.make_request(RPCEndpoint("evm_mine"), [])
     assert reg.ledgerOverdue().call() is False
     at(chain, m + LEDGER_GRACE)
-    chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    chain.w3.provider.make_request(RPCEndpoint("evm_mine"), [])
     assert reg.ledgerOverdue().call() is True and chain.ledger_overdue()
     first = chain.note_ledger_overdue(roles.others[0])
     assert overdue_events(chain, first.block) == [(1, m + LEDGER_GRACE)]

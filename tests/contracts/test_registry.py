@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from eth_typing import HexStr
 from web3 import Web3
 from zksolvency.onchain.client import Chain
 from zksolvency.onchain.tx import proof_calldata
@@ -271,7 +272,7 @@ def test_insolvent_account_cannot_dodge_the_flag_by_recommitting(chain: Chain, r
     old_register = "0x" + Web3.keccak(text="register(uint256)")[:4].hex().removeprefix("0x") + f"{12345:064x}"
     with OneBlock(chain) as block:
         # the account itself, and even a colluding venue, try to move what the flag is bound to
-        block.send_raw({"to": chain.deployment["registry"], "data": old_register}, ADDR)
+        block.send_raw({"to": chain.deployment["registry"], "data": HexStr(old_register)}, ADDR)
         block.send(reg.enroll([ADDR]), ADDR)
         block.send(reg.enroll([ADDR]), roles.venue)
         block.send(reg.publishLedger(42, 777), roles.venue)
@@ -311,7 +312,7 @@ def test_attest_gas_over_the_floor_is_small(chain: Chain, roles: Roles, venue_pr
     b = bundle(venue_proofs, "other")
     ready(chain, roles, b)
     res = chain.submit_proof("attest", b)
-    tx = chain.w3.eth.get_transaction(res.tx_hash)  # type: ignore[arg-type]
+    tx = chain.w3.eth.get_transaction(res.tx_hash)
     calldata = sum(16 if x else 4 for x in bytes(tx["input"]))
     floor = 21_000 + calldata + 181_000 + 6_150 * 4
     print(f"\nattest gas {res.gas_used:,} (floor {floor:,}, overhead {res.gas_used - floor:,})")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from eth_typing import HexStr
 from web3 import Web3
 from zksolvency.onchain import anvil
 from zksolvency.onchain.client import Chain
@@ -222,7 +223,7 @@ def test_enrollment_opens_no_window_for_flag_stale(chain: Chain, roles: Roles) -
     assert not [f for f in chain.deployment["abi"]["registry"] if f.get("name") == "register"]
     old_register = Web3.keccak(text="register(uint256)")[:4].hex() + "00" * 31 + "01"
     with pytest.raises(Exception, match="revert"):
-        chain.w3.eth.call({"to": chain.deployment["registry"], "data": "0x" + old_register.removeprefix("0x")})
+        chain.w3.eth.call({"to": chain.deployment["registry"], "data": HexStr("0x" + old_register.removeprefix("0x"))})
     # the account owes epoch 2 on, with the full grace period after it
     (t2,) = publish_epochs(chain, 2, 1)
     at(chain, t2 + GRACE - 1)

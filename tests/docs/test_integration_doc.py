@@ -47,7 +47,7 @@ def test_solidity_example_reads_the_real_registry(chain: Chain, roles: Roles, ve
     c = compiled["SolventOnlyCredit"]
     factory = chain.w3.eth.contract(abi=c.abi, bytecode=c.bytecode)
     res = chain.send(factory.constructor(chain.deployment["registry"]))
-    address = chain.w3.eth.get_transaction_receipt(res.tx_hash)["contractAddress"]  # type: ignore[arg-type]
+    address = chain.w3.eth.get_transaction_receipt(res.tx_hash)["contractAddress"]
     credit = chain.w3.eth.contract(address=address, abi=c.abi)
     chain.add_abi(c.abi)  # its reverts come back by name
     other = json.loads((venue_proofs / "other.bundle.json").read_text())

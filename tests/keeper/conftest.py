@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_typing import ChecksumAddress
 from prometheus_client.parser import text_string_to_metric_families
 from web3 import Web3
+from web3.types import RPCEndpoint
 from zksolvency.onchain import anvil
 from zksolvency.onchain.client import Chain
 from zksolvency.prover.config import CircuitConfig
@@ -43,7 +45,7 @@ class Venue:
     node: anvil.Node
     chain: Chain
     dir: Path
-    roles: dict[str, str]
+    roles: dict[str, ChecksumAddress]
     accounts: list[str]  # enrolled, in index order
     attested: list[str]
     state: Path | None = None
@@ -73,7 +75,7 @@ class Venue:
 def _deploy(node: anvil.Node, artifacts: Artifacts, cfg: CircuitConfig, d: Path, proofs: Path) -> Venue:
     ch = Chain(node.rpc, d / "deployment.json")
     w3 = ch.w3
-    admin, venue, liquidator, keeper = (str(a) for a in w3.eth.accounts[:4])
+    admin, venue, liquidator, keeper = list(w3.eth.accounts[:4])  # a list: web3 types eth.accounts as a 1-tuple
     ch.deploy(artifacts.solidity, cfg.name, GRACE, liquidator, venue=venue, admin=admin)
     books = [Web3.to_checksum_address(LEDGER_BOOKS[i]["account"]) for i in (0, 1)]
     extra = [Web3.to_checksum_address("0x" + secrets.token_hex(20)) for _ in range(EXTRA)]
@@ -167,5 +169,5 @@ def ticks_pass(port: int, n: int = 3) -> None:
 def set_time(v: Venue, timestamp: int) -> None:
     """Mine a block at exactly ``timestamp``: the chain's clock (what the keeper reads) is now there."""
     w3 = v.chain.w3
-    w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])  # type: ignore[arg-type]
-    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    w3.provider.make_request(RPCEndpoint("evm_setNextBlockTimestamp"), [timestamp])
+    w3.provider.make_request(RPCEndpoint("evm_mine"), [])

@@ -9,6 +9,7 @@ import threading
 import time
 from collections import Counter
 
+from web3.types import RPCEndpoint
 from zksolvency.onchain.keeper import Keeper, TickResult
 
 from tests.keeper.conftest import (
@@ -95,13 +96,13 @@ def test_restarted_keeper_resumes_from_the_chain_without_reflagging(venue: Venue
     wait_for(lambda: _all_flagged(venue), what="the stale accounts flagged")
     assert stop_keeper(proc) == 0
     keeper_addr = venue.roles["keeper"]
-    nonce = venue.chain.w3.eth.get_transaction_count(keeper_addr)  # type: ignore[arg-type]
+    nonce = venue.chain.w3.eth.get_transaction_count(keeper_addr)
 
     proc, port, _log = start_keeper(venue, "second")  # no local state: it reads the chain again
     ticks_pass(port, 5)
     assert metric(port, "zksolvency_keeper_accounts_watched") == len(venue.accounts)
     assert metric(port, "zksolvency_keeper_flags_sent_total") == 0 and metric(port, "zksolvency_keeper_accounts_due") == 0
-    assert venue.chain.w3.eth.get_transaction_count(keeper_addr) == nonce  # type: ignore[arg-type]  # sent nothing
+    assert venue.chain.w3.eth.get_transaction_count(keeper_addr) == nonce  # sent nothing
     assert len(venue.flagged_events()) == len(_expected(venue))
 
     # the next epoch: the account that attested 42 owes 43, and the same keeper flags it in time
@@ -123,7 +124,7 @@ def test_a_lost_race_is_logged_and_not_resent(venue: Venue) -> None:
     ch = venue.chain
     a, b = Keeper(ch, sender=venue.roles["keeper"]), Keeper(ch, sender=venue.roles["admin"])
     set_time(venue, venue.stale_at())
-    ch.w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    ch.w3.provider.make_request(RPCEndpoint("evm_setAutomine"), [False])
     results: dict[str, object] = {}
     try:
         threads = [threading.Thread(target=lambda k=k, n=n: results.__setitem__(n, k.tick())) for n, k in (("a", a), ("b", b))]
@@ -132,20 +133,20 @@ def test_a_lost_race_is_logged_and_not_resent(venue: Venue) -> None:
         threads[1].start()
         wait_for(lambda: "b" in results or _pending(venue) >= 2, what="the second keeper to send or give up")
         time.sleep(0.3)
-        ch.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        ch.w3.provider.make_request(RPCEndpoint("evm_mine"), [])
         for t in threads:
             t.join(timeout=60)
     finally:
-        ch.w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+        ch.w3.provider.make_request(RPCEndpoint("evm_setAutomine"), [True])
     ra, rb = results["a"], results["b"]
     assert isinstance(ra, TickResult) and isinstance(rb, TickResult)
     assert set(ra.flagged) == _expected(venue) and rb.flagged == []  # one winner
     assert len(rb.refused) == 1 and ("AccountFlagged" in rb.refused[0] or "failed" in rb.refused[0]), rb.refused
     assert Counter(venue.flagged_events()) == Counter(_expected(venue))
-    nonce = ch.w3.eth.get_transaction_count(venue.roles["admin"])  # type: ignore[arg-type]
+    nonce = ch.w3.eth.get_transaction_count(venue.roles["admin"])
     again = b.tick()
     assert again.due == [] and again.transactions == [] and again.refused == []
-    assert ch.w3.eth.get_transaction_count(venue.roles["admin"]) == nonce  # type: ignore[arg-type]
+    assert ch.w3.eth.get_transaction_count(venue.roles["admin"]) == nonce
 
 
 def _pending(v: Venue) -> int:
@@ -231,20 +232,20 @@ def test_keeper_recovers_when_a_reorg_replaces_enrollments(venue: Venue) -> None
 
     ch = venue.chain
     w3 = ch.w3
-    fork = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    fork = w3.provider.make_request(RPCEndpoint("evm_snapshot"), [])["result"]
     ghosts = [Web3.to_checksum_address(f"0x{0x6405700 + i:040x}") for i in range(2)]
     ch.enroll(ghosts, venue.roles["venue"])
     k = Keeper(ch)
     assert k.tick().watched == len(venue.accounts) + 2
-    w3.provider.make_request("evm_revert", [fork])  # type: ignore[arg-type]
+    w3.provider.make_request(RPCEndpoint("evm_revert"), [fork])
     for n in (2, 3):  # same count (a replaced enrollment), then one more
         real = [Web3.to_checksum_address(f"0x{0xBEEF00 + 16 * n + i:040x}") for i in range(n)]
-        snap = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+        snap = w3.provider.make_request(RPCEndpoint("evm_snapshot"), [])["result"]
         ch.enroll(real, venue.roles["venue"])
         res = k.tick()
         assert res.watched == len(venue.accounts) + n and k.accounts == [*venue.accounts, *real]
         assert not set(ghosts) & set(k.accounts)
-        w3.provider.make_request("evm_revert", [snap])  # type: ignore[arg-type]
+        w3.provider.make_request(RPCEndpoint("evm_revert"), [snap])
     ch.enroll(real, venue.roles["venue"])
     ch.publish(43, 4343, venue.roles["admin"])  # the next epoch: the new accounts owe it
     set_time(venue, int(ch.status(real[0])["stale_at"]))
@@ -264,15 +265,15 @@ def test_keeper_sends_nothing_above_its_fee_caps_and_says_so(venue: Venue) -> No
     assert "not sent: the node's priority fee 1 gwei is above the cap of 0.5 gwei" in text and "Traceback" not in text
 
     spike = 150 * 10**9
-    venue.chain.w3.provider.make_request("anvil_setNextBlockBaseFeePerGas", [hex(spike)])  # type: ignore[arg-type]
+    venue.chain.w3.provider.make_request(RPCEndpoint("anvil_setNextBlockBaseFeePerGas"), [hex(spike)])
     k = Keeper(venue.chain)  # the defaults: 100 gwei in all, 2 gwei tip
     res = k.tick()
     assert res.flagged == [] and res.over_fee_cap and "above the cap of 100 gwei" in res.over_fee_cap[0]
     assert k.metrics.skipped.labels("fee_cap")._value.get() == 1
-    venue.chain.w3.provider.make_request("anvil_setNextBlockBaseFeePerGas", [hex(10**9)])  # type: ignore[arg-type]
+    venue.chain.w3.provider.make_request(RPCEndpoint("anvil_setNextBlockBaseFeePerGas"), [hex(10**9)])
     res = k.tick()
     assert set(res.flagged) == _expected(venue) and res.over_fee_cap == []
-    tx = venue.chain.w3.eth.get_transaction(res.transactions[0].tx_hash)  # type: ignore[arg-type]
+    tx = venue.chain.w3.eth.get_transaction(res.transactions[0].tx_hash)
     assert tx["maxPriorityFeePerGas"] == 10**9 and tx["maxFeePerGas"] <= 100 * 10**9  # the node's tip, within the caps
 
 
