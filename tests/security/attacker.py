@@ -18,7 +18,9 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from py_ecc.optimized_bn128 import FQ, FQ2, G1, G2, add, multiply, normalize
+from py_ecc.fields import optimized_bn128_FQ as FQ
+from py_ecc.fields import optimized_bn128_FQ2 as FQ2
+from py_ecc.optimized_bn128.optimized_curve import G1, G2, add, multiply, normalize
 from zksolvency.prover.setup import ptau_contributions
 from zksolvency.verifier.bn254 import R
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from py_ecc.optimized_bn128 import G2, normalize
+from py_ecc.optimized_bn128.optimized_curve import G2, normalize
 from zksolvency.cli import main
 from zksolvency.prover import tools
 from zksolvency.prover.setup import Artifacts, ptau_contributions
