@@ -56,7 +56,7 @@ def test_dropping_a_tier_of_the_second_chunk_is_refused(server: WitnessServer) -
         lambda s: [s["tierActive"][0].__setitem__(j, "0") for j in (4, 5, 6)],  # the whole chunk
         lambda s: s["tierRate"][0].__setitem__(5, "1"),  # a rate in the chunk
     ):
-        sig: dict[str, Any] = copy.deepcopy(honest)  # type: ignore[arg-type]
+        sig: dict[str, Any] = copy.deepcopy(honest)
         mutate(sig)
         ok, _out = server.compute(sig, [1])
         assert not ok

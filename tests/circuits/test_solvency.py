@@ -38,7 +38,7 @@ SOLVENT_IDX = 1  # first witness after the constant 1: the circuit's only output
 
 def signals(m: dict[str, Any], a: dict[str, Any], cfg: CircuitConfig, index: int = 0) -> dict[str, Any]:
     acc = Account(**a)
-    return build_input(acc, Market(**m), cfg, opening=LedgerOpening.alone(acc, cfg.LD, index))  # type: ignore[return-value]
+    return build_input(acc, Market(**m), cfg, opening=LedgerOpening.alone(acc, cfg.LD, index))
 
 
 def verdict(ws: WitnessServer, sig: dict[str, Any]) -> int:
@@ -261,7 +261,7 @@ def _two_account_ledger(test_cfg: CircuitConfig, i: int, j: int) -> tuple[Ledger
 
 def _opened(test_cfg: CircuitConfig, tree: LedgerTree, acc: Account, index: int) -> dict[str, Any]:
     opening = LedgerOpening(index, tree.path(index), tree.root)
-    return copy.deepcopy(build_input(acc, Market(**data.MARKET), test_cfg, opening=opening))  # type: ignore[arg-type]
+    return copy.deepcopy(build_input(acc, Market(**data.MARKET), test_cfg, opening=opening))
 
 
 def test_instance_ledger_depth(test_cfg: CircuitConfig) -> None:

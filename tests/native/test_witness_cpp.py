@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 
 def _signals(m: dict[str, Any], a: dict[str, Any], cfg: CircuitConfig, index: int = 0) -> dict[str, Any]:
     acc = Account(**a)
-    return build_input(acc, Market(**m), cfg, opening=LedgerOpening.alone(acc, cfg.LD, index))  # type: ignore[return-value]
+    return build_input(acc, Market(**m), cfg, opening=LedgerOpening.alone(acc, cfg.LD, index))
 
 
 def _same_witness(art: Artifacts, ws: WitnessServer, sig: dict[str, Any], d: Path) -> None:
