@@ -84,6 +84,13 @@ def write_json(path: Path, data: Any) -> Path:
     return path
 
 
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON file that holds one object (a bundle, a ledger, a market spec)."""
+    obj = json.loads(path.read_text())
+    assert isinstance(obj, dict), f"{path}: not a JSON object"
+    return obj
+
+
 @pytest.fixture(scope="session")
 def bundle_dir(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Real proof bundles made by the CLI from ledger statements: solvent (index 0), another

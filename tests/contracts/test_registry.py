@@ -15,6 +15,7 @@ from zksolvency.onchain.client import Chain
 from zksolvency.onchain.tx import proof_calldata
 from zksolvency.zkcore.field import SNARK_FIELD
 
+from tests.conftest import read_json_object
 from tests.contracts.conftest import GRACE, OneBlock, Roles, at, now, publish_with_ledger, refused
 from tests.helpers import data
 
@@ -25,7 +26,7 @@ ENROLLED = [ADDR, OTHER]
 
 
 def bundle(venue_proofs: Path, name: str) -> dict[str, Any]:
-    return json.loads((venue_proofs / f"{name}.bundle.json").read_text())
+    return read_json_object(venue_proofs / f"{name}.bundle.json")
 
 
 def signal(b: dict[str, Any], i: int) -> int:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.setup import Artifacts
 from zksolvency.prover.tools import groth16_verify
 from zksolvency.zkcore.bundle import ADDRESS_BITS, vkey_digest
@@ -14,11 +16,12 @@ from zksolvency.zkcore.commitment import market_root
 from zksolvency.zkcore.field import hex32
 from zksolvency.zkcore.models import Market
 
+from tests.conftest import read_json_object
 from tests.helpers import data
 
 
-def _ledger(bundle_dir: Path, name: str) -> dict:
-    return json.loads((bundle_dir / name / "ledger.json").read_text())
+def _ledger(bundle_dir: Path, name: str) -> dict[str, Any]:
+    return read_json_object(bundle_dir / name / "ledger.json")
 
 
 @pytest.mark.parametrize(
@@ -71,7 +74,7 @@ def test_vkey_and_verifier_say_which_setup_made_them(artifacts: Artifacts) -> No
     assert "contract Groth16Verifier" in sol
 
 
-def test_setup_is_cached(artifacts: Artifacts, test_cfg) -> None:
+def test_setup_is_cached(artifacts: Artifacts, test_cfg: CircuitConfig) -> None:
     from zksolvency.prover.setup import setup
 
     from tests.conftest import TEST_BUILD

@@ -15,13 +15,13 @@ from zksolvency.cli import main
 from zksolvency.oracle.marketbuild import black_scholes, build_market, norm_cdf, q8
 from zksolvency.zkcore.models import Market
 
-from tests.conftest import write_json
+from tests.conftest import read_json_object, write_json
 
 SPEC = Path(__file__).resolve().parents[2] / "examples" / "market-spec.json"
 
 
 def spec() -> dict[str, Any]:
-    return json.loads(SPEC.read_text())
+    return read_json_object(SPEC)
 
 
 def test_normal_cdf_known_values() -> None:

@@ -7,6 +7,7 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from zksolvency.prover import tools
@@ -14,7 +15,7 @@ from zksolvency.prover.setup import find_ptau, make_dev_ptau, make_keys
 from zksolvency.verifier.solidity import write_verifiers
 from zksolvency.zkcore.paths import ROOT
 
-from tests.conftest import TEST_BUILD
+from tests.conftest import TEST_BUILD, read_json_object
 
 CIRCUIT = Path(__file__).with_name("four_signals.circom")
 BEACON = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20"  # the old `setup` beacon
@@ -29,9 +30,8 @@ class Keyed:
     vkey: Path
     solidity: Path
 
-    def vk(self) -> dict[str, object]:
-        data: dict[str, object] = json.loads(self.vkey.read_text())
-        return data
+    def vk(self) -> dict[str, Any]:
+        return read_json_object(self.vkey)
 
 
 @dataclass(frozen=True)

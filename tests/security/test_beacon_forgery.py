@@ -56,7 +56,7 @@ def test_beacon_forgery_passes_the_raw_groth16_check(lab: Lab, attempt: int) -> 
     """The attack works on a beacon-only key: our verifier (both paths) and snarkjs accept it."""
     vk = lab.beacon.vk()
     _tau, alpha, beta = beacon_secrets(lab.beacon.ptau)
-    signals = _random_signals(int(vk["nPublic"]))  # type: ignore[call-overload]
+    signals = _random_signals(int(vk["nPublic"]))
     proof = forge(vk, alpha * beta % R, signals)
     assert _accepted_everywhere(lab.beacon.vkey, proof, signals) == (True, True, True)
 
@@ -70,7 +70,7 @@ def test_beacon_forgery_fails_against_keys_made_the_project_way(lab: Lab) -> Non
     # the beacon's alpha and beta are not this key's, and a forgery with them is refused everywhere
     _tau, alpha, beta = beacon_secrets(lab.beacon.ptau)
     assert not alpha_beta_match(vk, alpha, beta)
-    signals = _random_signals(int(vk["nPublic"]))  # type: ignore[call-overload]
+    signals = _random_signals(int(vk["nPublic"]))
     proof = forge(vk, alpha * beta % R, signals)
     assert _accepted_everywhere(lab.project.vkey, proof, signals) == (False, False, False)
 
@@ -83,8 +83,8 @@ def test_the_shared_dev_ptau_has_a_secret_phase_1_contribution() -> None:
 
 
 def test_keys_are_labelled_by_their_phase_1(lab: Lab) -> None:
-    assert lab.beacon.vk()["zksolvency_setup"]["trust"] == "insecure-beacon"  # type: ignore[index]
-    assert lab.project.vk()["zksolvency_setup"]["trust"] == "single-party-development"  # type: ignore[index]
+    assert lab.beacon.vk()["zksolvency_setup"]["trust"] == "insecure-beacon"
+    assert lab.project.vk()["zksolvency_setup"]["trust"] == "single-party-development"
 
 
 def _forged_bundle(tmp_path: Path, vkey_path: Path, alpha_beta: int, circuit: str) -> Path:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from zksolvency.cli import main
 from zksolvency.prover.setup import Artifacts
 from zksolvency.prover.tools import groth16_verify
@@ -33,6 +34,7 @@ from zksolvency.verifier.groth16 import (
 from zksolvency.zkcore.bundle import vkey_digest
 from zksolvency.zkcore.field import SNARK_FIELD
 
+from tests.conftest import read_json_object
 from tests.helpers import data
 from tests.verifier.test_bn254 import g2, twist_point_outside_subgroup
 
@@ -53,14 +55,14 @@ def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     return str(request.param)
 
 
-def cli(*args: str) -> Any:
+def cli(*args: str) -> Result:
     if args[0] in ("verify", "verify-batch") and "--vkey" not in args:
         args = (*args, "--config", "test")  # the verifier's own choice of key
     return CliRunner().invoke(main, list(args))
 
 
 def load(bundle_dir: Path, name: str) -> dict[str, Any]:
-    return json.loads((bundle_dir / f"{name}.bundle.json").read_text())
+    return read_json_object(bundle_dir / f"{name}.bundle.json")
 
 
 def write(tmp_path: Path, b: dict[str, Any] | str, name: str = "b.json") -> Path:
@@ -200,7 +202,7 @@ def test_truncated_real_bundle_is_rejected(bundle_dir: Path, tmp_path: Path) -> 
 
 
 def test_malformed_fields_never_crash(bundle_dir: Path, tmp_path: Path) -> None:
-    for mutate in (
+    mutations: tuple[Callable[[dict[str, Any]], None], ...] = (
         lambda b: b["proof"].__setitem__("pi_a", "x"),
         lambda b: b["proof"].__setitem__("pi_b", [[1], [2], [3]]),
         lambda b: b.__setitem__("public_signals", ["1", "2"]),
@@ -209,7 +211,8 @@ def test_malformed_fields_never_crash(bundle_dir: Path, tmp_path: Path) -> None:
         lambda b: b.__setitem__("claims", []),
         lambda b: b["claims"].__setitem__("epoch", "42"),
         lambda b: b.__setitem__("proof", None),
-    ):
+    )
+    for mutate in mutations:
         b = load(bundle_dir, "solvent")
         mutate(b)
         rejected(write(tmp_path, b))
