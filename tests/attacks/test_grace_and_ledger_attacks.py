@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 import pytest
@@ -135,7 +136,9 @@ def second_registry(chain: Chain, roles: Roles, ledger_grace: int, tmp: Path) ->
     return ch
 
 
-def publish_every(chain: Chain, roles: Roles, first: int, n: int, period: int, ledgers: set[int] = frozenset()) -> dict[int, int]:
+def publish_every(
+    chain: Chain, roles: Roles, first: int, n: int, period: int, ledgers: Collection[int] = frozenset()
+) -> dict[int, int]:
     """The oracle publishes epochs first..first+n-1 every ``period`` seconds (the venue publishing
     the ledger of those in ``ledgers`` right after); returns epoch -> publication time."""
     w3 = chain.w3

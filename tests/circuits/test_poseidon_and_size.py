@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ LEDGER_LEVEL = 242
 
 
 @pytest.fixture(scope="module")
-def poseidon_server() -> WitnessServer:
+def poseidon_server() -> Iterator[WitnessServer]:
     out = TEST_BUILD / "poseidon_all"
     out.mkdir(parents=True, exist_ok=True)
     src = Path(__file__).with_name("poseidon_all.circom")

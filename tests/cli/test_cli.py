@@ -101,9 +101,9 @@ def test_prove_bad_input_exits_2_and_writes_nothing(tmp_path: Path, case: str, t
     m, acc = copy.deepcopy(data.MARKET), copy.deepcopy(data.ACCOUNT)
     mutate(m if target == "market" else acc)
     # the statement's book is the account (bad or not), written where the account was
-    a, m = write_json(tmp_path / "account.json", data.statement(acc)), write_json(tmp_path / "market.json", m)
+    a, mf = write_json(tmp_path / "account.json", data.statement(acc)), write_json(tmp_path / "market.json", m)
     out = tmp_path / "bundle.json"
-    r = CliRunner().invoke(main, ["prove", str(a), str(m), "-o", str(out), "--config", "test"])
+    r = CliRunner().invoke(main, ["prove", str(a), str(mf), "-o", str(out), "--config", "test"])
     assert r.exit_code == 2
     assert len(r.output.strip().splitlines()) == 1 and field in r.output
     assert not out.exists()

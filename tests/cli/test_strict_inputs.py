@@ -6,6 +6,7 @@ test_cli.py over the same cases."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,13 @@ DEAD_RPC = "http://127.0.0.1:9"  # the file is refused before any node is contac
 
 #: Commands that read one market or one account file, as argument lists around that file.
 #: Each takes the bad file and a folder holding a good ``market.json`` and ``account.json``.
-MARKET_COMMANDS = {
+Command = Callable[[str, str], list[str]]
+MARKET_COMMANDS: dict[str, Command] = {
     "market-root": lambda f, d: ["market-root", f],
     "chain-publish": lambda f, d: ["chain", "publish", f, "--rpc", DEAD_RPC],
     "ledger-build": lambda f, d: ["ledger", "build", f"{d}/account.json", "--market", f, "-o", f"{d}/L"],
 }
-ACCOUNT_COMMANDS = {
+ACCOUNT_COMMANDS: dict[str, Command] = {
     "commit": lambda f, d: ["commit", f],
     "ledger-build": lambda f, d: ["ledger", "build", f, "--market", f"{d}/market.json", "-o", f"{d}/L"],
 }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import zksolvency
 from zksolvency.onchain import anvil
@@ -22,7 +23,7 @@ from tests.contracts.conftest import GRACE, Roles
 from tests.contracts.test_registry import ADDR, OTHER, bundle, ready
 
 
-def _snarkjs_accepts(art: Artifacts, b: dict[str, object]) -> bool:
+def _snarkjs_accepts(art: Artifacts, b: dict[str, Any]) -> bool:
     return tools.groth16_verify(art.vkey, b["public_signals"], b["proof"])
 
 

@@ -12,13 +12,14 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from zksolvency.cli import main
 from zksolvency.prover.engine import margin_report
 from zksolvency.prover.setup import Artifacts
-from zksolvency.verifier.verify import TrustedKeys, verify_batch
+from zksolvency.verifier.verify import TrustedKeys, Verdict, verify_batch
 from zksolvency.zkcore.ledger import load_ledger_info
 from zksolvency.zkcore.models import Account, Market
 
@@ -29,7 +30,7 @@ N_ACCOUNTS = 8
 ZKS = str(Path(sys.executable).with_name("zksolvency"))
 
 
-def _accounts() -> list[dict[str, object]]:
+def _accounts() -> list[dict[str, Any]]:
     out = []
     for i in range(N_ACCOUNTS):
         addr = f"0x{0xE0C0 + i:040x}"
@@ -74,7 +75,11 @@ def _check_out(d: Path, out: Path, artifacts: Artifacts) -> dict[str, bool]:
         bundles, keys=TrustedKeys(files=(artifacts.vkey,)), market=d / "market.json", ledger=d / "ledger" / "ledger.json"
     )
     assert res.all_valid, res.results
-    return {str(v.account): bool(v.solvent) for _, v in res.results}
+    verdicts: dict[str, bool] = {}
+    for _, v in res.results:
+        assert isinstance(v, Verdict), v
+        verdicts[str(v.account)] = bool(v.solvent)
+    return verdicts
 
 
 def _report(out: Path) -> dict[str, object]:

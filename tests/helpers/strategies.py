@@ -8,7 +8,7 @@ notionals exactly on a tier floor, shorts, option risk arrays, negative equity a
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypedDict
 
 from hypothesis import strategies as st
 from zksolvency.zkcore.fixedpoint import format_fraction
@@ -18,6 +18,14 @@ MAX_INSTRUMENTS = 8  # 2^D, D = 3
 MAX_POSITIONS = 3  # K
 MAX_HOLDINGS = 2  # A
 MAX_TIERS = 3  # T
+
+
+class _Held(TypedDict):
+    """A drawn position: the index of its instrument, its size and its entry price."""
+
+    k: int
+    size: Fraction
+    entry: Fraction
 
 
 def dec(draw: st.DrawFn, lo: int, hi: int, places: int) -> Fraction:
@@ -47,7 +55,7 @@ def portfolios(
 
     n_pos = draw(st.integers(0, min(max_positions, n_ins)))
     held = draw(st.permutations(range(n_ins)))[:n_pos]
-    positions = []
+    positions: list[_Held] = []
     for k in held:
         size = dec(draw, -50, 50, 2)
         positions.append({"k": k, "size": size, "entry": dec(draw, 0, 70000, 2)})

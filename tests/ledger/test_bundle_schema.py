@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from zksolvency.zkcore.bundle import (
@@ -44,7 +45,7 @@ def test_claims_decode_every_signal() -> None:
             claims_from_signals(bad, 42)
 
 
-def test_the_verifier_and_ledger_files_need_no_pydantic(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_verifier_and_ledger_files_need_no_pydantic(tmp_path: Path) -> None:
     import json
 
     led = tmp_path / "ledger.json"

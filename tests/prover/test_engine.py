@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
-from zksolvency.prover.engine import margin_report
+from zksolvency.prover.engine import MarginReport, margin_report
 from zksolvency.zkcore.fixedpoint import format_fraction
 from zksolvency.zkcore.models import Account, Market
 
 from tests.helpers import data
 
 
-def report(m: dict[str, Any], a: dict[str, Any]):
+def report(m: dict[str, Any], a: dict[str, Any]) -> MarginReport:
     return margin_report(Account(**a), Market(**m))
 
 
@@ -73,7 +74,7 @@ def test_scenarios_net_across_positions() -> None:
     assert report(data.MARKET, a).scenario_mm == Fraction("31.5")
 
 
-def test_market_tree_cache_is_exact_and_keyed_by_content(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_market_tree_cache_is_exact_and_keyed_by_content(tmp_path: Path) -> None:
     from zksolvency.zkcore.commitment import MarketCommitment, cached_market_commitment
 
     m = Market(**data.MARKET)

@@ -16,11 +16,11 @@ from zksolvency.zkcore.models import load_account, load_market
 
 from tests.conftest import write_json
 from tests.helpers import data
-from tests.helpers.bad_inputs import CASES
+from tests.helpers.bad_inputs import CASES, Mut
 
 
 @pytest.mark.parametrize(("case", "target", "mutate", "field"), CASES, ids=[c[0] for c in CASES])
-def test_bad_input_names_file_and_field(tmp_path: Path, case: str, target: str, mutate, field: str) -> None:
+def test_bad_input_names_file_and_field(tmp_path: Path, case: str, target: str, mutate: Mut, field: str) -> None:
     m, a = copy.deepcopy(data.MARKET), copy.deepcopy(data.ACCOUNT)
     mutate(m if target == "market" else a)
     mp, ap = write_json(tmp_path / "market.json", m), write_json(tmp_path / "account.json", a)
