@@ -19,7 +19,7 @@ never loads the prover or pydantic.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -158,7 +158,7 @@ def setup(
 
 
 def build_ledger(
-    accounts: list[StrPath],
+    accounts: Sequence[StrPath],
     market: StrPath,
     out: StrPath,
     *,
