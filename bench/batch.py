@@ -180,6 +180,7 @@ class RegistryGas:
 
 def measure_registry(art: Any, circuit: str, build: Path, bundles: dict[int, list[Path]]) -> RegistryGas:
     """Deploy the registry on a fresh anvil; attest and attestBatch the ledgers' accounts."""
+    from web3.types import RPCEndpoint
     from zksolvency.onchain import anvil
     from zksolvency.onchain.client import Chain
 
@@ -197,16 +198,16 @@ def measure_registry(art: Any, circuit: str, build: Path, bundles: dict[int, lis
             ch.publish_ledger(epoch, int(b0["public_signals"][2]))
 
             def isolated(f: Any) -> int:
-                snap = ch.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+                snap = ch.w3.provider.make_request(RPCEndpoint("evm_snapshot"), [])["result"]
                 try:
                     return int(f().gas_used)
                 finally:
-                    ch.w3.provider.make_request("evm_revert", [snap])  # type: ignore[arg-type]
+                    ch.w3.provider.make_request(RPCEndpoint("evm_revert"), [snap])
 
-            attest[epoch] = isolated(lambda e=epoch: ch.submit_proof("attest", raw[e][0]))  # type: ignore[misc]
+            attest[epoch] = isolated(lambda e=epoch: ch.submit_proof("attest", raw[e][0]))
             batch[epoch] = {}
             for n in SIZES[:-1]:
-                batch[epoch][n] = isolated(lambda n=n, e=epoch: _one(ch.attest_batch(bundles[e][:n], max_n=n)))  # type: ignore[misc]
+                batch[epoch][n] = isolated(lambda n=n, e=epoch: _one(ch.attest_batch(bundles[e][:n], max_n=n)))
             ch.attest_batch(bundles[epoch])  # every account attested at this epoch before the next
         return RegistryGas(attest, batch)
     finally:

@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from web3.types import RPCEndpoint
 from zksolvency.onchain import anvil
 from zksolvency.onchain.client import Chain
 from zksolvency.prover.config import build_dir, load_config
@@ -56,11 +57,11 @@ def gas_per_batch(d: Path) -> dict[int, int]:
         ch.advance_time(61)
         out = {}
         for n in SIZES:
-            snap = ch.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+            snap = ch.w3.provider.make_request(RPCEndpoint("evm_snapshot"), [])["result"]
             res = ch.flag_stale(accounts[:n])
             assert len(res.flagged) == n
             out[n] = res.gas_used
-            ch.w3.provider.make_request("evm_revert", [snap])  # type: ignore[arg-type]
+            ch.w3.provider.make_request(RPCEndpoint("evm_revert"), [snap])
         return out
     finally:
         anvil.stop(node.pid)

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from zksolvency.zkcore.ledger import build_ledger, reference_node
 from zksolvency.zkcore.poseidon import poseidon
@@ -60,11 +61,14 @@ def main() -> None:
         (t / "market.json").write_text(json.dumps(MARKET))
         accounts = write_accounts(t, args.accounts)
         roots = []
-        runs = [("fast (light-poseidon)", {}), ("reference (pure Python)", {"hash_fn": poseidon, "node": reference_node})]
+        runs: list[tuple[str, dict[str, Any]]] = [
+            ("fast (light-poseidon)", {}),
+            ("reference (pure Python)", {"hash_fn": poseidon, "node": reference_node}),
+        ]
         for label, kw in runs[: 1 if args.skip_reference else 2]:
             out = t / "L"
             start = time.monotonic()
-            built = build_ledger(accounts, t / "market.json", out, depth=args.depth, **kw)  # type: ignore[arg-type]
+            built = build_ledger(accounts, t / "market.json", out, depth=args.depth, **kw)
             seconds = time.monotonic() - start
             roots.append(built.info.root)
             print(f"ledger build, {args.accounts:,} accounts, depth {args.depth}, {label}: {seconds:.1f} s", flush=True)

@@ -34,12 +34,12 @@ from zksolvency.prover.config import build_dir, load_config
 from zksolvency.prover.epoch import default_workers
 from zksolvency.prover.prove import EpochContext
 from zksolvency.prover.setup import setup
-from zksolvency.zkcore.paths import ROOT
+from zksolvency.zkcore.paths import ROOT, node_executable
 
 from bench.epoch import _peak_rss, write_books
 
 ZKS = str(Path(sys.executable).with_name("zksolvency"))
-SNARKJS = [tools.node_executable(), *tools.NODE_FLAGS, str(tools.snarkjs_cli())]
+SNARKJS = [node_executable(), *tools.NODE_FLAGS, str(tools.snarkjs_cli())]
 
 
 def run(cmd: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:

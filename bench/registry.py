@@ -62,6 +62,7 @@ def prove_ledger(build: Path, work: Path) -> dict[int, list[dict[str, Any]]]:
 
 def measure(art: Any, circuit: str, build: Path, raw: dict[int, list[dict[str, Any]]], work: Path) -> dict[str, int]:
     """Deploy on a fresh anvil and measure each call on a snapshot."""
+    from web3.types import RPCEndpoint
     from zksolvency.onchain import anvil
     from zksolvency.onchain.client import Chain
 
@@ -69,18 +70,20 @@ def measure(art: Any, circuit: str, build: Path, raw: dict[int, list[dict[str, A
     gas: dict[str, int] = {}
     try:
         ch = Chain(node.rpc, build_dir() / "bench-registry-chain" / "deployment.json", build)
-        kwargs = {"ledger_grace": LEDGER_GRACE} if "ledger_grace" in inspect.signature(ch.deploy).parameters else {}
+        kwargs: dict[str, Any] = (
+            {"ledger_grace": LEDGER_GRACE} if "ledger_grace" in inspect.signature(ch.deploy).parameters else {}
+        )
         ch.deploy(art.solidity, circuit, GRACE, **kwargs)
         accounts = [b["claims"]["account"] for b in raw[42]]
         ch.enroll(accounts)
         rpc = ch.w3.provider.make_request
 
         def isolated(name: str, f: Any) -> None:
-            snap = rpc("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+            snap = rpc(RPCEndpoint("evm_snapshot"), [])["result"]
             try:
                 gas[name] = int(f())
             finally:
-                rpc("evm_revert", [snap])  # type: ignore[arg-type]
+                rpc(RPCEndpoint("evm_revert"), [snap])
 
         def bundle_dir(epoch: int, n: int) -> Path:
             d = work / f"batch{epoch}-{n}"

@@ -119,7 +119,7 @@ def gas(cfg_name: str, bundles: dict[str, Path], market: Path) -> dict[str, int]
         for name, kind in (("alice", "attest"), ("bob", "flag")):
             b = raws[name]
             res = ch.submit_proof(kind, b)
-            tx = ch.w3.eth.get_transaction(res.tx_hash)  # type: ignore[arg-type]
+            tx = ch.w3.eth.get_transaction(res.tx_hash)
             calldata = sum(16 if x else 4 for x in bytes(tx["input"]))
             out[f"{kind}_gas"] = res.gas_used
             out[f"{kind}_floor"] = 21_000 + calldata + 181_000 + 6_150 * 4
@@ -196,7 +196,11 @@ def main() -> int:
     bundles: dict[str, Path] = {}
     for name in ("alice", "bob"):
         bundles[name] = work / f"{name}.bundle.json"
-        t_prove = median_time(lambda n=name: prove(statement[n], market, bundles[n], cfg, build_dir()), args.repeat)
+
+        def prove_one(n: str = name) -> object:
+            return prove(statement[n], market, bundles[n], cfg, build_dir())
+
+        t_prove = median_time(prove_one, args.repeat)
         row(f"prove {name} (witness + proof, incl. Python)", f"{t_prove:.2f} s")
     with tempfile.TemporaryDirectory() as t:
         from zksolvency.prover.witness import build_input
@@ -219,7 +223,7 @@ def main() -> int:
     t_snark = snarkjs_verify_wall(art.vkey, b, args.repeat)
     t_cli = cli_verify_wall(bundles["alice"], art.vkey, args.repeat)
     vk = parse_vkey(vk_raw)
-    t_prep = median_time(lambda: prepare.__wrapped__(vk), args.repeat)  # type: ignore[attr-defined]
+    t_prep = median_time(lambda: prepare.__wrapped__(vk), args.repeat)
     pk = prepare(vk)
     proof, sig = parse_proof(b["proof"]), parse_signals(b["public_signals"], vk.n_public)
     t_fast = median_time(lambda: verify_fast(pk, proof, sig), args.repeat)

@@ -69,6 +69,7 @@ def measure(art: Any, circuit: str, build: Path, bundles: dict[str, dict[str, An
     """Deploy the registry on a fresh anvil, attest and flag with the proofs, then run the same
     sequence on each vault variant: variant -> row key -> gas."""
     from web3 import Web3
+    from web3.types import RPCEndpoint
     from zksolvency.onchain import anvil
     from zksolvency.onchain.client import Chain
     from zksolvency.onchain.vault import Vault, VaultAddresses, VaultParams, deploy_vault, vault_contracts
@@ -109,7 +110,7 @@ def measure(art: Any, circuit: str, build: Path, bundles: dict[str, dict[str, An
         }
         out: dict[str, dict[str, int]] = {}
         for name, make in variants.items():
-            snap = ch.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+            snap = ch.w3.provider.make_request(RPCEndpoint("evm_snapshot"), [])["result"]
             try:
                 token = deploy_token(ch)
                 v = make(token.address)
@@ -133,7 +134,7 @@ def measure(art: Any, circuit: str, build: Path, bundles: dict[str, dict[str, An
                 assert r.split.bounty == 10 * UNIT and r.flag == "stale", r
                 g["liquidate minimum"] = r.gas_used
             finally:
-                ch.w3.provider.make_request("evm_revert", [snap])  # type: ignore[arg-type]
+                ch.w3.provider.make_request(RPCEndpoint("evm_revert"), [snap])
         return out
     finally:
         anvil.stop(node.pid)
