@@ -54,6 +54,7 @@ lint: install
 	$(BIN)/ruff check $(PYSRC)
 	$(BIN)/ruff format --check $(PYSRC)
 
+# mypy --strict over the package, tests/, bench/ and scripts/ in one run ([tool.mypy] in pyproject.toml).
 typecheck: install
 	$(BIN)/python scripts/typecheck.py
 

@@ -1,10 +1,13 @@
-"""Run mypy --strict on the installed layout of the package.
+"""Run mypy --strict, in one run, on the installed layout of the package and on tests/, bench/ and
+scripts/ (``packages`` of ``[tool.mypy]``; arguments, e.g. ``tests/cli``, narrow the run).
 
 pyproject.toml maps the top-level folders (api/, prover/, verifier/, …) into the one import name
 ``zksolvency``. setuptools' editable install resolves that mapping with an import hook, which mypy
 cannot follow, so this script lays the same mapping out as a tree of links under .zksolvency/typecheck
 (rebuilt every run from ``[tool.setuptools.package-dir]``, the single source of the mapping) and
-points mypy at it. Links to folders, not copies: mypy reports and checks the real files.
+points mypy at it. Links to folders, not copies: mypy reports and checks the real files. The tests
+import the package as ``zksolvency`` too, so they are checked against the same tree; mypy finds
+``tests``, ``bench`` and ``scripts`` themselves in the checkout, the directory it runs in.
 """
 
 from __future__ import annotations
