@@ -5,7 +5,8 @@ whose timestamp reaches the end of its grace period, never a second before (the 
 from __future__ import annotations
 
 import pytest
-from zksolvency.onchain.client import AccountStatus
+from zksolvency.onchain.results import AccountStatus
+from zksolvency.onchain.tx import Flag
 from zksolvency.onchain.keeper import FLAG_GAS_BASE_BOUND, FLAG_GAS_PER_ACCOUNT_BOUND, batches, due
 
 T = 1_800_000_000  # the second the grace period ends
@@ -13,7 +14,13 @@ T = 1_800_000_000  # the second the grace period ends
 
 def _status(flag: str = "none", stale_at: int | None = T, attested: int | None = None) -> AccountStatus:
     return AccountStatus(
-        "0x" + "11" * 20, enrolled=True, index=0, attested_epoch=attested, flag=flag, flagged_epoch=None, stale_at=stale_at
+        "0x" + "11" * 20,
+        enrolled=True,
+        index=0,
+        attested_epoch=attested,
+        flag=Flag(flag),
+        flagged_epoch=None,
+        stale_at=stale_at,
     )
 
 
