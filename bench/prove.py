@@ -43,18 +43,15 @@ SNARKJS = [node_executable(), *tools.NODE_FLAGS, str(tools.snarkjs_cli())]
 
 
 def run(cmd: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
-    """Run a command to its end: (wall seconds, peak RSS in bytes of it or any child it waited
-    for, stderr). A failure stops the benchmark."""
-    start = time.monotonic()
-    proc = subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.monotonic() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err[-500:]}")
-    return seconds, usage.ru_maxrss * 1024, err
+    """Run a command to its end through scripts/peak_rss.py (a small fresh interpreter: a child's
+    maxrss would otherwise count this benchmark's own memory): (wall seconds of the command, its
+    peak RSS in bytes, stderr). A failure stops the benchmark."""
+    wrapped = [sys.executable, str(ROOT / "scripts" / "peak_rss.py"), *cmd]
+    proc = subprocess.run(wrapped, capture_output=True, text=True, env=env, check=False)
+    report = json.loads(proc.stdout)
+    if report["rc"] != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({report['rc']}): {proc.stderr[-500:]}")
+    return float(report["seconds"]), int(report["maxrss_kib"]) * 1024, proc.stderr
 
 
 def med(xs: Sequence[float]) -> float:

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -97,19 +96,19 @@ def test_a_path_argument_that_is_not_utf8_exits_2_not_a_panic(tmp_path: Path) ->
 
 
 def _max_rss_kib(args: list[str | Path], timeout: float = 120) -> tuple[int, int, bytes]:
-    """Run the binary, return (exit code, peak resident KiB, stderr)."""
-    p = subprocess.Popen([_binary(), *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + timeout
-    while True:
-        pid, status, usage = os.wait4(p.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.monotonic() > deadline:
-            p.kill()
-            raise AssertionError("the prover hung")
-        time.sleep(0.05)
-    assert p.stderr is not None
-    return os.waitstatus_to_exitcode(status), int(usage.ru_maxrss), p.stderr.read()
+    """Run the binary through scripts/peak_rss.py (a fresh small interpreter: a child's maxrss
+    would otherwise count this pytest process); return (exit code, peak resident KiB, stderr)."""
+    import sys
+
+    from zksolvency.zkcore.paths import ROOT
+
+    cmd = [sys.executable, str(ROOT / "scripts" / "peak_rss.py"), _binary(), *map(str, args)]
+    try:
+        r = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("the prover hung") from None
+    report = json.loads(r.stdout)
+    return int(report["rc"]), int(report["maxrss_kib"]), r.stderr
 
 
 def test_a_sparse_multi_gigabyte_wtns_is_refused_without_reading_it(tmp_path: Path) -> None:

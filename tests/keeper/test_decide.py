@@ -5,9 +5,9 @@ whose timestamp reaches the end of its grace period, never a second before (the 
 from __future__ import annotations
 
 import pytest
+from zksolvency.onchain.keeper import FLAG_GAS_BASE_BOUND, FLAG_GAS_PER_ACCOUNT_BOUND, batches, due
 from zksolvency.onchain.results import AccountStatus
 from zksolvency.onchain.tx import Flag
-from zksolvency.onchain.keeper import FLAG_GAS_BASE_BOUND, FLAG_GAS_PER_ACCOUNT_BOUND, batches, due
 
 T = 1_800_000_000  # the second the grace period ends
 
