@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from zksolvency.zkcore.errors import CapacityError, InputError, ToolError, ZkSolvencyError
 
@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     import threading
 
     from zksolvency.onchain.client import Chain
+    from zksolvency.onchain.deployment import NodeRecord
     from zksolvency.onchain.keeper import Keeper, KeeperMetrics, TickResult
+    from zksolvency.onchain.tx import TxResult
     from zksolvency.prover.engine import MarginReport
     from zksolvency.prover.epoch import EpochReport, Outcome
     from zksolvency.prover.prove import ProveResult
@@ -47,8 +49,11 @@ __all__ = [
     "ZkSolvencyError",
     "build_ledger",
     "chain",
+    "chain_down",
+    "chain_up",
     "check",
     "commit",
+    "deploy",
     "keeper",
     "load_account",
     "load_market",
@@ -57,6 +62,7 @@ __all__ = [
     "new_salt",
     "prove",
     "prove_epoch",
+    "publish_market",
     "run_keeper",
     "setup",
     "verify",
@@ -81,7 +87,7 @@ def load_market(path: StrPath) -> Market:
     """Load and validate a ``market.json`` (SPEC §1); raises :class:`InputError`."""
     from zksolvency.zkcore.models import load_market as _load
 
-    return _load(Path(path))
+    return _load(path)
 
 
 def load_account(path: StrPath, market: StrPath | None = None) -> Account:
@@ -89,8 +95,8 @@ def load_account(path: StrPath, market: StrPath | None = None) -> Account:
     from zksolvency.zkcore.models import load_account as _load
 
     if market is None:
-        return _load(Path(path))
-    return _load(Path(path), load_market(market), Path(market))
+        return _load(path)
+    return _load(path, load_market(market), market)
 
 
 def check(account: StrPath, market: StrPath) -> MarginReport:
@@ -177,10 +183,10 @@ def build_ledger(
 
     d = depth if depth is not None else load_config(config).LD
     return _build(
-        [Path(a) for a in accounts],
-        Path(market),
-        Path(out),
-        indices=Path(indices) if indices is not None else None,
+        accounts,
+        market,
+        out,
+        indices=indices,
         depth=d,
     )
 
@@ -189,7 +195,7 @@ def load_statement(statement: StrPath) -> Statement:
     """Load and validate a statement file (the trader's private part of the ledger)."""
     from zksolvency.zkcore.ledger import load_statement as _load
 
-    return _load(Path(statement))
+    return _load(statement)
 
 
 def verify_statement(
@@ -213,13 +219,13 @@ def verify_statement(
     from zksolvency.zkcore.ledger import load_statement as _load
     from zksolvency.zkcore.ledger import verify_statement as _verify
 
-    st = statement if isinstance(statement, _Statement) else _load(Path(statement))
+    st = statement if isinstance(statement, _Statement) else _load(statement)
     own = load_account(account) if account is not None else None
     if (ledger is None) == (root is None):
-        raise InputError("--ledger", None, "give exactly one of a ledger file and a published root")
+        raise InputError("ledger", None, "give exactly one of a ledger file and a published root")
     if ledger is not None:
         try:
-            info = load_ledger_info(Path(ledger))
+            info = load_ledger_info(ledger)
         except DuplicateListing as e:
             if st.address not in e.addresses:
                 raise
@@ -250,7 +256,7 @@ def verify_statement_on_chain(
     from zksolvency.zkcore.ledger import Statement as _Statement
     from zksolvency.zkcore.ledger import load_statement as _load
 
-    st = statement if isinstance(statement, _Statement) else _load(Path(statement))
+    st = statement if isinstance(statement, _Statement) else _load(statement)
     own = load_account(account) if account is not None else None
     return chain(rpc, deployment, build_dir=build_dir).check_statement(st, own)
 
@@ -275,8 +281,8 @@ def prove(
     from zksolvency.prover.config import load_config
     from zksolvency.prover.prove import prove as _prove
 
-    build = Path(build_dir) if build_dir is not None else default_build()
-    return _prove(Path(statement), Path(market), Path(out), load_config(config, params), build, prover=prover)
+    build = build_dir if build_dir is not None else default_build()
+    return _prove(statement, market, out, load_config(config, params), build, prover=prover)
 
 
 def _trusted_keys(
@@ -289,10 +295,10 @@ def _trusted_keys(
     from zksolvency.verifier.verify import TrustedKeys
 
     return TrustedKeys.resolve(
-        vkey=Path(vkey) if vkey is not None else None,
+        vkey=vkey,
         config=config,
-        trusted_keys=Path(trusted_keys) if trusted_keys is not None else None,
-        build=Path(build_dir) if build_dir is not None else None,
+        trusted_keys=trusted_keys,
+        build=build_dir,
         allow_insecure=allow_insecure_key,
     )
 
@@ -311,9 +317,9 @@ def _bindings(
         raise InputError(str(indices), None, "give the enrollment once: an indices file or a chain, not both")
     view = chain(rpc, deployment, build_dir=build_dir) if rpc is not None else None
     return Bindings.load(
-        market=Path(market) if market is not None else None,
-        ledger=Path(ledger) if ledger is not None else None,
-        indices=Path(indices) if indices is not None else None,
+        market=market,
+        ledger=ledger,
+        indices=indices,
         chain=view,
     )
 
@@ -352,7 +358,7 @@ def verify(
     from zksolvency.verifier.verify import verify_bundle
 
     return verify_bundle(
-        Path(bundle),
+        bundle,
         keys=_trusted_keys(vkey, config, trusted_keys, build_dir, allow_insecure_key),
         bindings=_bindings(market, ledger, indices, rpc, deployment, build_dir),
     )
@@ -380,7 +386,7 @@ def verify_batch(
     from zksolvency.verifier.verify import verify_batch as _batch
 
     return _batch(
-        [Path(b) for b in bundles],
+        bundles,
         keys=_trusted_keys(vkey, config, trusted_keys, build_dir, allow_insecure_key),
         bindings=_bindings(market, ledger, indices, rpc, deployment, build_dir),
     )
@@ -427,9 +433,9 @@ def prove_epoch(
 
     build = Path(build_dir) if build_dir is not None else default_build()
     return _prove_epoch(
-        Path(ledger_dir),
-        Path(market),
-        Path(out),
+        ledger_dir,
+        market,
+        out,
         load_config(config, params),
         build,
         workers=workers,
@@ -454,6 +460,89 @@ def chain(rpc: str | None = None, deployment: StrPath | None = None, *, build_di
 
     build = Path(build_dir) if build_dir is not None else None
     return Chain(resolve_rpc(rpc, build), Path(deployment) if deployment is not None else None, build)
+
+
+def chain_up(*, port: int | None = None, build_dir: StrPath | None = None) -> NodeRecord:
+    """Start a local anvil on a free loopback port (or ``port``) in the background and record it
+    under ``build_dir``; a recorded node that still answers is returned as it is."""
+    from zksolvency.onchain.deployment import node_up
+
+    return node_up(Path(build_dir) if build_dir is not None else None, port)
+
+
+def chain_down(*, build_dir: StrPath | None = None) -> tuple[bool, str | None]:
+    """Stop the anvil :func:`chain_up` recorded: (whether it was running, its RPC URL, None when
+    no node was recorded)."""
+    from zksolvency.onchain.deployment import node_down
+
+    return node_down(Path(build_dir) if build_dir is not None else None)
+
+
+def deploy(
+    *,
+    config: str | None = None,
+    params: dict[str, int] | None = None,
+    grace: int = 3600,
+    ledger_grace: int | None = None,
+    venue: str | None = None,
+    liquidator: str | None = None,
+    admin: str | None = None,
+    allow_insecure_key: bool = False,
+    rpc: str | None = None,
+    deployment: StrPath | None = None,
+    build_dir: StrPath | None = None,
+) -> tuple[Chain, dict[str, Any]]:
+    """Compile and deploy the instance's verifiers, the oracle and the registry; returns the client
+    and the deployment record. Refused before anything touches the node: an instance without
+    keys (run :func:`setup`), a verifier that is not its key's, a key labelled insecure unless
+    ``allow_insecure_key``, a role that is not an address."""
+    from zksolvency.onchain import DEFAULT_LEDGER_GRACE
+    from zksolvency.onchain.keys import deployable_key
+    from zksolvency.prover.config import build_dir as default_build
+    from zksolvency.prover.config import load_config
+    from zksolvency.zkcore.address import ADDRESS_RE
+    from zksolvency.zkcore.paths import default_config
+
+    cfg = load_config(config, params)
+    sol = (Path(build_dir) if build_dir is not None else default_build()) / cfg.name / "Groth16Verifier.sol"
+    if not sol.is_file():
+        hint = f"run `zksolvency setup --config {config or default_config()}` first"
+        raise InputError(str(sol), None, f"no verifier for {cfg.name}: {hint}")
+    deployable_key(sol, allow_insecure_key)  # refuse before touching the node
+    roles: dict[str, str | None] = {}
+    for name, who in (("venue", venue), ("liquidator", liquidator), ("admin", admin)):
+        if who and not ADDRESS_RE.fullmatch(who):
+            raise InputError(name, who, "expected a 20-byte hex address (0x + 40 hex digits)")
+        roles[name] = who or None
+    ch = chain(rpc, deployment, build_dir=build_dir)
+    dep = ch.deploy(
+        sol,
+        cfg.name,
+        grace,
+        roles["liquidator"],
+        venue=roles["venue"],
+        admin=roles["admin"],
+        allow_insecure_key=allow_insecure_key,
+        ledger_grace=DEFAULT_LEDGER_GRACE if ledger_grace is None else ledger_grace,
+    )
+    return ch, dep
+
+
+def publish_market(
+    market: StrPath,
+    *,
+    sender: str | None = None,
+    rpc: str | None = None,
+    deployment: StrPath | None = None,
+    build_dir: StrPath | None = None,
+) -> tuple[TxResult, int, int]:
+    """Oracle: publish a market file's epoch and root; returns (the transaction, epoch, root)."""
+    from zksolvency.zkcore.commitment import market_root as root_of
+    from zksolvency.zkcore.models import load_market as load
+
+    m = load(market)
+    root = root_of(m)
+    return chain(rpc, deployment, build_dir=build_dir).publish(m.epoch, root, sender), m.epoch, root
 
 
 def keeper(

@@ -26,8 +26,25 @@ class Abort(click.ClickException):
         click.echo(f"error: {self.message}", err=True)
 
 
-#: Library parameters an InputError may name, and the flag a user of the CLI gave them with.
-PARAM_FLAGS = {"prover": "--prover", "grace_period": "--grace", "ledger_grace": "--ledger-grace"}
+#: Library parameters an InputError may name (as its file or its field), and the flag a user of
+#: the CLI gave them with: the library names what the caller passed, the CLI what the user typed.
+PARAM_FLAGS = {
+    "prover": "--prover",
+    "grace_period": "--grace",
+    "ledger_grace": "--ledger-grace",
+    "ledger": "--ledger",
+    "depth": "--depth",
+    "params": "--param",
+    "ptau_trust": "--ptau-trust",
+    "ptau_blake2b": "--ptau-blake2b",
+    "ray_address": "--ray",
+    "config": "--config",
+    "max_n": "--max",
+    "rpc": "--rpc",
+    "venue": "--venue",
+    "liquidator": "--liquidator",
+    "admin": "--admin",
+}
 
 
 class ZkGroup(click.Group):
@@ -38,7 +55,8 @@ class ZkGroup(click.Group):
         try:
             return super().invoke(ctx)
         except InputError as e:
-            shown = InputError(PARAM_FLAGS[e.file], e.field, e.message) if e.file in PARAM_FLAGS else e
+            field = PARAM_FLAGS.get(e.field, e.field) if e.field is not None else None
+            shown = InputError(PARAM_FLAGS.get(e.file, e.file), field, e.message)
             raise Abort(str(shown), e.exit_code) from None
         except ZkSolvencyError as e:
             raise Abort(str(e), e.exit_code) from None

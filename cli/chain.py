@@ -5,17 +5,22 @@ attestations and flags). Every command takes ``--json`` (one object; transaction
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from zksolvency.cli.app import build_option
 from zksolvency.onchain import DEFAULT_LEDGER_GRACE
-from zksolvency.prover.config import load_config, parse_param
+from zksolvency.prover.config import parse_param
 from zksolvency.zkcore.address import ADDRESS_RE
 from zksolvency.zkcore.errors import InputError
-from zksolvency.zkcore.paths import default_config
+
+if TYPE_CHECKING:
+    from zksolvency.onchain.client import Chain
 
 
 def _address(value: str, what: str = "ADDRESS") -> str:
@@ -35,10 +40,31 @@ json_option = click.option("--json", "as_json", is_flag=True, help="one JSON obj
 from_option = click.option("--from", "sender", default=None, help="sender address (default: the node's first account)")
 
 
-def _chain(rpc: str | None, deployment: Path | None, build: Path | None) -> Any:
-    import zksolvency
+@dataclass(frozen=True)
+class ChainContext:
+    """The node and deployment a ``chain`` command talks to: ``--rpc``, ``--deployment`` and
+    ``--build-dir``, declared once (:func:`chain_options`) instead of on every command."""
 
-    return zksolvency.chain(rpc, deployment, build_dir=build)
+    rpc: str | None
+    deployment: Path | None
+    build: Path | None
+
+    def chain(self) -> Chain:
+        """The client of that deployment."""
+        import zksolvency
+
+        return zksolvency.chain(self.rpc, self.deployment, build_dir=self.build)
+
+
+def chain_options(f: Callable[..., None]) -> Callable[..., None]:
+    """Give a command ``--rpc``, ``--deployment`` and ``--build-dir``, passed to it as one
+    :class:`ChainContext`, its first argument (ape's ``make_pass_decorator`` pattern)."""
+
+    @functools.wraps(f)
+    def command(*args: Any, rpc: str | None, deployment: Path | None, build: Path | None, **kwargs: Any) -> None:
+        f(ChainContext(rpc, deployment, build), *args, **kwargs)
+
+    return rpc_option(deployment_option(build_option(command)))
 
 
 def _echo(as_json: bool, obj: dict[str, Any], text: str) -> None:
@@ -60,20 +86,14 @@ def chain_group() -> None:
 @json_option
 def chain_up(port: int | None, build: Path | None, as_json: bool) -> None:
     """Start a local anvil in the background and record it."""
-    from zksolvency.onchain import anvil
-    from zksolvency.onchain.deployment import chain_dir, node_record
+    import zksolvency
 
-    rec = node_record(build)
-    if rec.is_file():
-        data = json.loads(rec.read_text())
-        if anvil.rpc_alive(data["rpc"]):
-            _echo(as_json, {**data, "already_running": True}, f"already running: {data['rpc']} (pid {data['pid']})")
-            return
-    node = anvil.start(chain_dir(build), port=port)
-    rec.parent.mkdir(parents=True, exist_ok=True)
-    rec.write_text(json.dumps(node.as_json()))
-    text = f"anvil running at {node.rpc} (pid {node.pid}); stop it with `zksolvency chain down`"
-    _echo(as_json, {**node.as_json(), "already_running": False}, text)
+    node = zksolvency.chain_up(port=port, build_dir=build)
+    if node.already_running:
+        text = f"already running: {node.rpc} (pid {node.pid})"
+    else:
+        text = f"anvil running at {node.rpc} (pid {node.pid}); stop it with `zksolvency chain down`"
+    _echo(as_json, node.as_json(), text)
 
 
 @chain_group.command("down")
@@ -81,18 +101,13 @@ def chain_up(port: int | None, build: Path | None, as_json: bool) -> None:
 @json_option
 def chain_down(build: Path | None, as_json: bool) -> None:
     """Stop the anvil that `chain up` started."""
-    from zksolvency.onchain import anvil
-    from zksolvency.onchain.deployment import node_record
+    import zksolvency
 
-    rec = node_record(build)
-    if not rec.is_file():
+    stopped, rpc = zksolvency.chain_down(build_dir=build)
+    if rpc is None:
         _echo(as_json, {"stopped": False, "rpc": None}, "no node recorded")
         return
-    data = json.loads(rec.read_text())
-    stopped = anvil.stop(int(data["pid"]))
-    rec.unlink()
-    text = f"stopped {data['rpc']}" if stopped else f"{data['rpc']} was not running"
-    _echo(as_json, {"stopped": stopped, "rpc": data["rpc"]}, text)
+    _echo(as_json, {"stopped": stopped, "rpc": rpc}, f"stopped {rpc}" if stopped else f"{rpc} was not running")
 
 
 @chain_group.command("deploy")
@@ -120,11 +135,10 @@ def chain_down(build: Path | None, as_json: bool) -> None:
 @click.option(
     "--allow-insecure-key", is_flag=True, help="deploy a key labelled insecure-beacon or unknown (anyone may forge proofs)"
 )
-@rpc_option
-@deployment_option
-@build_option
+@chain_options
 @json_option
 def chain_deploy(
+    ctx: ChainContext,
     config_name: str | None,
     params: tuple[str, ...],
     grace: int,
@@ -133,34 +147,25 @@ def chain_deploy(
     liquidator: str | None,
     admin: str | None,
     allow_insecure_key: bool,
-    rpc: str | None,
-    deployment: Path | None,
-    build: Path | None,
     as_json: bool,
 ) -> None:
     """Compile (solc-js) and deploy the verifier, the oracle and the registry."""
-    from zksolvency.prover.config import build_dir
+    import zksolvency
 
-    cfg = load_config(config_name, dict(parse_param(p) for p in params))
-    sol = (build if build is not None else build_dir()) / cfg.name / "Groth16Verifier.sol"
-    if not sol.is_file():
-        hint = f"run `zksolvency setup --config {config_name or default_config()}` first"
-        raise InputError(str(sol), None, f"no verifier for {cfg.name}: {hint}")
-    from zksolvency.onchain.keys import deployable_key
-
-    deployable_key(sol, allow_insecure_key)  # refuse before touching the node
-    roles = {k: _address(v, f"--{k}") if v else None for k, v in (("venue", venue), ("liquidator", liquidator), ("admin", admin))}
-    ch = _chain(rpc, deployment, build)
-    dep = ch.deploy(
-        sol,
-        cfg.name,
-        grace,
-        roles["liquidator"],
-        venue=roles["venue"],
-        admin=roles["admin"],
-        allow_insecure_key=allow_insecure_key,
+    ch, dep = zksolvency.deploy(
+        config=config_name,
+        params=dict(parse_param(p) for p in params),
+        grace=grace,
         ledger_grace=ledger_grace,
+        venue=venue,
+        liquidator=liquidator,
+        admin=admin,
+        allow_insecure_key=allow_insecure_key,
+        rpc=ctx.rpc,
+        deployment=ctx.deployment,
+        build_dir=ctx.build,
     )
+    cfg_name = str(dep["circuit"])
     if as_json:
         keys = (
             "chain_id",
@@ -179,7 +184,7 @@ def chain_deploy(
         return
     for k in ("verifier", "batch_verifier", "oracle", "registry"):
         click.echo(f"{k:<14} {dep[k]}  (gas {dep['gas_used'][k]:,})")
-    click.echo(f"{'capacity':<14} {dep['capacity']:,} accounts (2^LD of {cfg.name})")
+    click.echo(f"{'capacity':<14} {dep['capacity']:,} accounts (2^LD of {cfg_name})")
     for role, who in dep["roles"].items():
         click.echo(f"{role:<14} {who}")
     click.echo(f"deployment written to {ch.deployment_file}")
@@ -188,22 +193,17 @@ def chain_deploy(
 @chain_group.command("publish")
 @click.argument("market", type=click.Path(path_type=Path, dir_okay=False))
 @from_option
-@rpc_option
-@deployment_option
-@build_option
+@chain_options
 @json_option
-def chain_publish(
-    market: Path, sender: str | None, rpc: str | None, deployment: Path | None, build: Path | None, as_json: bool
-) -> None:
+def chain_publish(ctx: ChainContext, market: Path, sender: str | None, as_json: bool) -> None:
     """Oracle: publish a market's epoch and root."""
-    from zksolvency.zkcore.commitment import market_root
+    import zksolvency
     from zksolvency.zkcore.field import hex32
-    from zksolvency.zkcore.models import load_market
 
-    m = load_market(market)
-    root = market_root(m)
-    res = _chain(rpc, deployment, build).publish(m.epoch, root, sender)
-    _report(f"published epoch {m.epoch} root {hex32(root)}", res, as_json, {"epoch": m.epoch, "market_root": hex32(root)})
+    res, epoch, root = zksolvency.publish_market(
+        market, sender=sender, rpc=ctx.rpc, deployment=ctx.deployment, build_dir=ctx.build
+    )
+    _report(f"published epoch {epoch} root {hex32(root)}", res, as_json, {"epoch": epoch, "market_root": hex32(root)})
 
 
 @chain_group.command("enroll")
@@ -216,17 +216,13 @@ def chain_publish(
     help="enroll a ledger's accounts (DIR or DIR/ledger.json) at exactly its indices",
 )
 @from_option
-@rpc_option
-@deployment_option
-@build_option
+@chain_options
 @json_option
 def chain_enroll(
+    ctx: ChainContext,
     addresses: tuple[str, ...],
     ledger: Path | None,
     sender: str | None,
-    rpc: str | None,
-    deployment: Path | None,
-    build: Path | None,
     as_json: bool,
 ) -> None:
     """Venue: enroll accounts; each gets the next index (0, 1, 2, … never reused)."""
@@ -234,7 +230,7 @@ def chain_enroll(
 
     if bool(addresses) == (ledger is not None):
         raise InputError("ADDRESS", None, "give the addresses to enroll or --from-ledger DIR, not both and not neither")
-    ch = _chain(rpc, deployment, build)
+    ch = ctx.chain()
     if ledger is not None:
         res = ch.enroll_ledger(read_public_ledger(ledger), sender)
         if res is None:
@@ -247,13 +243,11 @@ def chain_enroll(
 
 
 @chain_group.command("enrolled")
-@rpc_option
-@deployment_option
-@build_option
+@chain_options
 @json_option
-def chain_enrolled(rpc: str | None, deployment: Path | None, build: Path | None, as_json: bool) -> None:
+def chain_enrolled(ctx: ChainContext, as_json: bool) -> None:
     """Every enrolled account and its index (--json: the `ledger build --indices` file)."""
-    accounts = _chain(rpc, deployment, build).enrolled()
+    accounts = ctx.chain().enrolled()
     if as_json:
         click.echo(json.dumps(accounts))
         return
@@ -265,19 +259,15 @@ def chain_enrolled(rpc: str | None, deployment: Path | None, build: Path | None,
 @chain_group.command("publish-ledger")
 @click.argument("ledger", type=click.Path(path_type=Path))
 @from_option
-@rpc_option
-@deployment_option
-@build_option
+@chain_options
 @json_option
-def chain_publish_ledger(
-    ledger: Path, sender: str | None, rpc: str | None, deployment: Path | None, build: Path | None, as_json: bool
-) -> None:
+def chain_publish_ledger(ctx: ChainContext, ledger: Path, sender: str | None, as_json: bool) -> None:
     """Venue: publish DIR/ledger.json's root for the oracle's latest epoch (once per epoch)."""
     from zksolvency.onchain.results import read_public_ledger
     from zksolvency.zkcore.field import hex32
 
     led = read_public_ledger(ledger)
-    res = _chain(rpc, deployment, build).publish_ledger_file(led, sender)
+    res = ctx.chain().publish_ledger_file(led, sender)
     extra = {"epoch": led.epoch, "ledger_root": hex32(led.root)}
     _report(f"published the ledger of epoch {led.epoch}, root {hex32(led.root)}", res, as_json, extra)
 
@@ -296,21 +286,17 @@ precheck_option = click.option(
 @click.argument("bundle", type=click.Path(path_type=Path, dir_okay=False))
 @from_option
 @precheck_option
-@rpc_option
-@deployment_option
-@build_option
+@chain_options
 @json_option
 def chain_attest(
+    ctx: ChainContext,
     bundle: Path,
     sender: str | None,
     precheck: bool,
-    rpc: str | None,
-    deployment: Path | None,
-    build: Path | None,
     as_json: bool,
 ) -> None:
     """Submit a solvent = 1 bundle: attest the account for the latest epoch."""
-    res = _chain(rpc, deployment, build).submit_bundle("attest", bundle, sender, precheck=precheck)
+    res = ctx.chain().submit_bundle("attest", bundle, sender, precheck=precheck)
     _report(f"attested {res.account} at epoch {res.epoch}", res, as_json)
 
 
@@ -318,17 +304,13 @@ def chain_attest(
 @click.argument("bundles", type=click.Path(path_type=Path), nargs=-1, required=True)
 @from_option
 @precheck_option
-@rpc_option
-@deployment_option
-@build_option
+@chain_options
 @json_option
 def chain_flag(
+    ctx: ChainContext,
     bundles: tuple[Path, ...],
     sender: str | None,
     precheck: bool,
-    rpc: str | None,
-    deployment: Path | None,
-    build: Path | None,
     as_json: bool,
 ) -> None:
     """Submit solvent = 0 bundles (BUNDLE… or a DIR, whose insolvent bundles are taken): flag each
@@ -337,7 +319,7 @@ def chain_flag(
     --json: the last transaction's ``tx_hash``, ``gas_used`` over all, and ``flagged`` (each with
     account, epoch, tx_hash, gas_used); with one bundle also its ``account`` and ``epoch``.
     """
-    run = _chain(rpc, deployment, build).flag_bundles(list(bundles), sender, precheck=precheck)
+    run = ctx.chain().flag_bundles(list(bundles), sender, precheck=precheck)
     txs = run.flagged
     obj: dict[str, Any] = {
         "tx_hash": txs[-1].tx_hash if txs else None,
@@ -362,17 +344,13 @@ def chain_flag(
     "--max", "max_n", type=click.IntRange(1), default=None, help="most proofs per transaction (default: the verifier's BATCH_MAX)"
 )
 @from_option
-@rpc_option
-@deployment_option
-@build_option
+@chain_options
 @json_option
 def chain_attest_batch(
+    ctx: ChainContext,
     bundles: tuple[Path, ...],
     max_n: int | None,
     sender: str | None,
-    rpc: str | None,
-    deployment: Path | None,
-    build: Path | None,
     as_json: bool,
 ) -> None:
     """Attest solvent = 1 bundles (BUNDLE… or a DIR of them, e.g. `epoch prove`'s OUT) with batched
@@ -383,7 +361,7 @@ def chain_attest_batch(
     of them ``gas_used``, ``accounts``, ``gas_per_account``, ``insolvent`` (bundles set aside);
     ``tx_hash`` is the last transaction's.
     """
-    run = _chain(rpc, deployment, build).attest_batch(list(bundles), max_n=max_n, sender=sender)
+    run = ctx.chain().attest_batch(list(bundles), max_n=max_n, sender=sender)
     txs, n = run.transactions, run.accounts
     per = run.gas_used // max(1, n)
     obj = {
@@ -410,16 +388,12 @@ def chain_attest_batch(
 @chain_group.command("flag-stale")
 @click.argument("addresses", nargs=-1, required=True)
 @from_option
-@rpc_option
-@deployment_option
-@build_option
+@chain_options
 @json_option
-def chain_flag_stale(
-    addresses: tuple[str, ...], sender: str | None, rpc: str | None, deployment: Path | None, build: Path | None, as_json: bool
-) -> None:
+def chain_flag_stale(ctx: ChainContext, addresses: tuple[str, ...], sender: str | None, as_json: bool) -> None:
     """Flag, in one transaction, every listed account with no attestation for the latest epoch
     once its grace period is over (accounts that are not stale are skipped and listed)."""
-    res = _chain(rpc, deployment, build).flag_stale([_address(a) for a in addresses], sender)
+    res = ctx.chain().flag_stale([_address(a) for a in addresses], sender)
     lines = [f"flagged {a} stale" for a in res.flagged] + [f"skipped {a} (not stale)" for a in res.skipped]
     text = "\n".join(lines) + f"\ntx {res.tx_hash}, gas used {res.gas_used:,} ({res.gas_per_account:,} per flagged account)"
     _echo(as_json, res.as_json(), text)
@@ -428,39 +402,31 @@ def chain_flag_stale(
 @chain_group.command("resolve-flag")
 @click.argument("address")
 @from_option
-@rpc_option
-@deployment_option
-@build_option
+@chain_options
 @json_option
-def chain_resolve(
-    address: str, sender: str | None, rpc: str | None, deployment: Path | None, build: Path | None, as_json: bool
-) -> None:
+def chain_resolve(ctx: ChainContext, address: str, sender: str | None, as_json: bool) -> None:
     """Liquidator: clear an account's flag after liquidating or clearing it."""
-    res = _chain(rpc, deployment, build).resolve_flag(_address(address), sender)
+    res = ctx.chain().resolve_flag(_address(address), sender)
     _report(f"resolved the flag of {address}", res, as_json)
 
 
 @chain_group.command("advance-time")
 @click.argument("seconds", type=click.IntRange(1, 10**9))
-@rpc_option
-@deployment_option
-@build_option
+@chain_options
 @json_option
-def chain_advance(seconds: int, rpc: str | None, deployment: Path | None, build: Path | None, as_json: bool) -> None:
+def chain_advance(ctx: ChainContext, seconds: int, as_json: bool) -> None:
     """Local anvil only: move the chain clock forward (e.g. past a grace period)."""
-    _chain(rpc, deployment, build).advance_time(seconds)
+    ctx.chain().advance_time(seconds)
     _echo(as_json, {"advanced": seconds}, f"advanced {seconds} s")
 
 
 @chain_group.command("status")
 @click.argument("address")
-@rpc_option
-@deployment_option
-@build_option
+@chain_options
 @json_option
-def chain_status(address: str, rpc: str | None, deployment: Path | None, build: Path | None, as_json: bool) -> None:
+def chain_status(ctx: ChainContext, address: str, as_json: bool) -> None:
     """An account's enrollment, index, attestation, flag and stale deadline."""
-    st = _chain(rpc, deployment, build).status(_address(address))
+    st = ctx.chain().status(_address(address))
     if as_json:
         click.echo(json.dumps(st))
         return

@@ -76,7 +76,7 @@ def precheck(paths: Sequence[Path], max_n: int, keys: TrustedKeys, *, skippable:
     epoch, or an account given twice.
     """
     if not 0 < max_n <= BATCH_MAX:
-        raise InputError("--max", str(max_n), f"must be in [1, {BATCH_MAX}]")
+        raise InputError("max_n", str(max_n), f"must be in [1, {BATCH_MAX}]")
     items: list[Checked] = []
     insolvent: list[Checked] = []
     seen: dict[str, Path] = {}

@@ -3,7 +3,9 @@ directory, the deployment record, the node ``chain up`` started, and the RPC end
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from zksolvency.zkcore.errors import InputError
@@ -37,4 +39,47 @@ def resolve_rpc(rpc: str | None, build: Path | None = None) -> str:
             data = read_object(f)
             if isinstance(data.get("rpc"), str):
                 return str(data["rpc"])
-    raise InputError("--rpc", None, "no node: run `zksolvency chain up` or pass --rpc URL")
+    raise InputError("rpc", None, "no node: run `zksolvency chain up` or pass --rpc URL")
+
+
+@dataclass(frozen=True)
+class NodeRecord:
+    """The local node ``chain up`` started (or found running), as its record file holds it."""
+
+    rpc: str
+    pid: int
+    log: str
+    already_running: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        """The record and whether it was running already."""
+        return {"rpc": self.rpc, "pid": self.pid, "log": self.log, "already_running": self.already_running}
+
+
+def node_up(build: Path | None = None, port: int | None = None) -> NodeRecord:
+    """Start a local anvil and record it under ``build`` (the one already recorded if it answers)."""
+    from zksolvency.onchain import anvil
+
+    rec = node_record(build)
+    if rec.is_file():
+        data = json.loads(rec.read_text())
+        if anvil.rpc_alive(data["rpc"]):
+            return NodeRecord(str(data["rpc"]), int(data["pid"]), str(data.get("log", "")), already_running=True)
+    node = anvil.start(chain_dir(build), port=port)
+    rec.parent.mkdir(parents=True, exist_ok=True)
+    rec.write_text(json.dumps(node.as_json()))
+    return NodeRecord(node.rpc, node.pid, node.log)
+
+
+def node_down(build: Path | None = None) -> tuple[bool, str | None]:
+    """Stop the anvil ``chain up`` recorded: (whether it was running, its RPC URL; None when no
+    node was recorded). The record is removed either way."""
+    from zksolvency.onchain import anvil
+
+    rec = node_record(build)
+    if not rec.is_file():
+        return False, None
+    data = json.loads(rec.read_text())
+    stopped = anvil.stop(int(data["pid"]))
+    rec.unlink()
+    return stopped, str(data["rpc"])

@@ -64,11 +64,11 @@ def load_config(name: str | None = None, overrides: dict[str, int] | None = None
     params = dict(table[name])
     for key, value in (overrides or {}).items():
         if key not in _LIMITS:
-            raise InputError("--param", key, f"unknown parameter (known: {', '.join(_LIMITS)})")
+            raise InputError("params", key, f"unknown parameter (known: {', '.join(_LIMITS)})")
         params[key] = value
     for key, (lo, hi) in _LIMITS.items():
         if not lo <= params[key] <= hi:
-            raise InputError("--param", key, f"must be in [{lo}, {hi}], got {params[key]}")
+            raise InputError("params", key, f"must be in [{lo}, {hi}], got {params[key]}")
     return CircuitConfig(**params)
 
 
@@ -76,5 +76,5 @@ def parse_param(text: str) -> tuple[str, int]:
     """``K=16`` -> ("K", 16)."""
     m = re.fullmatch(r"([A-Za-z]+)=([0-9]+)", text)
     if not m:
-        raise InputError("--param", text, "expected NAME=INTEGER, e.g. K=16")
+        raise InputError("params", text, "expected NAME=INTEGER, e.g. K=16")
     return m.group(1).upper(), int(m.group(2))

@@ -31,6 +31,7 @@ from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.prove import EpochContext, Job
 from zksolvency.zkcore.errors import InputError, ZkSolvencyError
 from zksolvency.zkcore.files import write_atomic
+from zksolvency.zkcore.paths import StrPath
 
 #: Memory budget of one worker on the default instance: its Node.js prover with the proving key
 #: loaded peaks at 535 MiB resident (``bench/epoch.py``), plus half again as head-room. With the
@@ -154,7 +155,7 @@ def _ray_slots(n: int, address: str, cfg: CircuitConfig, build: Path, market: Pa
     try:
         import ray
     except ImportError:
-        raise InputError("--ray", address, "Ray is not installed: pip install 'zksolvency[ray]'") from None
+        raise InputError("ray_address", address, "Ray is not installed: pip install 'zksolvency[ray]'") from None
     if not ray.is_initialized():
         if address == "auto":
             # join a running local instance, or start one on loopback
@@ -222,11 +223,11 @@ Progress = Callable[[Outcome, int, int], None]
 
 
 def prove_epoch(
-    ledger_dir: Path,
-    market: Path,
-    out: Path,
+    ledger_dir: StrPath,
+    market: StrPath,
+    out: StrPath,
     cfg: CircuitConfig,
-    build: Path,
+    build: StrPath,
     *,
     workers: int | None = None,
     ray_address: str | None = None,
@@ -243,6 +244,7 @@ def prove_epoch(
     from zksolvency.prover.backends import resolve_prover
     from zksolvency.prover.setup import setup
 
+    ledger_dir, market, out, build = Path(ledger_dir), Path(market), Path(out), Path(build)
     prover = resolve_prover(prover)
     t0 = time.monotonic()
     setup(cfg, build)  # keys exist before any worker starts (cached: a no-op when ready)

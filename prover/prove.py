@@ -19,6 +19,7 @@ from zksolvency.zkcore.files import write_atomic
 from zksolvency.zkcore.ledger import Statement, load_statement
 from zksolvency.zkcore.merkle import root_from_path
 from zksolvency.zkcore.models import Market, check_account_against_market, load_market
+from zksolvency.zkcore.paths import StrPath
 
 
 @dataclass(frozen=True)
@@ -174,11 +175,19 @@ class EpochContext:
 
 
 def prove(
-    statement_path: Path, market_path: Path, out: Path, cfg: CircuitConfig, build: Path, *, prover: str | None = None
+    statement_path: StrPath,
+    market_path: StrPath,
+    out: StrPath,
+    cfg: CircuitConfig,
+    build: StrPath,
+    *,
+    prover: str | None = None,
 ) -> ProveResult:
     """Validate the inputs, prove (``prover``: ``native`` or ``snarkjs``, default native where it is
     built), check the proof and the public signals, and write the bundle atomically."""
     from zksolvency.prover.backends import ProofBackend, resolve_prover
+
+    statement_path, market_path, out, build = Path(statement_path), Path(market_path), Path(out), Path(build)
 
     check_output_path(out)
     name = resolve_prover(prover)

@@ -311,35 +311,35 @@ def find_ptau(
     """
     if ptau is None:
         if trust is not None or blake2b is not None:
-            what = "--ptau-trust" if trust is not None else "--ptau-blake2b"
+            what = "ptau_trust" if trust is not None else "ptau_blake2b"
             raise InputError(what, trust or blake2b, "says what you checked about a --ptau file: give one with --ptau")
     else:
         if not ptau.is_file():
             raise InputError(str(ptau), None, "ptau file not found")
         if trust is not None and trust not in ASSERTABLE:
-            raise InputError("--ptau-trust", trust, f"expected one of {', '.join(ASSERTABLE)}")
+            raise InputError("ptau_trust", trust, f"expected one of {', '.join(ASSERTABLE)}")
         given, name = ptau, ptau.name
         if not name.isprintable():  # the name goes into the key's provenance and the Solidity header
             raise InputError(str(given), None, "the file name holds control or line-break characters: rename the file")
         if blake2b is not None and trust != keytrust.CEREMONY:
-            raise InputError("--ptau-blake2b", blake2b, "is the hash you compared for --ptau-trust ceremony")
+            raise InputError("ptau_blake2b", blake2b, "is the hash you compared for --ptau-trust ceremony")
         ptau, sha, b2 = private_copy(given, build)  # from here on only the copy is read
         secret = any(not c.beacon for c in ptau_contributions(ptau))
         if shared_ptau().is_file() and sha == _shared_sha() and secret:
             if trust not in (None, keytrust.SINGLE_PARTY_DEV):
-                raise InputError(str(given), "--ptau-trust", f"this is the shared development file: single-party, not {trust}")
+                raise InputError(str(given), "ptau_trust", f"this is the shared development file: single-party, not {trust}")
             return ptau, _provenance(
                 ptau, keytrust.SINGLE_PARTY_DEV, "shared development ptau (sha256 pinned)", sha=sha, name=name
             )
         if not secret:
             if trust is not None:
-                raise InputError(str(given), "--ptau-trust", f"the file records only public beacons: it cannot be {trust}")
+                raise InputError(str(given), "ptau_trust", f"the file records only public beacons: it cannot be {trust}")
             _say(f"  WARNING: {name} holds only public beacons in phase 1: anyone can forge proofs for its keys")
             return ptau, _provenance(ptau, keytrust.INSECURE_BEACON, "beacon-only ptau", sha=sha, name=name)
         power_of = hermez_power(b2)
         if power_of is not None:  # a published ceremony file, byte for byte: no word of the operator needed
             if trust not in (None, keytrust.CEREMONY):
-                raise InputError(str(given), "--ptau-trust", f"this is the Hermez ceremony file of 2^{power_of}, not {trust}")
+                raise InputError(str(given), "ptau_trust", f"this is the Hermez ceremony file of 2^{power_of}, not {trust}")
             how = f"Hermez ceremony ptau 2^{power_of} (blake2b pinned)"
             return ptau, _provenance(ptau, keytrust.CEREMONY, how, sha=sha, blake2b=b2, name=name)
         if trust is None:
@@ -548,7 +548,7 @@ def setup(
         if given[1]["trust"] == keytrust.UNKNOWN:
             raise InputError(
                 str(ptau),  # the file the operator named, not the private copy
-                "--ptau-trust",
+                "ptau_trust",
                 f"its phase 1 cannot be checked from the file itself: compare its blake2b-512 {given[1]['ptau_blake2b']} "
                 "with the ceremony's published hash, then run again with --ptau-trust ceremony --ptau-blake2b <published hash>",
             )

@@ -36,7 +36,7 @@ from zksolvency.zkcore import keytrust
 from zksolvency.zkcore.bundle import BUNDLE_FORMAT, BUNDLE_KEYS, CLAIM_NAMES, claims_from_signals, vkey_digest
 from zksolvency.zkcore.errors import InputError
 from zksolvency.zkcore.jsonio import loads_strict, read_json
-from zksolvency.zkcore.paths import build_dir, default_config
+from zksolvency.zkcore.paths import StrPath, build_dir, default_config
 
 if TYPE_CHECKING:
     from zksolvency.zkcore.ledger import LedgerInfo
@@ -158,9 +158,9 @@ class Bindings:
     def load(
         cls,
         *,
-        market: Path | None = None,
-        ledger: Path | None = None,
-        indices: Path | None = None,
+        market: StrPath | None = None,
+        ledger: StrPath | None = None,
+        indices: StrPath | None = None,
         chain: ChainView | None = None,
     ) -> Bindings:
         """Read and check the files (bad input raises InputError before any bundle is read)."""
@@ -182,7 +182,7 @@ class Bindings:
 
             if chain is not None:
                 raise InputError(str(indices), None, "give the enrollment once: an indices file or a chain, not both")
-            enrolled = read_enrollment(indices)
+            enrolled = read_enrollment(Path(indices))
         return cls(m, str(market or ""), info, str(ledger or ""), enrolled, str(indices or ""), chain)
 
 
@@ -258,14 +258,14 @@ def configured_vkey(config: str | None = None, build: Path | None = None) -> Pat
     ``$ZKSOLVENCY_CONFIG`` or ``default``)."""
     config = config if config is not None else default_config()
     if not _CONFIG_NAME.fullmatch(config):
-        raise InputError("--config", None, f"not a config name: {config!r}")
+        raise InputError("config", None, f"not a config name: {config!r}")
     build = build if build is not None else build_dir()
     rec_path = build / "configs" / f"{config}.json"
     hint = f"run `zksolvency setup --config {config}` or pass --vkey"
     try:
         rec = json.loads(rec_path.read_text())
     except FileNotFoundError:
-        raise InputError("--config", config, f"no key recorded at {rec_path}: {hint}") from None
+        raise InputError("config", config, f"no key recorded at {rec_path}: {hint}") from None
     except (OSError, ValueError) as e:
         raise InputError(str(rec_path), None, f"unreadable: {e}") from None
     circuit = rec.get("circuit") if isinstance(rec, dict) else None
@@ -316,21 +316,22 @@ class TrustedKeys:
     def resolve(
         cls,
         *,
-        vkey: Path | None = None,
+        vkey: StrPath | None = None,
         config: str | None = None,
-        trusted_keys: Path | None = None,
-        build: Path | None = None,
+        trusted_keys: StrPath | None = None,
+        build: StrPath | None = None,
         allow_insecure: bool = False,
     ) -> TrustedKeys:
         """``--vkey`` and/or ``--trusted-keys``; with neither, the configured instance (``config``,
         default ``default``). ``--config`` together with the others adds its key."""
+        build_path = Path(build) if build is not None else None
         files: list[Path] = []
         if vkey is not None:
-            files.append(vkey)
+            files.append(Path(vkey))
         if config is not None or (vkey is None and trusted_keys is None):
-            files.append(configured_vkey(config, build))
-        digests = read_allow_list(trusted_keys) if trusted_keys is not None else frozenset()
-        search = (build if build is not None else build_dir()) if digests else None
+            files.append(configured_vkey(config, build_path))
+        digests = read_allow_list(Path(trusted_keys)) if trusted_keys is not None else frozenset()
+        search = (build_path if build_path is not None else build_dir()) if digests else None
         for f in files:
             load_key(f)  # a missing or broken key is bad input before any bundle is read
         return cls(tuple(files), digests, search, allow_insecure)
@@ -466,11 +467,11 @@ def check_claims(b: LoadedBundle, bindings: Bindings | None = None) -> Verdict:
 
 
 def verify_bundle(
-    path: Path,
+    path: StrPath,
     *,
-    vkey: Path | None = None,
-    market: Path | None = None,
-    ledger: Path | None = None,
+    vkey: StrPath | None = None,
+    market: StrPath | None = None,
+    ledger: StrPath | None = None,
     bindings: Bindings | None = None,
     keys: TrustedKeys | None = None,
     allow_insecure: bool = False,
@@ -483,6 +484,7 @@ def verify_bundle(
     """
     trusted = keys if keys is not None else TrustedKeys.resolve(vkey=vkey, allow_insecure=allow_insecure)
     bindings = bindings if bindings is not None else Bindings.load(market=market, ledger=ledger)
+    path = Path(path)
     b = load_bundle(path, trusted)
     if not verify_fast(b.key, b.proof, b.signals):
         raise InvalidProof(f"{path}: the proof does not verify against its public signals")
@@ -518,11 +520,11 @@ class BatchResult:
 
 
 def verify_batch(
-    paths: Sequence[Path],
+    paths: Sequence[StrPath],
     *,
-    vkey: Path | None = None,
-    market: Path | None = None,
-    ledger: Path | None = None,
+    vkey: StrPath | None = None,
+    market: StrPath | None = None,
+    ledger: StrPath | None = None,
     bindings: Bindings | None = None,
     keys: TrustedKeys | None = None,
     allow_insecure: bool = False,
@@ -534,10 +536,10 @@ def verify_batch(
     """
     trusted = keys if keys is not None else TrustedKeys.resolve(vkey=vkey, allow_insecure=allow_insecure)
     bindings = bindings if bindings is not None else Bindings.load(market=market, ledger=ledger)
-    paths = bundle_paths(paths)
+    files = bundle_paths([Path(p) for p in paths])
     loaded: dict[Path, LoadedBundle] = {}
     out: dict[Path, Verdict | str] = {}
-    for p in paths:
+    for p in files:
         try:
             loaded[p] = load_bundle(p, trusted)
         except InvalidProof as e:
@@ -557,4 +559,4 @@ def verify_batch(
                 out[b.path] = check_claims(b, bindings)
             except InvalidProof as e:
                 out[b.path] = str(e)
-    return BatchResult([(p, out[p]) for p in paths])
+    return BatchResult([(p, out[p]) for p in files])

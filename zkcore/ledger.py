@@ -32,6 +32,7 @@ from zksolvency.zkcore.field import SNARK_FIELD, hex32
 from zksolvency.zkcore.files import atomic_dir
 from zksolvency.zkcore.jsonio import read_json, read_object
 from zksolvency.zkcore.merkle import MerkleTree, Node, root_from_path
+from zksolvency.zkcore.paths import StrPath
 from zksolvency.zkcore.poseidon_fast import poseidon2
 
 if TYPE_CHECKING:
@@ -141,13 +142,13 @@ def ledger_json_path(path: Path) -> Path:
     return path / "ledger.json" if path.is_dir() or (not path.exists() and path.suffix != ".json") else path
 
 
-def load_ledger_info(path: Path) -> LedgerInfo:
+def load_ledger_info(path: StrPath) -> LedgerInfo:
     """Read and check a ``ledger.json`` (or the directory holding it): the one parser of the format.
 
     Any problem is an InputError naming the field; an address or an index listed twice is a
     :class:`DuplicateListing`.
     """
-    path = ledger_json_path(path)
+    path = ledger_json_path(Path(path))
     f = str(path)
     if not path.is_file():
         raise InputError(f, None, "no such file (make it with `zksolvency ledger build`)")
@@ -217,10 +218,11 @@ class Statement:
         }
 
 
-def load_statement(path: Path) -> Statement:
+def load_statement(path: StrPath) -> Statement:
     """Read and check a statement file; any problem is an InputError naming the field."""
     from zksolvency.zkcore.models import Account, _validate
 
+    path = Path(path)
     f = str(path)
     data = read_object(path)
     if data.get("format") != STATEMENT_FORMAT:
@@ -325,11 +327,11 @@ def plan_ledger(
 
 
 def build_ledger(
-    accounts: Sequence[Path],
-    market: Path,
-    out: Path,
+    accounts: Sequence[StrPath],
+    market: StrPath,
+    out: StrPath,
     *,
-    indices: Path | None = None,
+    indices: StrPath | None = None,
     depth: int = DEFAULT_DEPTH,
     hash_fn: Callable[[Sequence[int]], int] | None = None,
     node: Node = poseidon2,
@@ -344,23 +346,25 @@ def build_ledger(
     from zksolvency.zkcore.commitment import account_commitment
     from zksolvency.zkcore.models import Account, _validate, check_account_against_market, load_market
 
+    out_dir, files, market_file = Path(out), [Path(a) for a in accounts], Path(market)
+    indices_file = Path(indices) if indices is not None else None
     if not 1 <= depth <= MAX_DEPTH:
-        raise InputError("--depth", None, f"must be in [1, {MAX_DEPTH}], got {depth}")
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError(str(out), None, "already exists and is not an empty directory")
-    if not out.parent.is_dir():
-        raise InputError(str(out), None, "the parent directory does not exist")
-    if not accounts:
+        raise InputError("depth", None, f"must be in [1, {MAX_DEPTH}], got {depth}")
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise InputError(str(out_dir), None, "already exists and is not an empty directory")
+    if not out_dir.parent.is_dir():
+        raise InputError(str(out_dir), None, "the parent directory does not exist")
+    if not files:
         raise InputError("ACCOUNT", None, "give at least one account file")
-    m = load_market(market)
+    m = load_market(market_file)
     loaded = []
-    for p in accounts:
+    for p in files:
         book = read_json(p)  # read once: the statement keeps the book exactly as validated
         acc: Account = _validate(book, p, Account, "account")
-        check_account_against_market(acc, m, p, market)
+        check_account_against_market(acc, m, p, market_file)
         loaded.append((p, book, acc))
-    idx = read_indices(indices) if indices is not None else None
-    plan = plan_ledger(loaded, idx, depth, str(indices) if indices else "--indices")
+    idx = read_indices(indices_file) if indices_file is not None else None
+    plan = plan_ledger(loaded, idx, depth, str(indices_file) if indices_file else "--indices")
 
     leaves = {}
     for index, _p, _book, acc in plan:
@@ -372,13 +376,13 @@ def build_ledger(
         acc.account: Statement(book, acc, index, tuple(tree.path(index)), m.epoch, root, depth) for index, _p, book, acc in plan
     }
 
-    with atomic_dir(out) as tmp:  # `out` is absent or empty (checked above)
+    with atomic_dir(out_dir) as tmp:  # `out` is absent or empty (checked above)
         (tmp / "statements").mkdir()
         for addr, st in statements.items():
             # compact JSON: json's C encoder runs only without indent (65,536 statements per 2^16 ledger)
             (tmp / "statements" / f"{addr}.json").write_text(json.dumps(st.as_json()) + "\n")
         (tmp / "ledger.json").write_text(json.dumps(info.as_json(), indent=1) + "\n")
-    return BuiltLedger(info, statements, out)
+    return BuiltLedger(info, statements, out_dir)
 
 
 # ---------------------------------------------------------------- the trader's check

@@ -17,6 +17,7 @@ from zksolvency.zkcore.address import ADDRESS_RE
 from zksolvency.zkcore.errors import InputError
 from zksolvency.zkcore.fixedpoint import MONEY_DECIMALS, RATE_DECIMALS, U32_LIMIT, U64_LIMIT, parse_decimal, parse_uint
 from zksolvency.zkcore.jsonio import read_json
+from zksolvency.zkcore.paths import StrPath
 
 
 def _money(v: object) -> int:
@@ -280,9 +281,9 @@ def _validate(data: Any, path: Path, model: Callable[..., Any], name: str) -> An
         raise InputError(str(path), _field_path(e.path), str(e)) from None
 
 
-def load_market(path: Path) -> Market:
+def load_market(path: StrPath) -> Market:
     """Load and validate a ``market.json``."""
-    market: Market = _load(path, Market, "market")
+    market: Market = _load(Path(path), Market, "market")
     return market
 
 
@@ -292,11 +293,11 @@ def parse_market(data: Any, path: Path) -> Market:
     return market
 
 
-def load_account(path: Path, market: Market | None = None, market_path: Path | None = None) -> Account:
+def load_account(path: StrPath, market: Market | None = None, market_path: StrPath | None = None) -> Account:
     """Load and validate an ``account.json``; with ``market``, also check every reference exists."""
-    account: Account = _load(path, Account, "account")
+    account: Account = _load(Path(path), Account, "account")
     if market is not None:
-        check_account_against_market(account, market, path, market_path)
+        check_account_against_market(account, market, Path(path), Path(market_path) if market_path is not None else None)
     return account
 
 

@@ -21,6 +21,9 @@ from pathlib import Path
 
 from zksolvency.zkcore.errors import ToolError
 
+#: A path as callers give it: internal functions take either and convert once, where they start.
+StrPath = str | os.PathLike[str]
+
 ROOT_ENV = "ZKSOLVENCY_ROOT"
 BUILD_ENV = "ZKSOLVENCY_BUILD"
 #: The artifact directory inside the checkout when ``$ZKSOLVENCY_BUILD`` is unset.

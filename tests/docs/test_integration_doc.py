@@ -79,7 +79,9 @@ def test_venue_walk_through_runs_as_written(default_artifacts: Artifacts, tmp_pa
     build.mkdir()
     (work / "examples").symlink_to(ROOT / "examples")
     (build / default_artifacts.dir.name).symlink_to(default_artifacts.dir)  # keys: cached, not rebuilt
-    env = {**os.environ, "ZKSOLVENCY_BUILD": str(build), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    # a venue's own working folder, outside the checkout: the commands find it through ZKSOLVENCY_ROOT
+    env = {**os.environ, "ZKSOLVENCY_BUILD": str(build), "ZKSOLVENCY_ROOT": str(ROOT)}
+    env["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"
     env.pop("ZKSOLVENCY_CONFIG", None)
     env.pop("ZKSOLVENCY_DEPLOYMENT", None)
     steps: list[tuple[str, str]] = []
