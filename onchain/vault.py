@@ -1,11 +1,11 @@
 """A thin client for the example margin vault (``contracts/examples``): deploy ``MarginVault`` and
-its ``InsuranceFund`` beside a registry deployment, then deposit, withdraw, liquidate, release and
-read balances.
+its ``InsuranceFund`` beside a registry deployment, then deposit, withdraw, quote and liquidate
+slices, release held amounts, report shortfalls and read balances and liquidation state.
 
 Built on :class:`~zksolvency.onchain.client.Chain`: deployments go through
 ``Chain.deploy_contract`` and transactions through ``Chain.send``, so a refusal comes back as the
 vault's custom error name (``reverted: MarginVault__NotSolvent(account=0x…)``). Amounts are token
-units (integers), never floats.
+units (integers), never floats; times are unix seconds of the chain's clock.
 """
 
 from __future__ import annotations
@@ -17,27 +17,27 @@ from typing import Any
 from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
+from web3.types import BlockIdentifier
 from zksolvency.onchain.client import Chain
 from zksolvency.onchain.deployment import chain_dir
 from zksolvency.onchain.solc import Compiled, compile_sources, contracts_dir
-from zksolvency.onchain.tx import ChainError, TxResult
+from zksolvency.onchain.tx import ChainError, Flag, TxResult
 
 #: Basis points in one whole (the vault's ``BPS``).
 BPS = 10_000
-#: The registry's flags, by their enum value.
-FLAGS = ("none", "insolvent", "stale")
-#: The vault's sources (under contracts/): the example contracts and the one interface they use.
+#: The vault's sources (under contracts/): the example contracts and the interfaces they use.
 SOURCES = (
     Path("examples") / "MarginVault.sol",
     Path("examples") / "InsuranceFund.sol",
     Path("examples") / "ExampleUSD.sol",
     Path("interfaces") / "ISolvencyRegistry.sol",
+    Path("interfaces") / "IMarginOracle.sol",
 )
 
 
 @dataclass(frozen=True)
 class Split:
-    """How a liquidation divides a seized deposit (token units): ``bounty + penalty + held``."""
+    """How a slice divides (token units): ``bounty + penalty + held``."""
 
     bounty: int
     penalty: int
@@ -46,21 +46,57 @@ class Split:
 
 @dataclass(frozen=True)
 class VaultParams:
-    """The vault's immutable liquidation policy."""
+    """The vault's immutable liquidation policy (the constructor's ``Policy``).
+
+    Defaults: the bounty rises from ``min_bounty`` to 5% of the slice over 10 minutes, a 3%
+    penalty, slices of 20% of the basis 30 s apart, a 15-minute cure window for stale flags.
+    ``for_decimals`` adds a minimum bounty of 10 whole tokens."""
 
     min_bounty: int  # token units
-    bounty_bps: int
-    penalty_bps: int
+    max_bounty_bps: int = 500
+    auction_duration: int = 600  # seconds
+    penalty_bps: int = 300
+    slice_bps: int = 2_000
+    cooldown: int = 30  # seconds
+    cure_window: int = 900  # seconds
 
     def __post_init__(self) -> None:
-        if self.min_bounty < 0 or self.bounty_bps < 0 or self.penalty_bps < 0:
+        if min(self.min_bounty, self.max_bounty_bps, self.auction_duration, self.penalty_bps) < 0:
+            raise ValueError("vault parameters are non-negative")
+        if min(self.slice_bps, self.cooldown, self.cure_window) < 0:
             raise ValueError("vault parameters are non-negative")
 
-    def split(self, seized: int) -> Split:
-        """The contract's ``split``, in Python (a keeper's profit check before it sends):
-        bounty = min(seized, max(min_bounty, ⌊seized·bounty_bps/BPS⌋)),
+    @classmethod
+    def for_decimals(cls, decimals: int, **overrides: int) -> VaultParams:
+        """The defaults for a token of ``decimals`` decimals: a minimum bounty of 10 tokens."""
+        return cls(**({"min_bounty": 10 * 10**decimals} | overrides))
+
+    def as_tuple(self) -> tuple[int, int, int, int, int, int, int]:
+        """The constructor's ``Policy`` struct, in its field order."""
+        return (
+            self.min_bounty,
+            self.max_bounty_bps,
+            self.auction_duration,
+            self.penalty_bps,
+            self.slice_bps,
+            self.cooldown,
+            self.cure_window,
+        )
+
+    def slice(self, basis: int) -> int:
+        """The contract's ``sliceOf``: ⌊basis·slice_bps/BPS⌋, or the basis when that is 0."""
+        return basis * self.slice_bps // BPS or basis
+
+    def split(self, seized: int, elapsed: int) -> Split:
+        """The contract's ``split``, in Python (a keeper's profit check before it sends): with
+        maxB = max(min_bounty, ⌊seized·max_bounty_bps/BPS⌋) and D the auction duration,
+        bounty = min(seized, min_bounty + ⌊(maxB − min_bounty)·min(elapsed, D)/D⌋),
         penalty = min(seized − bounty, ⌊seized·penalty_bps/BPS⌋), held = the rest."""
-        bounty = min(seized, max(self.min_bounty, seized * self.bounty_bps // BPS))
+        if elapsed < 0:
+            raise ValueError("elapsed is a number of seconds since the slice became liquidatable")
+        d = self.auction_duration
+        max_b = max(self.min_bounty, seized * self.max_bounty_bps // BPS)
+        bounty = min(seized, self.min_bounty + (max_b - self.min_bounty) * min(elapsed, d) // d)
         penalty = min(seized - bounty, seized * self.penalty_bps // BPS)
         return Split(bounty, penalty, seized - bounty - penalty)
 
@@ -79,19 +115,127 @@ class VaultAddresses:
 
 
 @dataclass(frozen=True)
+class LiquidationQuote:
+    """``liquidationQuote(account)``: what ``liquidate`` would do in the block it was asked for.
+
+    ``liquidatable_from``: when the slice is (or was) liquidatable, the start of its auction; 0 when
+    it cannot become liquidatable without a new event (not flagged, nothing deposited, the venue's
+    ledger overdue for a stale flag). The amounts are 0 when ``liquidatable`` is false."""
+
+    seized: int
+    bounty: int
+    penalty: int
+    held: int
+    liquidatable: bool
+    liquidatable_from: int
+
+    @property
+    def split(self) -> Split:
+        """The quoted split."""
+        return Split(self.bounty, self.penalty, self.held)
+
+    def as_json(self) -> dict[str, object]:
+        """For ``--json`` output."""
+        return {
+            "seized": self.seized,
+            "bounty": self.bounty,
+            "penalty": self.penalty,
+            "held": self.held,
+            "liquidatable": self.liquidatable,
+            "from": self.liquidatable_from,
+        }
+
+
+@dataclass(frozen=True)
+class VaultStatus:
+    """``status(account)``: an account in the vault and its liquidation.
+
+    ``flag``/``flag_id``: the registry's current (or last) flag; ``basis``, ``slices`` and
+    ``last_slice_at`` describe the liquidation of that flag (0 when none began); ``in_progress``:
+    it took a slice and has not ended (the account cannot withdraw or deposit);
+    ``next_liquidatable_at``: when the next slice is liquidatable (0: not without a new event)."""
+
+    deposit: int
+    held: int
+    flag: str
+    flag_id: int
+    in_progress: bool
+    basis: int
+    slices: int
+    last_slice_at: int
+    liquidatable: bool
+    next_liquidatable_at: int
+    shortfall_reported: bool
+
+    def as_json(self) -> dict[str, object]:
+        """For ``--json`` output."""
+        return {
+            "deposit": self.deposit,
+            "held": self.held,
+            "flag": self.flag,
+            "flag_id": self.flag_id,
+            "in_progress": self.in_progress,
+            "basis": self.basis,
+            "slices": self.slices,
+            "last_slice_at": self.last_slice_at,
+            "liquidatable": self.liquidatable,
+            "next_liquidatable_at": self.next_liquidatable_at,
+            "shortfall_reported": self.shortfall_reported,
+        }
+
+
+@dataclass(frozen=True)
+class LiquidationRecord:
+    """``liquidationOf(account)``: the account's latest liquidation as stored (it applies while the
+    registry's flag identity is ``flag_id``)."""
+
+    basis: int
+    flag_id: int
+    slices: int
+    last_slice_at: int
+
+
+@dataclass(frozen=True)
 class LiquidationResult(TxResult):
-    """A mined ``liquidate``: whose deposit, under which flag, and how it was split."""
+    """A mined ``liquidate``: whose deposit, under which flag, which slice, and how it was split.
+    ``started``: this slice began the liquidation (its basis is ``basis``)."""
 
     account: str
+    keeper: str
     flag: str
+    flag_id: int
+    slice: int
     seized: int
     split: Split
+    started: bool
+    basis: int
+
+
+@dataclass(frozen=True)
+class ShortfallResult(TxResult):
+    """A mined ``reportShortfall``: the fund paid ``covered`` to the venue; ``socialised`` was not
+    covered."""
+
+    account: str
+    flag_id: int
+    shortfall: int
+    covered: int
+    socialised: int
 
 
 def vault_contracts(cache_dir: Path) -> dict[str, Compiled]:
     """Compile the example vault and insurance fund (with OpenZeppelin), cached by their sources."""
     src = contracts_dir()
     return compile_sources({str(Path("contracts") / p): (src / p).read_text() for p in SOURCES}, cache_dir)
+
+
+def _one_event(contract: Contract, name: str, receipt: Any, tx_hash: str) -> Any:
+    """The args of the one ``name`` event of ``contract`` in ``receipt`` (other logs ignored)."""
+    events = getattr(contract.events, name)().process_receipt(receipt, errors=DISCARD)
+    mine = [e for e in events if e["address"] == contract.address]
+    if len(mine) != 1:
+        raise ChainError(f"{tx_hash}: expected one {name} event, got {len(mine)}")
+    return mine[0]["args"]
 
 
 class Vault:
@@ -108,14 +252,28 @@ class Vault:
         w3 = chain.w3
         self.vault: Contract = w3.eth.contract(address=Web3.to_checksum_address(addresses.vault), abi=compiled["MarginVault"].abi)
         self.fund: Contract = w3.eth.contract(address=Web3.to_checksum_address(addresses.fund), abi=compiled["InsuranceFund"].abi)
-        self.token: Contract = w3.eth.contract(address=Web3.to_checksum_address(addresses.token), abi=compiled["IERC20"].abi)
+        self.token: Contract = w3.eth.contract(
+            address=Web3.to_checksum_address(addresses.token), abi=compiled["IERC20Metadata"].abi
+        )
 
     # ------------------------------------------------------------ reads
 
     def params(self) -> VaultParams:
         """The vault's liquidation policy, read from the chain."""
         f = self.vault.functions
-        return VaultParams(int(f.minBounty().call()), int(f.bountyBps().call()), int(f.penaltyBps().call()))
+        return VaultParams(
+            min_bounty=int(f.minBounty().call()),
+            max_bounty_bps=int(f.maxBountyBps().call()),
+            auction_duration=int(f.auctionDuration().call()),
+            penalty_bps=int(f.penaltyBps().call()),
+            slice_bps=int(f.sliceBps().call()),
+            cooldown=int(f.cooldown().call()),
+            cure_window=int(f.cureWindow().call()),
+        )
+
+    def venue(self) -> str:
+        """Where the insurance fund pays reported shortfalls."""
+        return str(self.vault.functions.venue().call())
 
     def balance(self, account: str) -> int:
         """``account``'s deposit in the vault."""
@@ -133,10 +291,50 @@ class Vault:
         """What the insurance fund holds."""
         return int(self.fund.functions.balance().call())
 
-    def split(self, seized: int) -> Split:
-        """The contract's own split of ``seized`` (an ``eth_call``)."""
-        bounty, penalty, held = self.vault.functions.split(seized).call()
+    def socialised_loss(self) -> int:
+        """Reported shortfalls the insurance fund could not cover, in total."""
+        return int(self.vault.functions.socialisedLoss().call())
+
+    def shortfall_flag_id(self, account: str) -> int:
+        """The registry flag identity of the last shortfall reported for ``account`` (0: none)."""
+        return int(self.vault.functions.shortfallFlagIdOf(Web3.to_checksum_address(account)).call())
+
+    def split(self, seized: int, elapsed: int) -> Split:
+        """The contract's own split of a slice ``elapsed`` seconds into its auction (an ``eth_call``)."""
+        bounty, penalty, held = self.vault.functions.split(seized, elapsed).call()
         return Split(int(bounty), int(penalty), int(held))
+
+    def slice_of(self, basis: int) -> int:
+        """The contract's slice of a liquidation of ``basis``."""
+        return int(self.vault.functions.sliceOf(basis).call())
+
+    def quote(self, account: str, block: BlockIdentifier = "pending") -> LiquidationQuote:
+        """``liquidationQuote(account)`` at ``block``: by default the pending block, so the quote
+        of a ``liquidate`` sent now and mined in the next block."""
+        q = self.vault.functions.liquidationQuote(Web3.to_checksum_address(account)).call(block_identifier=block)
+        return LiquidationQuote(int(q[0]), int(q[1]), int(q[2]), int(q[3]), bool(q[4]), int(q[5]))
+
+    def status(self, account: str, block: BlockIdentifier = "latest") -> VaultStatus:
+        """``status(account)``: deposit, held, the registry flag and the liquidation of that flag."""
+        s = self.vault.functions.status(Web3.to_checksum_address(account)).call(block_identifier=block)
+        return VaultStatus(
+            deposit=int(s[0]),
+            held=int(s[1]),
+            flag=Flag.from_value(int(s[2])),
+            flag_id=int(s[3]),
+            in_progress=bool(s[4]),
+            basis=int(s[5]),
+            slices=int(s[6]),
+            last_slice_at=int(s[7]),
+            liquidatable=bool(s[8]),
+            next_liquidatable_at=int(s[9]),
+            shortfall_reported=bool(s[10]),
+        )
+
+    def liquidation(self, account: str) -> LiquidationRecord:
+        """``liquidationOf(account)``: the account's latest liquidation as stored."""
+        basis, flag_id, slices, last = self.vault.functions.liquidationOf(Web3.to_checksum_address(account)).call()
+        return LiquidationRecord(int(basis), int(flag_id), int(slices), int(last))
 
     # ------------------------------------------------------------ traders
 
@@ -152,23 +350,37 @@ class Vault:
         return self.chain.send(self.vault.functions.deposit(amount), account)
 
     def withdraw(self, account: str, amount: int) -> TxResult:
-        """Vault: withdraw ``amount`` of ``account``'s deposit (only while attested solvent)."""
+        """Vault: withdraw ``amount`` of ``account``'s deposit (only while attested solvent and
+        no liquidation of it continues)."""
         return self.chain.send(self.vault.functions.withdraw(amount), account)
 
     # ------------------------------------------------------------ keepers and the liquidator
 
     def liquidate(self, account: str, sender: str | None = None) -> LiquidationResult:
-        """Vault: liquidate a flagged account's deposit; the bounty goes to ``sender``."""
+        """Vault: take the next slice of ``account``'s deposit; the bounty goes to ``sender``."""
         addr = Web3.to_checksum_address(account)
         res = self.chain.send(self.vault.functions.liquidate(addr), sender)
+        return self.liquidation_result(res)
+
+    def liquidation_result(self, res: TxResult) -> LiquidationResult:
+        """The ``Liquidated`` (and any ``LiquidationStarted``) event of a mined ``liquidate``."""
         receipt = self.chain.w3.eth.get_transaction_receipt(res.tx_hash)
-        events = self.vault.events.Liquidated().process_receipt(receipt, errors=DISCARD)  # the token's Transfer logs
-        if len(events) != 1:
-            raise ChainError(f"liquidate {res.tx_hash}: expected one Liquidated event, got {len(events)}")
-        a: Any = events[0]["args"]
-        split = Split(int(a["bounty"]), int(a["penalty"]), int(a["held"]))
+        a = _one_event(self.vault, "Liquidated", receipt, res.tx_hash)  # beside the token's Transfer logs
+        started = self.vault.events.LiquidationStarted().process_receipt(receipt, errors=DISCARD)
+        basis = int(started[0]["args"]["basis"]) if started else int(self.liquidation(str(a["account"])).basis)
         return LiquidationResult(
-            res.tx_hash, res.gas_used, res.block, str(a["account"]), FLAGS[int(a["flag"])], int(a["seized"]), split
+            res.tx_hash,
+            res.gas_used,
+            res.block,
+            account=str(a["account"]),
+            keeper=str(a["keeper"]),
+            flag=Flag.from_value(int(a["flag"])),
+            flag_id=int(a["flagId"]),
+            slice=int(a["slice"]),
+            seized=int(a["seized"]),
+            split=Split(int(a["bounty"]), int(a["penalty"]), int(a["held"])),
+            started=bool(started),
+            basis=basis,
         )
 
     def release(self, account: str, to: str, amount: int, sender: str | None = None) -> TxResult:
@@ -176,8 +388,25 @@ class Vault:
         fn = self.vault.functions.release(Web3.to_checksum_address(account), Web3.to_checksum_address(to), amount)
         return self.chain.send(fn, sender)
 
+    def report_shortfall(self, account: str, amount: int, sender: str | None = None) -> ShortfallResult:
+        """Vault (liquidator): report what a settled insolvent account still owes; the fund pays it
+        to the venue up to its balance, the rest is socialised loss."""
+        res = self.chain.send(self.vault.functions.reportShortfall(Web3.to_checksum_address(account), amount), sender)
+        receipt = self.chain.w3.eth.get_transaction_receipt(res.tx_hash)
+        a = _one_event(self.vault, "ShortfallReported", receipt, res.tx_hash)
+        return ShortfallResult(
+            res.tx_hash,
+            res.gas_used,
+            res.block,
+            account=str(a["account"]),
+            flag_id=int(a["flagId"]),
+            shortfall=int(a["shortfall"]),
+            covered=int(a["covered"]),
+            socialised=int(a["socialised"]),
+        )
+
     def cover(self, to: str, amount: int, sender: str | None = None) -> TxResult:
-        """Insurance fund (guardian): pay ``amount`` to ``to`` to absorb a shortfall."""
+        """Insurance fund (guardian): pay ``amount`` to ``to`` to absorb a shortfall by hand."""
         return self.chain.send(self.fund.functions.cover(Web3.to_checksum_address(to), amount), sender)
 
     def role_id(self, role: str) -> bytes:
@@ -188,36 +417,55 @@ class Vault:
             raise ValueError(f"the vault has no {role!r} role")
         return bytes(self.vault.functions.LIQUIDATOR_ROLE().call())
 
+    def fund_role_id(self, role: str) -> bytes:
+        """The AccessControl id of an insurance fund role ("admin", "guardian" or "vault")."""
+        if role == "admin":
+            return b"\x00" * 32
+        if role not in ("guardian", "vault"):
+            raise ValueError(f"the insurance fund has no {role!r} role")
+        return bytes(getattr(self.fund.functions, f"{role.upper()}_ROLE")().call())
+
 
 def deploy_vault(
     chain: Chain,
     token: str,
-    params: VaultParams,
+    params: VaultParams | None = None,
     *,
+    venue: str | None = None,
     admin: str | None = None,
     liquidator: str | None = None,
     guardian: str | None = None,
     sender: str | None = None,
 ) -> Vault:
     """Deploy an ``InsuranceFund`` and a ``MarginVault`` for ``token`` beside the chain's registry
-    deployment. Roles default to the sender: ``admin`` (roles on both), ``liquidator`` (the vault's
-    ``LIQUIDATOR_ROLE``: the venue's liquidator), ``guardian`` (pays out of the fund)."""
+    deployment, and grant the vault the fund's ``VAULT_ROLE`` (sent by ``admin``).
+
+    ``params``: by default :meth:`VaultParams.for_decimals` of the token's decimals. ``venue``: where
+    the fund pays reported shortfalls; by default the registry deployment's venue. Roles default to
+    the sender: ``admin`` (roles on both), ``liquidator`` (the vault's ``LIQUIDATOR_ROLE``: the
+    venue's liquidator), ``guardian`` (pays out of the fund by hand)."""
     compiled = vault_contracts(chain_dir(chain.build) / "solc-cache")
     chain.add_compiled(compiled)
     deployer = sender or chain.default_sender()
     registry = chain.deployment["registry"]
     token = Web3.to_checksum_address(token)
-    fund, _ = chain.deploy_contract("InsuranceFund", token, admin or deployer, guardian or deployer, sender=deployer)
+    if params is None:
+        decimals = chain.w3.eth.contract(address=token, abi=compiled["IERC20Metadata"].abi).functions.decimals().call()
+        params = VaultParams.for_decimals(int(decimals))
+    venue = venue or chain.deployment.get("roles", {}).get("venue") or deployer
+    admin = admin or deployer
+    fund, _ = chain.deploy_contract("InsuranceFund", token, admin, guardian or deployer, sender=deployer)
     vault, _ = chain.deploy_contract(
         "MarginVault",
-        registry,
         token,
+        registry,
         fund,
-        params.min_bounty,
-        params.bounty_bps,
-        params.penalty_bps,
-        admin or deployer,
+        Web3.to_checksum_address(venue),
+        params.as_tuple(),
+        admin,
         liquidator or deployer,
         sender=deployer,
     )
-    return Vault(chain, VaultAddresses(vault, fund, token), compiled)
+    v = Vault(chain, VaultAddresses(vault, fund, token), compiled)
+    chain.send(v.fund.functions.grantRole(v.fund_role_id("vault"), Web3.to_checksum_address(vault)), admin)
+    return v

@@ -63,8 +63,8 @@ def test_a_resolved_insolvency_flag_cannot_be_raised_again_by_replaying_its_proo
     ready(chain, roles, b)
     funded(chain, v, token, ADDR, 500 * UNIT)
     res = chain.submit_proof("flag", b, actors.keeper)
-    v.liquidate(ADDR, actors.keeper)
-    chain.resolve_flag(ADDR, roles.liquidator)  # the venue settled ADDR at this epoch
+    assert v.liquidate(ADDR, actors.keeper).seized == 100 * UNIT  # the first slice
+    chain.resolve_flag(ADDR, roles.liquidator)  # the venue settled ADDR at this epoch: the liquidation ends
     # the trader, cleared, deposits again within the same epoch
     funded(chain, v, token, ADDR, 300 * UNIT)
     # anyone copies the proof out of the first flag's calldata and sends it again
@@ -79,7 +79,8 @@ def test_a_resolved_insolvency_flag_cannot_be_raised_again_by_replaying_its_proo
     st = chain.status(ADDR)
     assert st["flag"] == "none", f"ATTACK: the replayed proof flagged ADDR {st['flag']!r} again"
     refused("MarginVault__NotFlagged", v.liquidate, ADDR, roles.others[5])
-    assert v.balance(ADDR) == 300 * UNIT, "ATTACK: the cleared trader's new deposit was liquidated"
+    # what the resolve left it (400) and its new deposit (300), untouched
+    assert v.balance(ADDR) == 700 * UNIT, "ATTACK: the cleared trader's new deposit was liquidated"
     # `chain flag` (the venue's epoch job) skips it rather than spending gas on a refused flag
     out = venue_proofs / "replay-out"
     out.mkdir(exist_ok=True)

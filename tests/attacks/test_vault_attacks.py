@@ -1,16 +1,19 @@
 """ATTACK the example vault (contracts/examples/MarginVault.sol, InsuranceFund.sol) with real
 proofs and real flags.
 
-- drain attempts (liquidate an unflagged account, liquidate twice, withdraw while flagged, deposit
-  while flagged, withdraw held funds after the flag is resolved, release / cover without the role).
-  REFUSED.
+- drain attempts (liquidate an unflagged account, liquidate twice in one cooldown, withdraw while
+  flagged, deposit while flagged, withdraw held funds after the flag is resolved, release / cover /
+  report a shortfall without the role). REFUSED.
 - combined with the Stale dodge (test_chain_attacks.py): an insolvent trader past its grace period
   flags itself stale and liquidates itself; the vault records ``flag = stale``, so a venue
   following the vault's own advice ("return a stale account's held rest to it with release")
-  would hand an insolvent trader its remainder. PARTIAL before the fix, refused now (same root cause as the registry finding).
+  would hand an insolvent trader its remainder. PARTIAL before the fix, refused now (same root cause
+  as the registry finding); since issue 19 the stale flag's cure window also keeps the trader from
+  liquidating itself before its insolvency proof lands, and the override continues the same
+  liquidation under the insolvency flag.
 - documented limits, recorded as they are (no xfail: the contract says so itself): a trader
-  attested at epoch E withdraws 100% of its deposit within E; a flagged trader whose deposit is at
-  most ``minBounty`` gets all of it back by liquidating itself.
+  attested at epoch E withdraws 100% of its deposit within E; a flagged trader whose slices are at
+  most ``minBounty`` gets each of them back by liquidating itself.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from zksolvency.onchain.client import Chain
 from zksolvency.onchain.tx import ChainError
 from zksolvency.onchain.vault import Vault
 
-from tests.contracts.conftest import GRACE, Roles, at, refused
+from tests.contracts.conftest import GRACE, Roles, at, now, refused
 from tests.contracts.test_registry import ADDR, OTHER, bundle, ready, signal
 from tests.contracts.test_vault import PARAMS, UNIT, Actors, actors, funded, new_vault, vault  # noqa: F401  (fixtures)
 from tests.helpers.vault import mint
@@ -48,17 +51,20 @@ def test_drain_attempts_are_refused(
     mint(chain, token, ADDR, UNIT)
     refused("MarginVault__AccountFlagged", v.deposit, ADDR, UNIT)
     res = v.liquidate(ADDR, actors.keeper)
-    assert res.seized == 500 * UNIT and res.split == PARAMS.split(500 * UNIT)
-    refused("MarginVault__NothingToLiquidate", v.liquidate, ADDR, actors.keeper)
+    assert res.seized == 100 * UNIT and res.split == PARAMS.split(100 * UNIT, now(chain) - int(chain.status(ADDR)["flagged_at"]))
+    refused("MarginVault__NotLiquidatableYet", v.liquidate, ADDR, actors.keeper)  # twice: the cooldown
     for who in (actors.keeper, ADDR, roles.liquidator):  # the REGISTRY's liquidator is not the vault's
         with pytest.raises(ChainError, match="AccessControlUnauthorizedAccount"):
             v.release(ADDR, who, 1, who)
         with pytest.raises(ChainError, match="AccessControlUnauthorizedAccount"):
             v.cover(who, 1, who)
+        with pytest.raises(ChainError, match="AccessControlUnauthorizedAccount"):
+            v.report_shortfall(ADDR, 1, who)
     chain.resolve_flag(ADDR, roles.liquidator)  # resolved: ADDR's held rest stays with the venue
+    refused("MarginVault__NotFlagged", v.liquidate, ADDR, actors.keeper)
     refused("MarginVault__NotSolvent", v.withdraw, ADDR, 1)
     assert v.balance(OTHER) == 1000 * UNIT and v.held(ADDR) == res.split.held
-    assert v.token_balance(v.vault.address) == 1000 * UNIT + res.split.held
+    assert v.token_balance(v.vault.address) == 1000 * UNIT + 400 * UNIT + res.split.held
 
 
 def test_an_insolvent_trader_is_liquidated_as_insolvent(
@@ -73,6 +79,8 @@ def test_an_insolvent_trader_is_liquidated_as_insolvent(
     funded(chain, v, token, ADDR, 500 * UNIT)
     at(chain, int(chain.status(ADDR)["stale_at"]))
     chain.flag_stale([ADDR], ADDR)  # the trader, before anyone sends its insolvency proof
+    refused("MarginVault__NotLiquidatableYet", v.liquidate, ADDR, ADDR)  # the stale flag's cure window
+    at(chain, int(chain.status(ADDR)["flagged_at"]) + PARAMS.cure_window)
     res = v.liquidate(ADDR, ADDR)  # and it collects the bounty on itself
     assert res.flag == "stale"  # what the vault saw when it liquidated ...
     chain.submit_proof("flag", b)  # ... but the insolvency proof overrides the stale flag
@@ -80,6 +88,10 @@ def test_an_insolvent_trader_is_liquidated_as_insolvent(
     # so the venue's liquidator, which reads registry.flagOf when it releases the held rest (the
     # vault's NatSpec), treats it as insolvent: the trader does not get its remainder back
     assert chain.contract("registry").functions.flagOf(ADDR).call() == 1
+    # and the vault goes on with the same liquidation, now under the insolvency flag
+    at(chain, now(chain) + PARAMS.cooldown)
+    second = v.liquidate(ADDR, roles.others[5])
+    assert (second.flag, second.flag_id, second.slice, second.basis) == ("insolvent", res.flag_id, 2, 500 * UNIT)
 
 
 def test_documented_full_withdrawal_within_the_attested_epoch(
@@ -111,13 +123,16 @@ def test_documented_self_liquidation_below_the_minimum_bounty(
     venue_proofs: Path,
     vault: tuple[Vault, Contract],  # noqa: F811
 ) -> None:
-    """bounty = min(seized, max(minBounty, ...)): a flagged trader with a deposit <= minBounty takes
-    it all back (no penalty) by liquidating itself -- as any keeper could take it."""
+    """bounty = min(slice, minBounty + ...): a flagged trader whose slices are at most minBounty takes
+    each of them back (no penalty) by liquidating itself -- as any keeper could take it."""
     v, token = vault
     ready(chain, roles, bundle(venue_proofs, "insolvent"))
-    funded(chain, v, token, ADDR, 5 * UNIT)  # minBounty is 10
+    funded(chain, v, token, ADDR, 5 * UNIT)  # minBounty is 10: each 1-token slice is all bounty
     chain.submit_proof("flag", bundle(venue_proofs, "insolvent"))
     before = v.token_balance(ADDR)
     res = v.liquidate(ADDR, ADDR)
-    assert (res.split.bounty, res.split.penalty, res.split.held) == (5 * UNIT, 0, 0)
-    assert v.token_balance(ADDR) - before == 5 * UNIT
+    assert (res.seized, res.split.bounty, res.split.penalty, res.split.held) == (UNIT, UNIT, 0, 0)
+    for _ in range(4):
+        at(chain, now(chain) + PARAMS.cooldown)
+        v.liquidate(ADDR, ADDR)
+    assert v.token_balance(ADDR) - before == 5 * UNIT and v.balance(ADDR) == 0

@@ -1,6 +1,8 @@
 """The example margin vault (contracts/examples) on a real anvil, acting on the registry's flags
-raised and cleared with REAL proofs: withdrawals gated by attestations, liquidations split to the
-wei, refusals, access control, reentrancy through hostile tokens, and gas."""
+raised and cleared with REAL proofs: withdrawals gated by attestations, slices split to the wei,
+refusals, access control, reentrancy through hostile tokens, and gas. The liquidation rules
+themselves (cure window, slices, cooldown, auction, continuation, shortfalls) are
+tests/contracts/test_liquidation.py."""
 
 from __future__ import annotations
 
@@ -14,13 +16,14 @@ from web3.contract import Contract
 from zksolvency.onchain.client import Chain
 from zksolvency.onchain.vault import Split, Vault, VaultParams, deploy_vault
 
-from tests.contracts.conftest import GRACE, Roles, publish_with_ledger, refused
+from tests.contracts.conftest import GRACE, Roles, at, now, publish_with_ledger, refused
 from tests.contracts.test_registry import ADDR, OTHER, bundle, ready, signal
 from tests.helpers.vault import cache, create_address, deploy_test_contract, deploy_token, mint, vault_variant
 
 UNIT = 10**18
-#: 2.5% bounty with a 10-token minimum, 5% penalty.
-PARAMS = VaultParams(min_bounty=10 * UNIT, bounty_bps=250, penalty_bps=500)
+#: The client's defaults: slices of 20% of the basis 30 s apart; the bounty rises from 10 tokens to
+#: 5% of the slice over 600 s; a 3% penalty; a 900 s cure window for stale flags.
+PARAMS = VaultParams.for_decimals(18)
 ZERO = "0x" + "00" * 20
 GUARD_ERROR = Web3.keccak(text="ReentrancyGuardReentrantCall()")[:4]
 
@@ -44,7 +47,14 @@ def actors(roles: Roles) -> Actors:
 def new_vault(chain: Chain, roles: Roles, actors: Actors, token: str = "TestToken") -> tuple[Vault, Contract]:
     t = deploy_token(chain, token)
     v = deploy_vault(
-        chain, t.address, PARAMS, admin=roles.admin, liquidator=actors.liquidator, guardian=actors.guardian, sender=roles.admin
+        chain,
+        t.address,
+        PARAMS,
+        venue=actors.treasury,
+        admin=roles.admin,
+        liquidator=actors.liquidator,
+        guardian=actors.guardian,
+        sender=roles.admin,
     )
     return v, t
 
@@ -61,9 +71,11 @@ def funded(chain: Chain, v: Vault, token: Contract, account: str, amount: int) -
     v.deposit(account, amount)
 
 
-def flag_insolvent(chain: Chain, venue_proofs: Path) -> None:
-    """Flag ADDR with the real `solvent = 0` proof of its ledger entry (epoch 42)."""
+def flag_insolvent(chain: Chain, venue_proofs: Path) -> int:
+    """Flag ADDR with the real `solvent = 0` proof of its ledger entry (epoch 42); returns the
+    flag's time (`flaggedAt`)."""
     chain.submit_proof("flag", bundle(venue_proofs, "insolvent"))
+    return int(chain.status(ADDR)["flagged_at"])
 
 
 # ------------------------------------------------------------ withdrawals follow the registry
@@ -113,7 +125,9 @@ def test_withdraw_refused_and_deposit_liquidated_when_stale(
     chain: Chain, roles: Roles, venue_proofs: Path, vault: tuple[Vault, Contract], actors: Actors
 ) -> None:
     """Attested at 42, silent at 43: flagged stale once the grace period is over, and liquidated
-    like an insolvent account (the event says which flag)."""
+    like an insolvent account once its cure window is over (the event says which flag). Its late
+    attestation of 43 then clears the registry's flag, but the vault already took a slice of a
+    deposit that attestation counted: the liquidation goes on."""
     v, token = vault
     b42, b43 = bundle(venue_proofs, "other"), bundle(venue_proofs, "other43")
     ready(chain, roles, b42)
@@ -125,11 +139,20 @@ def test_withdraw_refused_and_deposit_liquidated_when_stale(
     assert chain.flag_stale([OTHER]).flagged == [OTHER]
     err = refused("MarginVault__AccountFlagged", v.withdraw, OTHER, 1)
     assert "flag=Stale" in str(err)  # Flag.Stale
+    cured_at = int(chain.status(OTHER)["flagged_at"]) + PARAMS.cure_window  # the ledger came before the flag
+    err = refused("MarginVault__NotLiquidatableYet", v.liquidate, OTHER, actors.keeper)
+    assert f"from={cured_at}" in str(err)
+    at(chain, cured_at)
     res = v.liquidate(OTHER, actors.keeper)
-    assert (res.flag, res.seized, res.split) == ("stale", 900 * UNIT, Split(225 * UNIT // 10, 45 * UNIT, 8325 * UNIT // 10))
-    # a solvent attestation for the latest epoch clears a stale flag: the account was only late
+    assert (res.flag, res.slice, res.basis, res.seized) == ("stale", 1, 900 * UNIT, 180 * UNIT)
+    assert res.split == Split(10 * UNIT, 54 * UNIT // 10, 1646 * UNIT // 10)  # minimum bounty, 3%, the rest
+    # a solvent attestation for the latest epoch clears a stale flag in the registry ...
     chain.submit_proof("attest", b43)
     assert chain.status(OTHER)["flag"] == "none" and chain.status(OTHER)["solvent_now"]
+    # ... but 43's market came before the slice: the liquidation continues, no withdrawal
+    err = refused("MarginVault__LiquidationInProgress", v.withdraw, OTHER, 1)
+    assert f"account={OTHER}, flagId=1" in str(err)
+    assert v.status(OTHER).in_progress and v.balance(OTHER) == 720 * UNIT
 
 
 def test_deposit_credits_what_arrived_from_a_fee_on_transfer_token(chain: Chain, roles: Roles, actors: Actors) -> None:
@@ -156,16 +179,25 @@ def test_deposit_needs_the_allowance(chain: Chain, vault: tuple[Vault, Contract]
 
 # ------------------------------------------------------------ liquidation: the split, to the wei
 
-#: (deposit, bounty, penalty, held) with PARAMS: 2.5% bounty (at least 10 tokens), 5% penalty.
+#: (deposit, seconds into the auction) -> (slice, bounty, penalty, held) of the first slice, with
+#: PARAMS: a 20% slice; the bounty rises from 10 tokens to 5% of the slice over 600 s; 3% penalty.
 SPLITS = {
-    "rates": (1000 * UNIT, 25 * UNIT, 50 * UNIT, 925 * UNIT),
-    # 2.5% of 400e18 + 399 is 10e18 + 9.975 and 5% is 20e18 + 19.95: both floor; the venue keeps the dust
-    "rounding": (400 * UNIT + 399, 10 * UNIT + 9, 20 * UNIT + 19, 370 * UNIT + 371),
-    "minimum bounty": (100 * UNIT, 10 * UNIT, 5 * UNIT, 85 * UNIT),  # 2.5% would be 2.5 tokens
-    # the minimum bounty leaves 0.5 tokens: the penalty (0.525 at 5%) gets what is left
-    "penalty capped": (10 * UNIT + UNIT // 2, 10 * UNIT, UNIT // 2, 0),
-    "bounty capped": (3 * UNIT, 3 * UNIT, 0, 0),  # below the minimum bounty: all of it to the keeper
-    "one wei": (1, 1, 0, 0),
+    "start of the auction": ((10_000 * UNIT, 0), (2000 * UNIT, 10 * UNIT, 60 * UNIT, 1930 * UNIT)),
+    "mid-auction": ((10_000 * UNIT, 300), (2000 * UNIT, 55 * UNIT, 60 * UNIT, 1885 * UNIT)),
+    "end of the auction": ((10_000 * UNIT, 600), (2000 * UNIT, 100 * UNIT, 60 * UNIT, 1840 * UNIT)),
+    "after the auction": ((10_000 * UNIT, 3600), (2000 * UNIT, 100 * UNIT, 60 * UNIT, 1840 * UNIT)),
+    # 20% of the deposit is 2469e18 + 1357.8, 5% of that 123.45e18 + 67.85; 7/600 of the rise above
+    # the minimum is 1.3235833…e18; 3% is 74.07e18 + 40.71: all floor, the venue keeps the dust
+    "rounding": (
+        (12_345 * UNIT + 6789, 7),
+        (2469 * UNIT + 1357, 11_323_583_333_333_333_334, 74 * UNIT + 7 * UNIT // 100 + 40, 2_383_606_416_666_666_667_983),
+    ),
+    "minimum bounty": ((100 * UNIT, 600), (20 * UNIT, 10 * UNIT, 6 * UNIT // 10, 94 * UNIT // 10)),  # 5% would be 1 token
+    # the minimum bounty leaves 0.2 tokens: the penalty (0.306 at 3%) gets what is left
+    "penalty capped": ((51 * UNIT, 0), (102 * UNIT // 10, 10 * UNIT, 2 * UNIT // 10, 0)),
+    "bounty capped": ((15 * UNIT, 0), (3 * UNIT, 3 * UNIT, 0, 0)),  # a slice below the minimum bounty: all to the keeper
+    "slice rounds to zero": ((4, 0), (4, 4, 0, 0)),  # 20% of 4 wei is 0: the slice is the whole basis
+    "one wei": ((1, 0), (1, 1, 0, 0)),
 }
 
 
@@ -173,41 +205,52 @@ SPLITS = {
 def test_liquidation_pays_bounty_penalty_and_holds_the_rest_exactly(
     chain: Chain, roles: Roles, venue_proofs: Path, vault: tuple[Vault, Contract], actors: Actors, case: str
 ) -> None:
-    deposit, bounty, penalty, held = SPLITS[case]
+    (deposit, elapsed), (seized, bounty, penalty, held) = SPLITS[case]
     v, token = vault
     ready(chain, roles, bundle(venue_proofs, "insolvent"))
     funded(chain, v, token, ADDR, deposit)
-    flag_insolvent(chain, venue_proofs)
+    flagged_at = flag_insolvent(chain, venue_proofs)
     assert v.token_balance(actors.keeper) == 0 and v.fund_balance() == 0
+    at(chain, flagged_at + elapsed)  # an insolvency flag is liquidatable from the flag on
     res = v.liquidate(ADDR, actors.keeper)
-    assert (res.account, res.flag, res.seized) == (ADDR, "insolvent", deposit)
+    assert (res.account, res.flag, res.flag_id, res.slice, res.basis, res.seized) == (ADDR, "insolvent", 1, 1, deposit, seized)
     assert res.split == Split(bounty, penalty, held)
     assert v.token_balance(actors.keeper) == bounty
     assert v.fund_balance() == v.token_balance(v.addresses.fund) == penalty
-    assert (v.balance(ADDR), v.held(ADDR), v.token_balance(v.vault.address)) == (0, held, held)
-    assert v.split(deposit) == PARAMS.split(deposit) == res.split  # the contract's view and the Python twin agree
+    assert (v.balance(ADDR), v.held(ADDR), v.token_balance(v.vault.address)) == (deposit - seized, held, deposit - seized + held)
+    # the contract's views and the Python twin agree
+    assert v.slice_of(deposit) == PARAMS.slice(deposit) == seized
+    assert v.split(seized, elapsed) == PARAMS.split(seized, elapsed) == res.split
     logs = v.vault.events.Liquidated().get_logs(from_block=res.block, to_block=res.block)
     args = [dict(x["args"]) for x in logs]
     assert args == [
         {
             "account": ADDR,
             "keeper": actors.keeper,
+            "flagId": 1,
             "flag": 1,
-            "seized": deposit,
+            "slice": 1,
+            "seized": seized,
             "bounty": bounty,
             "penalty": penalty,
             "held": held,
         }
     ]
+    started = v.vault.events.LiquidationStarted().get_logs(from_block=res.block, to_block=res.block)
+    assert [dict(x["args"]) for x in started] == [{"account": ADDR, "flagId": 1, "flag": 1, "basis": deposit}]
 
 
-def test_split_is_exact_for_the_largest_deposit(chain: Chain, vault: tuple[Vault, Contract]) -> None:
-    """mulDiv: no deposit is too large to liquidate (seized × bps would overflow 2^256)."""
+def test_split_is_exact_for_the_largest_slice(chain: Chain, vault: tuple[Vault, Contract]) -> None:
+    """mulDiv: no deposit is too large to liquidate (slice × bps and the auction's rise × t would
+    overflow 2^256)."""
     v, _ = vault
     big = 2**256 - 1
-    s = v.split(big)
-    assert s == PARAMS.split(big) and s.bounty + s.penalty + s.held == big
-    assert s.bounty == big * 250 // 10_000 and s.penalty == big * 500 // 10_000
+    assert v.slice_of(big) == PARAMS.slice(big) == big // 5
+    for elapsed in (0, 1, 300, 600, 2**256 - 1):
+        s = v.split(big, elapsed)
+        assert s == PARAMS.split(big, elapsed) and s.bounty + s.penalty + s.held == big
+        assert s.penalty == big * 300 // 10_000
+    assert v.split(big, 600).bounty == big * 500 // 10_000
 
 
 def test_liquidation_refused_unless_flagged_and_funded(
@@ -226,13 +269,24 @@ def test_liquidation_refused_unless_flagged_and_funded(
     # stale in fact, but the vault acts on flags, it does not raise them
     refused("MarginVault__NotFlagged", v.liquidate, actors.newcomer, actors.keeper)
     assert chain.flag_stale([actors.newcomer]).flagged == [actors.newcomer]
-    assert v.liquidate(actors.newcomer, actors.keeper).split == Split(10 * UNIT, 5 * UNIT, 85 * UNIT)
-    err = refused("MarginVault__NothingToLiquidate", v.liquidate, actors.newcomer, actors.keeper)  # a second liquidation
+    cured = int(chain.status(actors.newcomer)["flagged_at"]) + PARAMS.cure_window
+    refused("MarginVault__NotLiquidatableYet", v.liquidate, actors.newcomer, actors.keeper)  # its cure window
+    at(chain, cured)
+    first = v.liquidate(actors.newcomer, actors.keeper)
+    assert (first.seized, first.split) == (20 * UNIT, Split(10 * UNIT, 6 * UNIT // 10, 94 * UNIT // 10))
+    # a second liquidation in the same cooldown is refused; each later one takes its slice
+    err = refused("MarginVault__NotLiquidatableYet", v.liquidate, actors.newcomer, actors.keeper)
+    assert f"account={actors.newcomer}, from={cured + PARAMS.cooldown}" in str(err)
+    for n in range(1, 5):
+        at(chain, cured + n * PARAMS.cooldown)
+        assert v.liquidate(actors.newcomer, actors.keeper).seized == 20 * UNIT
+    at(chain, cured + 5 * PARAMS.cooldown)
+    err = refused("MarginVault__NothingToLiquidate", v.liquidate, actors.newcomer, actors.keeper)  # never a zero slice
     assert f"account={actors.newcomer}" in str(err)
     flag_insolvent(chain, venue_proofs)
     refused("MarginVault__NothingToLiquidate", v.liquidate, ADDR, actors.keeper)  # flagged, nothing deposited
-    assert v.token_balance(actors.keeper) == 10 * UNIT
-    assert (v.balance(OTHER), v.balance(stranger), v.token_balance(v.vault.address)) == (100 * UNIT, 100 * UNIT, 285 * UNIT)
+    assert v.token_balance(actors.keeper) == 50 * UNIT
+    assert (v.balance(OTHER), v.balance(stranger), v.token_balance(v.vault.address)) == (100 * UNIT, 100 * UNIT, 247 * UNIT)
 
 
 # ------------------------------------------------------------ the venue's liquidator and the fund
@@ -245,34 +299,35 @@ def test_only_the_liquidator_releases_what_a_liquidation_holds(
     ready(chain, roles, bundle(venue_proofs, "insolvent"))
     funded(chain, v, token, ADDR, 1000 * UNIT)
     flag_insolvent(chain, venue_proofs)
-    assert v.liquidate(ADDR, actors.keeper).split.held == 925 * UNIT
+    assert v.liquidate(ADDR, actors.keeper).split.held == 184 * UNIT  # a slice of 200: 10 bounty, 6 penalty
     for who in (actors.keeper, roles.admin, ADDR, actors.guardian, roles.liquidator):  # roles.liquidator: the registry's
         refused("AccessControlUnauthorizedAccount", v.release, ADDR, who, 1, who)
-    err = refused("MarginVault__InsufficientHeld", v.release, ADDR, actors.treasury, 925 * UNIT + 1, actors.liquidator)
-    assert f"held={925 * UNIT}" in str(err)
+    err = refused("MarginVault__InsufficientHeld", v.release, ADDR, actors.treasury, 184 * UNIT + 1, actors.liquidator)
+    assert f"held={184 * UNIT}" in str(err)
     refused("MarginVault__InsufficientHeld", v.release, OTHER, actors.treasury, 1, actors.liquidator)  # nothing held for OTHER
     refused("MarginVault__ZeroAmount", v.release, ADDR, actors.treasury, 0, actors.liquidator)
     refused("MarginVault__ZeroAddress", v.release, ADDR, ZERO, 1, actors.liquidator)
-    res = v.release(ADDR, actors.treasury, 900 * UNIT, actors.liquidator)  # the account's losses, to the venue
-    v.release(ADDR, ADDR, 25 * UNIT, actors.liquidator)  # a surplus back to the trader
-    assert (v.held(ADDR), v.token_balance(v.vault.address)) == (0, 0)
-    assert (v.token_balance(actors.treasury), v.token_balance(ADDR)) == (900 * UNIT, 25 * UNIT)
+    res = v.release(ADDR, actors.treasury, 180 * UNIT, actors.liquidator)  # the account's losses, to the venue
+    v.release(ADDR, ADDR, 4 * UNIT, actors.liquidator)  # a surplus back to the trader
+    assert (v.held(ADDR), v.token_balance(v.vault.address)) == (0, 800 * UNIT)  # 800: the deposit left
+    assert (v.token_balance(actors.treasury), v.token_balance(ADDR)) == (180 * UNIT, 4 * UNIT)
     logs = v.vault.events.Released().get_logs(from_block=res.block, to_block=res.block)
     assert [dict(x["args"]) for x in logs] == [
-        {"account": ADDR, "to": actors.treasury, "amount": 900 * UNIT, "by": actors.liquidator}
+        {"account": ADDR, "to": actors.treasury, "amount": 180 * UNIT, "by": actors.liquidator}
     ]
     # then it resolves the flag on the registry, with the registry's role (the vault holds none)
     refused("AccessControlUnauthorizedAccount", chain.resolve_flag, ADDR, actors.liquidator)
     chain.grant_role("liquidator", actors.liquidator, roles.admin)
     chain.resolve_flag(ADDR, actors.liquidator)
-    v.deposit(ADDR, 25 * UNIT)  # unflagged: it may deposit again
+    refused("MarginVault__NotFlagged", v.liquidate, ADDR, actors.keeper)  # the resolve ended the liquidation
+    v.deposit(ADDR, 4 * UNIT)  # unflagged, no liquidation: it may deposit again
     refused("MarginVault__NotSolvent", v.withdraw, ADDR, 1)  # and withdraws once it attests
     # the admin manages roles and nothing else, until it grants itself one
     chain.send(v.vault.functions.grantRole(v.role_id("liquidator"), roles.admin), roles.admin)
     refused("MarginVault__InsufficientHeld", v.release, ADDR, roles.admin, 1, roles.admin)  # deposits are not held funds
 
 
-def test_insurance_fund_covers_shortfalls_through_its_guardian_only(
+def test_insurance_fund_pays_through_its_guardian_and_its_vault_only(
     chain: Chain, roles: Roles, venue_proofs: Path, vault: tuple[Vault, Contract], actors: Actors
 ) -> None:
     v, token = vault
@@ -280,49 +335,79 @@ def test_insurance_fund_covers_shortfalls_through_its_guardian_only(
     funded(chain, v, token, ADDR, 1000 * UNIT)
     flag_insolvent(chain, venue_proofs)
     v.liquidate(ADDR, actors.keeper)
-    assert v.fund_balance() == 50 * UNIT
+    assert v.fund_balance() == 6 * UNIT  # 3% of the slice: a plain transfer into the fund
     for who in (actors.keeper, roles.admin, actors.liquidator):
         refused("AccessControlUnauthorizedAccount", v.cover, actors.treasury, 1, who)
-    err = refused("InsuranceFund__InsufficientFunds", v.cover, actors.treasury, 50 * UNIT + 1, actors.guardian)
-    assert f"balance={50 * UNIT}, amount={50 * UNIT + 1}" in str(err)
+    err = refused("InsuranceFund__InsufficientFunds", v.cover, actors.treasury, 6 * UNIT + 1, actors.guardian)
+    assert f"balance={6 * UNIT}, amount={6 * UNIT + 1}" in str(err)
     refused("InsuranceFund__ZeroAmount", v.cover, actors.treasury, 0, actors.guardian)
     refused("InsuranceFund__ZeroAddress", v.cover, ZERO, 1, actors.guardian)
-    res = v.cover(actors.treasury, 30 * UNIT, actors.guardian)
-    assert (v.fund_balance(), v.token_balance(actors.treasury)) == (20 * UNIT, 30 * UNIT)
+    res = v.cover(actors.treasury, 4 * UNIT, actors.guardian)
+    assert (v.fund_balance(), v.token_balance(actors.treasury)) == (2 * UNIT, 4 * UNIT)
     logs = v.fund.events.Covered().get_logs(from_block=res.block, to_block=res.block)
-    assert [dict(x["args"]) for x in logs] == [{"to": actors.treasury, "amount": 30 * UNIT, "by": actors.guardian}]
+    assert [dict(x["args"]) for x in logs] == [{"to": actors.treasury, "amount": 4 * UNIT, "by": actors.guardian}]
+    # the vault pays reported shortfalls through its own role (deploy_vault granted it): nobody else
+    vault_role = v.fund_role_id("vault")
+    assert v.fund.functions.hasRole(vault_role, v.vault.address).call()
+    for who in (actors.guardian, roles.admin, actors.liquidator):
+        refused("AccessControlUnauthorizedAccount", chain.send, v.fund.functions.payShortfall(who, 1), who)
+    assert not v.fund.functions.hasRole(v.fund_role_id("guardian"), v.vault.address).call()
 
 
 # ------------------------------------------------------------ constructors
 
 
-def test_constructor_refusals(chain: Chain, roles: Roles, vault: tuple[Vault, Contract]) -> None:
+def test_constructor_refusals(chain: Chain, roles: Roles, actors: Actors, vault: tuple[Vault, Contract]) -> None:
     v, token = vault
     registry, fund, admin, liq = chain.deployment["registry"], v.addresses.fund, roles.admin, roles.others[1]
     eoa = roles.others[5]
+    day = 24 * 3600
 
     def deploy(*args: object) -> str:
         return chain.deploy_contract("MarginVault", *args, sender=admin)[0]
 
     def vault_args(**over: object) -> list[object]:
-        a: dict[str, object] = {"registry": registry, "token": token.address, "fund": fund, "min": 0, "bounty": 250}
-        a |= {"penalty": 500, "admin": admin, "liquidator": liq} | over
+        a: dict[str, object] = {"token": token.address, "registry": registry, "fund": fund, "venue": actors.treasury}
+        policy = dict(zip(("min", "max", "auction", "penalty", "slice", "cooldown", "cure"), PARAMS.as_tuple(), strict=True))
+        policy |= {k: over.pop(k) for k in list(over) if k in policy}
+        a |= {"policy": tuple(policy.values()), "admin": admin, "liquidator": liq} | over
         return list(a.values())
 
-    for field in ("registry", "token", "fund", "admin", "liquidator"):
+    for field in ("token", "registry", "fund", "venue", "admin", "liquidator"):
         refused("MarginVault__ZeroAddress", deploy, *vault_args(**{field: ZERO}))
     assert f"target={eoa}" in str(refused("MarginVault__NotAContract", deploy, *vault_args(token=eoa)))
     refused("MarginVault__NotAContract", deploy, *vault_args(registry=eoa))
+    refused("MarginVault__NotAContract", deploy, *vault_args(fund=eoa))
     next_address = create_address(admin, chain.w3.eth.get_transaction_count(Web3.to_checksum_address(admin)))
-    refused("MarginVault__InvalidInsuranceFund", deploy, *vault_args(fund=next_address))
+    refused("MarginVault__InvalidInsuranceFund", deploy, *vault_args(fund=next_address))  # the vault itself
+    refused("MarginVault__InvalidInsuranceFund", deploy, *vault_args(fund=registry))  # not an InsuranceFund
+    other_token = deploy_token(chain)
+    other_fund = chain.deploy_contract("InsuranceFund", other_token.address, admin, admin, sender=admin)[0]
+    refused("MarginVault__InvalidInsuranceFund", deploy, *vault_args(fund=other_fund))  # a fund of another token
     for bounty, penalty in ((10_001, 0), (0, 10_001), (5_000, 5_001), (2**256 - 1, 2)):
-        err = refused("MarginVault__BpsTooHigh", deploy, *vault_args(bounty=bounty, penalty=penalty))
-        assert f"bountyBps={bounty}, penaltyBps={penalty}" in str(err)
-    # the limit itself is fine: bounty and penalty take the whole deposit
+        err = refused("MarginVault__BpsTooHigh", deploy, *vault_args(max=bounty, penalty=penalty))
+        assert f"maxBountyBps={bounty}, penaltyBps={penalty}" in str(err)
+    for bad in (0, 10_001):
+        assert f"sliceBps={bad}" in str(refused("MarginVault__SliceBpsOutOfRange", deploy, *vault_args(slice=bad)))
+    for field, error, low, bad in (
+        ("auction", "MarginVault__AuctionDurationOutOfRange", 1, (0, 7 * day + 1)),
+        ("cooldown", "MarginVault__CooldownOutOfRange", 1, (0, 7 * day + 1)),
+        ("cure", "MarginVault__CureWindowOutOfRange", 60, (59, 7 * day + 1)),
+    ):
+        for given in bad:
+            err = refused(error, deploy, *vault_args(**{field: given}))
+            assert f"given={given}, min={low}, max={7 * day}" in str(err)
+    # the limits themselves are fine: bounty and penalty take the whole slice, every duration at a bound
     whole = chain.w3.eth.contract(
-        address=Web3.to_checksum_address(deploy(*vault_args(bounty=5_000, penalty=5_000))), abi=v.vault.abi
+        address=Web3.to_checksum_address(
+            deploy(*vault_args(min=0, max=5_000, penalty=5_000, slice=10_000, auction=1, cooldown=1, cure=60))
+        ),
+        abi=v.vault.abi,
     )
-    assert tuple(whole.functions.split(1001).call()) == (500, 500, 1)
+    assert tuple(whole.functions.split(1001, 1).call()) == (500, 500, 1)
+    assert whole.functions.sliceOf(1001).call() == 1001
+    assert whole.functions.oracle().call() == chain.deployment["oracle"]  # read from the registry
+    deploy(*vault_args(auction=7 * day, cooldown=7 * day, cure=7 * day))
 
     def deploy_fund(*args: object) -> str:
         return chain.deploy_contract("InsuranceFund", *args, sender=admin)[0]
@@ -355,8 +440,8 @@ def test_reentrant_deposit_is_refused_and_would_otherwise_be_credited_twice(chai
         chain,
         vault_variant(cache(chain), "UnguardedMarginVault", guard="none"),
         "UnguardedMarginVault",
-        *(chain.deployment["registry"], token.address, v.addresses.fund, PARAMS.min_bounty, PARAMS.bounty_bps),
-        *(PARAMS.penalty_bps, roles.admin, actors.liquidator),
+        *(token.address, chain.deployment["registry"], v.addresses.fund, actors.treasury, PARAMS.as_tuple()),
+        *(roles.admin, actors.liquidator),
     )
     x, y = 1000, 300
     outcome = {}
@@ -388,14 +473,14 @@ def test_reentrant_deposit_is_refused_and_would_otherwise_be_credited_twice(chai
 def test_reentrant_withdraw_and_liquidate_are_refused(chain: Chain, roles: Roles, venue_proofs: Path, actors: Actors) -> None:
     """Re-entry from the outgoing transfer of `withdraw` and of `liquidate`'s bounty is reached and
     refused by the guard; without the guard checks-effects-interactions is the second layer (the
-    deposit is already zero, so a second liquidation finds nothing)."""
+    slice is recorded before the bounty is paid, so a second liquidation meets the cooldown)."""
     v, token = new_vault(chain, roles, actors, "MaliciousToken")
     unguarded = deploy_test_contract(
         chain,
         vault_variant(cache(chain), "UnguardedMarginVault", guard="none"),
         "UnguardedMarginVault",
-        *(chain.deployment["registry"], token.address, v.addresses.fund, PARAMS.min_bounty, PARAMS.bounty_bps),
-        *(PARAMS.penalty_bps, roles.admin, actors.liquidator),
+        *(token.address, chain.deployment["registry"], v.addresses.fund, actors.treasury, PARAMS.as_tuple()),
+        *(roles.admin, actors.liquidator),
     )
     ready(chain, roles, bundle(venue_proofs, "other"))
     chain.submit_proof("attest", bundle(venue_proofs, "other"))
@@ -410,22 +495,41 @@ def test_reentrant_withdraw_and_liquidate_are_refused(chain: Chain, roles: Roles
         chain.send(token.functions.approve(target.address, 1000 * UNIT), ADDR)
         chain.send(target.functions.deposit(1000 * UNIT), ADDR)
     flag_insolvent(chain, venue_proofs)
-    nothing = Web3.keccak(text="MarginVault__NothingToLiquidate(address)")[:4] + bytes(12) + bytes.fromhex(ADDR[2:])
-    for target, refusal in ((v.vault, GUARD_ERROR), (unguarded, nothing)):
+    for target in (v.vault, unguarded):
         arm(chain, token, 1, target.address, target.functions.liquidate(ADDR)._encode_transaction_data())
         keeper_before = int(token.functions.balanceOf(actors.keeper).call())
-        chain.send(target.functions.liquidate(ADDR), actors.keeper)
+        res = chain.send(target.functions.liquidate(ADDR), actors.keeper)
+        # the guard's refusal; without it, the slice is already recorded: the next one waits for
+        # the cooldown (checks-effects-interactions)
+        from_ = (int(chain.w3.eth.get_block(res.block)["timestamp"]) + PARAMS.cooldown).to_bytes(32, "big")
+        selector = Web3.keccak(text="MarginVault__NotLiquidatableYet(address,uint64)")[:4]
+        not_yet = selector + bytes(12) + bytes.fromhex(ADDR[2:]) + from_
         _, ok, ret = callback(token)
-        assert (ok, ret) == (False, refusal)
-        assert int(token.functions.balanceOf(actors.keeper).call()) - keeper_before == 25 * UNIT  # one bounty, once
-        assert int(target.functions.heldOf(ADDR).call()) == 925 * UNIT
+        assert (ok, ret) == (False, GUARD_ERROR if target is v.vault else not_yet)
+        assert int(token.functions.balanceOf(actors.keeper).call()) - keeper_before == 10 * UNIT  # one bounty, once
+        assert int(target.functions.heldOf(ADDR).call()) == 184 * UNIT
+        assert int(target.functions.balanceOf(ADDR).call()) == 800 * UNIT
     assert callback(token)[0] == 3
+
+
+def test_reentrant_report_shortfall_is_refused(chain: Chain, roles: Roles, venue_proofs: Path, actors: Actors) -> None:
+    """Re-entry from the fund's payment of a shortfall (the token calls back into the vault as the
+    venue's liquidator would) is refused by the guard: one report, one payment."""
+    v, token = new_vault(chain, roles, actors, "MaliciousToken")
+    ready(chain, roles, bundle(venue_proofs, "insolvent"))
+    flag_insolvent(chain, venue_proofs)  # nothing deposited: settled at once
+    mint(chain, token, v.addresses.fund, 50)
+    chain.send(v.vault.functions.grantRole(v.role_id("liquidator"), token.address), roles.admin)  # the worst case
+    arm(chain, token, 1, v.vault.address, v.vault.functions.reportShortfall(ADDR, 30)._encode_transaction_data())
+    res = v.report_shortfall(ADDR, 30, actors.liquidator)
+    assert callback(token) == (1, False, GUARD_ERROR)
+    assert (res.covered, res.socialised, v.fund_balance(), v.token_balance(actors.treasury)) == (30, 0, 20, 30)
 
 
 # ------------------------------------------------------------ gas
 
 
-def test_gas_of_deposit_withdraw_and_liquidate(
+def test_gas_of_every_vault_call(
     chain: Chain,
     roles: Roles,
     venue_proofs: Path,
@@ -433,10 +537,11 @@ def test_gas_of_deposit_withdraw_and_liquidate(
     actors: Actors,
     record_property: Callable[[str, object], None],
 ) -> None:
-    """Measured on real transactions (21,000 and calldata included); printed and recorded, checked
-    for sanity only."""
+    """Measured on real transactions (21,000 and calldata included): deposit, withdraw, every kind
+    of slice, release and a shortfall report; and the two views a keeper or a CLI calls
+    (`eth_estimateGas` of the call). Printed and recorded, checked for sanity only."""
     v, token = vault
-    ready(chain, roles, bundle(venue_proofs, "other"))
+    ready(chain, roles, bundle(venue_proofs, "other"), enroll=[ADDR, OTHER, actors.newcomer])
     chain.submit_proof("attest", bundle(venue_proofs, "other"))
     mint(chain, token, OTHER, 2000 * UNIT)
     v.approve(OTHER, 2000 * UNIT)
@@ -447,11 +552,31 @@ def test_gas_of_deposit_withdraw_and_liquidate(
         "withdraw (all)": v.withdraw(OTHER, 1500 * UNIT).gas_used,
     }
     funded(chain, v, token, ADDR, 1000 * UNIT)
+    funded(chain, v, token, actors.newcomer, 100 * UNIT)
     flag_insolvent(chain, venue_proofs)
-    gas["liquidate"] = v.liquidate(ADDR, actors.keeper).gas_used
+    slices = [v.liquidate(ADDR, actors.keeper)]
+    for _ in range(4):
+        at(chain, now(chain) + PARAMS.cooldown)
+        slices.append(v.liquidate(ADDR, actors.keeper))
+    assert [r.slice for r in slices] == [1, 2, 3, 4, 5] and v.balance(ADDR) == 0
+    gas["liquidate (first slice, insolvent)"] = slices[0].gas_used  # new keeper and fund balances
+    gas["liquidate (next slice)"] = slices[1].gas_used
+    gas["liquidate (last slice)"] = slices[4].gas_used  # zeroes the deposit
+    gas["release (all held)"] = v.release(ADDR, actors.treasury, 920 * UNIT, actors.liquidator).gas_used
+    report = v.report_shortfall(ADDR, 100 * UNIT, actors.liquidator)
+    assert (report.covered, report.socialised) == (30 * UNIT, 70 * UNIT)
+    gas["reportShortfall (fund pays, rest socialised)"] = report.gas_used
+    chain.advance_time(GRACE)
+    chain.flag_stale([actors.newcomer])
+    at(chain, int(chain.status(actors.newcomer)["flagged_at"]) + PARAMS.cure_window)
+    gas["liquidate (first slice, stale)"] = v.liquidate(actors.newcomer, actors.keeper).gas_used
+    f = v.vault.functions
+    gas["liquidationQuote (eth_call)"] = f.liquidationQuote(actors.newcomer).estimate_gas()
+    gas["status (eth_call)"] = f.status(actors.newcomer).estimate_gas()
     print()
     for name, g in gas.items():
-        print(f"vault {name:<20} {g:>8,} gas")
+        print(f"vault {name:<45} {g:>8,} gas")
         record_property(f"gas {name}", g)
     assert all(21_000 < g < 200_000 for g in gas.values()), gas
     assert gas["deposit (top-up)"] < gas["deposit (first)"]  # the first one creates the balance slot
+    assert gas["liquidate (next slice)"] < gas["liquidate (first slice, insolvent)"]

@@ -14,9 +14,15 @@ from zksolvency.onchain.solc import Compiled, compile_sources, contracts_dir
 
 SOLIDITY = Path(__file__).with_name("solidity")
 VAULT_SOL = contracts_dir() / "examples" / "MarginVault.sol"
-INTERFACE = "contracts/interfaces/ISolvencyRegistry.sol"
-#: The vault's entry points that carry the reentrancy guard: deposit, withdraw, liquidate, release.
-GUARDED = 4
+#: What the vault's source imports from the checkout (beside OpenZeppelin).
+IMPORTS = (
+    "contracts/interfaces/ISolvencyRegistry.sol",
+    "contracts/interfaces/IMarginOracle.sol",
+    "contracts/examples/InsuranceFund.sol",
+)
+#: The vault's entry points that carry the reentrancy guard: deposit, withdraw, liquidate, release,
+#: reportShortfall.
+GUARDED = 5
 
 
 def cache(chain: Chain) -> Path:
@@ -47,7 +53,7 @@ def vault_variant(cache_dir: Path, name: str, *, guard: str) -> dict[str, Compil
     else:
         raise ValueError(guard)
     root = contracts_dir().parent
-    sources = {f"contracts/examples/{name}.sol": variant, INTERFACE: (root / INTERFACE).read_text()}
+    sources = {f"contracts/examples/{name}.sol": variant} | {p: (root / p).read_text() for p in IMPORTS}
     return compile_sources(sources, cache_dir)
 
 
