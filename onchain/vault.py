@@ -157,7 +157,7 @@ class VaultStatus:
 
     deposit: int
     held: int
-    flag: str
+    flag: Flag
     flag_id: int
     in_progress: bool
     basis: int
@@ -202,7 +202,7 @@ class LiquidationResult(TxResult):
 
     account: str
     keeper: str
-    flag: str
+    flag: Flag
     flag_id: int
     slice: int
     seized: int
