@@ -182,7 +182,7 @@ LEDGER_BOOKS: dict[int, dict[str, Any]] = {
 #: Epoch 43 of a venue whose trader ADDR recovered: its book at index 0 is solvent now.
 RECOVERED_BOOKS: dict[int, dict[str, Any]] = {0: data.ACCOUNT, 1: LEDGER_BOOKS[1]}
 #: (name, index, epoch) of every proof the fixture makes of LEDGER_BOOKS, and of RECOVERED_BOOKS.
-PROOFS = {"insolvent": (0, 42), "other": (1, 42), "other43": (1, 43), "duplicate": (2, 42)}
+PROOFS = {"insolvent": (0, 42), "other": (1, 42), "other43": (1, 43), "duplicate": (2, 42), "insolvent43": (0, 43)}
 RECOVERED_PROOFS = {"recovered43": 0, "other43r": 1}
 
 
