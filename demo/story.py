@@ -5,10 +5,12 @@ carol), who also hold collateral in a protocol's margin vault; the venue builds 
 enrolled indices and publishes the root; alice checks her statement against the root on chain; the
 venue proves the whole ledger in parallel, attests the solvent accounts in one batch transaction
 and flags bob, whose proof says he is under water; the vault lets alice withdraw and a keeper
-liquidates bob's deposit. Epoch 44: the oracle publishes again, the venue publishes its new ledger,
-alice proves and attests on her own, carol stays silent, and the keeper daemon (a real
+liquidates bob's deposit in slices. Epoch 44: the oracle publishes again, the venue publishes its
+new ledger, alice proves and attests on her own, carol stays silent, and the keeper daemon (a real
 ``zksolvency keeper run`` process) flags her stale once the grace period is over; her withdrawal is
-refused and her deposit liquidated. The node is stopped at the end, always, even on failure.
+refused and, once her cure window is over, her deposit liquidated in slices. The keeper takes each
+slice when its bounty has risen to the full rate (the end of the slice's auction), so the amounts
+are the same on every run. The node is stopped at the end, always, even on failure.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from zksolvency.prover.config import CircuitConfig, checkout
 
 if TYPE_CHECKING:
     from zksolvency.onchain.client import Chain
+    from zksolvency.onchain.vault import LiquidationResult, Vault
 
 GRACE = 3600
 TRADERS = ("alice", "bob", "carol")
@@ -82,6 +85,22 @@ def _keeper_flags(ch: Chain, deployment: Path, build: Path, out: Path, wanted: s
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
     return [line.split(": ", 1)[-1] for line in log.read_text().splitlines() if "zksolvency.keeper" in line]
+
+
+def _liquidate_all(ch: Chain, vault: Vault, account: str, keeper: str) -> list[LiquidationResult]:
+    """Take every slice of ``account``'s deposit, each at the end of its auction (the dev chain's
+    clock is moved forward to it): returns the mined slices."""
+    done = []
+    duration = vault.params().auction_duration
+    while vault.balance(account) > 0:
+        start = vault.status(account).next_liquidatable_at
+        if start == 0:
+            raise click.ClickException(f"{account} cannot be liquidated: {vault.status(account)}")
+        wait = start + duration - int(ch.w3.eth.get_block("latest")["timestamp"])
+        if wait > 0:
+            ch.advance_time(wait)
+        done.append(vault.liquidate(account, keeper))
+    return done
 
 
 def _refused(what: str, fn: Callable[[], object]) -> str:
@@ -157,9 +176,14 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
         click.echo(f"  roles: admin + oracle publisher {oracle_op}, venue {venue}, liquidator {liquidator}")
         ch.add_compiled(vault_contracts(chain_dir(build) / "solc-cache"))
         token, _ = ch.deploy_contract("ExampleUSD", 10**9 * USD, sender=oracle_op)
-        params = VaultParams(min_bounty=5 * USD, bounty_bps=100, penalty_bps=400)
-        vault = deploy_vault(ch, token, params, liquidator=liquidator, sender=oracle_op)
-        click.echo(f"  vault {vault.addresses.vault} (xUSD {token}): bounty max(5 xUSD, 1%), penalty 4% to the insurance fund")
+        params = VaultParams.for_decimals(6)
+        vault = deploy_vault(ch, token, params, venue=venue, liquidator=liquidator, sender=oracle_op)
+        click.echo(
+            f"  vault {vault.addresses.vault} (xUSD {token}): slices of {params.slice_bps // 100}% every"
+            f" {params.cooldown}s; bounty from {_usd(params.min_bounty)} up to {params.max_bounty_bps // 100}% over"
+            f" {params.auction_duration}s; penalty {params.penalty_bps // 100}% to the insurance fund; cure window"
+            f" {params.cure_window}s"
+        )
 
         _step(4, "venue enrolls the three traders, who deposit into the vault; the oracle publishes epoch 43")
         enrolled = ch.enroll([address[n] for n in TRADERS], venue)
@@ -204,21 +228,23 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
         measured["flag_gas"] = flag.gas_used
         click.echo(f"  flagInsolvent {flag.account} (bob): gas {flag.gas_used:,}")
 
-        _step(8, "the vault acts on the registry: alice withdraws, bob cannot, a keeper liquidates bob")
+        _step(8, "the vault acts on the registry: alice withdraws, bob cannot, a keeper liquidates bob in slices")
         res = vault.withdraw(address["alice"], 1_000 * USD)
         click.echo(f"  alice withdraws {_usd(1_000 * USD)}: gas {res.gas_used:,}")
         click.echo(f"  bob's withdrawal refused: {_refused('bob withdrawing', lambda: vault.withdraw(address['bob'], USD))}")
-        liq = vault.liquidate(address["bob"], keeper)
+        slices = _liquidate_all(ch, vault, address["bob"], keeper)
         measured["liquidate_bob"] = {
-            "seized": liq.seized,
-            "bounty": liq.split.bounty,
-            "penalty": liq.split.penalty,
-            "held": liq.split.held,
+            "slices": len(slices),
+            "seized": sum(r.seized for r in slices),
+            "bounty": sum(r.split.bounty for r in slices),
+            "penalty": sum(r.split.penalty for r in slices),
+            "held": sum(r.split.held for r in slices),
         }
-        click.echo(
-            f"  liquidate bob: {_usd(liq.seized)} seized = bounty {_usd(liq.split.bounty)} + penalty {_usd(liq.split.penalty)}"
-            f" + held {_usd(liq.split.held)}; gas {liq.gas_used:,}"
-        )
+        for r in slices:
+            click.echo(
+                f"  liquidate bob, slice {r.slice}: {_usd(r.seized)} = bounty {_usd(r.split.bounty)}"
+                f" + penalty {_usd(r.split.penalty)} + held {_usd(r.split.held)}; gas {r.gas_used:,}"
+            )
 
         _step(9, "epoch 44: the oracle and the venue publish; alice proves on her own; carol stays silent")
         market44 = load_market(markets[44])
@@ -234,7 +260,7 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
         measured["attest_gas"] = res.gas_used
         click.echo(f"  alice: proof in {proved.seconds:.1f}s, {v.headline}; attest gas {res.gas_used:,}")
 
-        _step(10, "the keeper daemon flags carol once the grace period is over; the vault liquidates her")
+        _step(10, "the keeper daemon flags carol once the grace period is over; after her cure window, the vault liquidates her")
         ch.advance_time(GRACE)
         lines = _keeper_flags(ch, deployment, build, out, address["carol"])
         for line in lines:
@@ -242,8 +268,11 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
         measured["keeper_log"] = lines
         refusal = _refused("carol withdrawing", lambda: vault.withdraw(address["carol"], USD))
         click.echo(f"  carol's withdrawal refused: {refusal}")
-        liq = vault.liquidate(address["carol"], keeper)
-        click.echo(f"  liquidate carol: {_usd(liq.seized)} seized, bounty {_usd(liq.split.bounty)} to the keeper")
+        cure = vault.status(address["carol"]).next_liquidatable_at
+        click.echo(f"  carol's cure window: no slice before {cure} (chain time), unless she attests 44 first")
+        slices = _liquidate_all(ch, vault, address["carol"], keeper)
+        bounty = sum(r.split.bounty for r in slices)
+        click.echo(f"  liquidate carol: {len(slices)} slices, {_usd(sum(r.seized for r in slices))}, bounty {_usd(bounty)}")
 
         _step(11, "status on chain")
         from rich.console import Console
