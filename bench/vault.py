@@ -1,14 +1,17 @@
-"""Gas of the example margin vault (contracts/examples): deposit, withdraw and liquidate on a
-fresh anvil, gated by the registry with real proofs, beside the same vault built with
-OpenZeppelin's storage-slot ReentrancyGuard instead of the transient one, in the same run.
+"""Gas of the example margin vault (contracts/examples): deposit, withdraw, liquidation slices,
+release and a shortfall report on a fresh anvil, gated by the registry with real proofs, beside the
+same vault built with OpenZeppelin's storage-slot ReentrancyGuard instead of the transient one, in
+the same run.
 
     .venv/bin/python -m bench.vault [--build DIR]
 
 A two-account test ledger (one solvent book, one under water) is proved at epoch 42 (kept under
 build/ per verification key: a rerun proves only what is missing); the solvent account is
-attested, the other flagged insolvent by its proof, a third account (enrolled, silent) flagged
-stale after the grace period. Gas is the gasUsed of a mined transaction (21,000 and calldata
-included), of a plain OpenZeppelin ERC-20; printed, never asserted.
+attested, the other flagged insolvent by its proof and liquidated in all its slices, a third account
+(enrolled, silent) flagged stale after the grace period and liquidated after its cure window. The
+vault has the client's default policy (``VaultParams.for_decimals(18)``). Gas is the gasUsed of a
+mined transaction (21,000 and calldata included), of a plain OpenZeppelin ERC-20; printed, never
+asserted.
 """
 
 from __future__ import annotations
@@ -31,8 +34,12 @@ ROWS = (
     ("deposit, top-up", "deposit top-up"),
     ("withdraw, part (attested solvent)", "withdraw part"),
     ("withdraw, the rest (zeroes the balance)", "withdraw rest"),
-    ("liquidate, 2.5% bounty, insolvent", "liquidate rate"),
-    ("liquidate, minimum bounty, stale", "liquidate minimum"),
+    ("liquidate, first slice, insolvent", "liquidate first"),
+    ("liquidate, next slice", "liquidate next"),
+    ("liquidate, last slice (zeroes the deposit)", "liquidate last"),
+    ("release, all held", "release"),
+    ("reportShortfall (the fund pays)", "report shortfall"),
+    ("liquidate, first slice, stale", "liquidate stale"),
 )
 
 
@@ -76,7 +83,7 @@ def measure(art: Any, circuit: str, build: Path, bundles: dict[str, dict[str, An
 
     from tests.helpers.vault import cache, deploy_test_contract, deploy_token, mint, vault_variant
 
-    params = VaultParams(min_bounty=10 * UNIT, bounty_bps=250, penalty_bps=500)
+    params = VaultParams.for_decimals(18)
     node = anvil.start(build_dir() / "bench-chain")
     try:
         ch = Chain(node.rpc, build_dir() / "bench-chain" / "deployment.json", build)
@@ -98,8 +105,9 @@ def measure(art: Any, circuit: str, build: Path, bundles: dict[str, dict[str, An
             variant = vault_variant(cache(ch), "StorageGuardMarginVault", guard="storage")
             reg = ch.deployment["registry"]
             me = ch.default_sender()
-            args = (reg, token, base.addresses.fund, params.min_bounty, params.bounty_bps, params.penalty_bps, me, me)
+            args = (token, reg, base.addresses.fund, me, params.as_tuple(), me, me)
             c = deploy_test_contract(ch, variant, "StorageGuardMarginVault", *args)
+            ch.send(base.fund.functions.grantRole(base.fund_role_id("vault"), c.address))
             # the same ABI as MarginVault: the client drives it as one
             compiled = vault_contracts(cache(ch)) | {"MarginVault": variant["StorageGuardMarginVault"]}
             return Vault(ch, VaultAddresses(c.address, base.addresses.fund, token), compiled)
@@ -125,14 +133,20 @@ def measure(art: Any, circuit: str, build: Path, bundles: dict[str, dict[str, An
                 v.deposit(insolvent, 1000 * UNIT, approve=False)
                 v.deposit(silent, 100 * UNIT, approve=False)
                 ch.submit_proof("flag", bundles["insolvent"])
-                r = v.liquidate(insolvent, keeper)
-                assert r.split.bounty == 25 * UNIT and r.flag == "insolvent", r
-                g["liquidate rate"] = r.gas_used
+                slices = [v.liquidate(insolvent, keeper)]
+                while v.balance(insolvent) > 0:
+                    ch.advance_time(params.cooldown)
+                    slices.append(v.liquidate(insolvent, keeper))
+                assert [r.flag for r in slices] == ["insolvent"] * 5, slices
+                g["liquidate first"], g["liquidate next"], g["liquidate last"] = (slices[i].gas_used for i in (0, 1, -1))
+                g["release"] = v.release(insolvent, keeper, v.held(insolvent)).gas_used
+                g["report shortfall"] = v.report_shortfall(insolvent, 100 * UNIT).gas_used
                 ch.advance_time(GRACE)
                 ch.flag_stale([silent])
+                ch.advance_time(params.cure_window)
                 r = v.liquidate(silent, keeper)
-                assert r.split.bounty == 10 * UNIT and r.flag == "stale", r
-                g["liquidate minimum"] = r.gas_used
+                assert r.flag == "stale", r
+                g["liquidate stale"] = r.gas_used
             finally:
                 ch.w3.provider.make_request(RPCEndpoint("evm_revert"), [snap])
         return out
@@ -148,9 +162,9 @@ def report(gas: dict[str, dict[str, int]]) -> None:
         print(f"  {label:<44} {t:>12,}  {s:>13,}  {s - t:>7,}")
     print(
         "  first deposit: the vault's token balance and the trader's vault balance go 0 -> nonzero;\n"
-        "  withdraw part: the trader's token balance 0 -> nonzero; the first liquidation pays a keeper\n"
-        "  and a fund holding nothing yet (two 0 -> nonzero balances); each liquidation zeroes a deposit\n"
-        "  (refund) and creates a held record; the second pays the same keeper and fund again (warm)"
+        "  withdraw part: the trader's token balance 0 -> nonzero; the first slice records the\n"
+        "  liquidation (two new slots), a held record and pays a keeper and a fund holding nothing yet\n"
+        "  (two 0 -> nonzero balances); later slices rewrite warm-able slots; the last zeroes the deposit"
     )
 
 
