@@ -32,9 +32,13 @@ contract InsuranceFund is AccessControl {
     /// @notice The vault `vault` had the fund pay `amount` of a reported shortfall to `to`.
     event ShortfallPaid(address indexed to, uint256 amount, address indexed vault);
 
+    /// @notice An address that must be set is zero.
     error InsuranceFund__ZeroAddress();
+    /// @notice The token has no code.
     error InsuranceFund__NotAContract(address target);
+    /// @notice An amount of 0.
     error InsuranceFund__ZeroAmount();
+    /// @notice A payment of `amount` beyond the fund's `balance`.
     error InsuranceFund__InsufficientFunds(uint256 balance, uint256 amount);
 
     /// @param token_ The token (a contract).

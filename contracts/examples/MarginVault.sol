@@ -253,31 +253,49 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
         address indexed account, uint64 indexed flagId, uint256 shortfall, uint256 covered, uint256 socialised
     );
 
+    /// @notice An address that must be set is zero.
     error MarginVault__ZeroAddress();
+    /// @notice `target` (the registry, the token, the fund or the registry's oracle) has no code.
     error MarginVault__NotAContract(address target);
+    /// @notice The insurance fund is this vault, or not an `InsuranceFund` of the vault's token.
     error MarginVault__InvalidInsuranceFund();
+    /// @notice Bounty and penalty rates above `BPS` together.
     error MarginVault__BpsTooHigh(uint256 maxBountyBps, uint256 penaltyBps);
+    /// @notice A slice rate of 0 or above `BPS`.
     error MarginVault__SliceBpsOutOfRange(uint256 sliceBps);
+    /// @notice An auction duration outside [`min`, `max`] seconds.
     error MarginVault__AuctionDurationOutOfRange(uint64 given, uint64 min, uint64 max);
+    /// @notice A cooldown outside [`min`, `max`] seconds.
     error MarginVault__CooldownOutOfRange(uint64 given, uint64 min, uint64 max);
+    /// @notice A cure window outside [`min`, `max`] seconds.
     error MarginVault__CureWindowOutOfRange(uint64 given, uint64 min, uint64 max);
+    /// @notice An amount of 0.
     error MarginVault__ZeroAmount();
+    /// @notice A deposit credited nothing (a fee-on-transfer token took all of it).
     error MarginVault__NothingReceived();
+    /// @notice `account` is flagged `flag` by the registry: no deposit, no withdrawal.
     error MarginVault__AccountFlagged(address account, ISolvencyRegistry.Flag flag);
+    /// @notice `account` is not attested solvent for the oracle's latest epoch.
     error MarginVault__NotSolvent(address account);
+    /// @notice A withdrawal of `amount` beyond the deposit `balance`.
     error MarginVault__InsufficientBalance(address account, uint256 balance, uint256 amount);
     /// @notice A liquidation of `account` (flag identity `flagId`) continues: no withdrawal or deposit.
     error MarginVault__LiquidationInProgress(address account, uint64 flagId);
+    /// @notice `account` is not flagged and no liquidation of it continues.
     error MarginVault__NotFlagged(address account);
+    /// @notice `account` has nothing deposited: there is no zero-amount slice.
     error MarginVault__NothingToLiquidate(address account);
     /// @notice A stale flag is not liquidated while the venue's ledger is overdue.
     error MarginVault__LedgerOverdue(address account);
     /// @notice The next slice of `account` is liquidatable at `from` (the cure window or the cooldown).
     error MarginVault__NotLiquidatableYet(address account, uint64 from);
+    /// @notice A release of `amount` beyond what liquidations of `account` hold.
     error MarginVault__InsufficientHeld(address account, uint256 held, uint256 amount);
+    /// @notice A shortfall is reported only for an account the registry flags insolvent.
     error MarginVault__NotFlaggedInsolvent(address account, ISolvencyRegistry.Flag flag);
     /// @notice A shortfall is reported once the account is settled: nothing deposited, nothing held.
     error MarginVault__NotSettled(address account, uint256 deposit, uint256 held);
+    /// @notice A shortfall was reported for this flag identity already.
     error MarginVault__ShortfallAlreadyReported(address account, uint64 flagId);
 
     /// @param token_ The collateral token (a contract).
