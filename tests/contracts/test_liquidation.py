@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_typing import HexStr
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError
-from zksolvency.onchain.client import Chain, TxResult
+from zksolvency.onchain.client import Chain
+from zksolvency.onchain.tx import TxResult
 from zksolvency.onchain.vault import LiquidationQuote, LiquidationResult, Split, Vault
 
 from tests.contracts.conftest import LEDGER_GRACE, Roles, at, now, publish_with_ledger, refused
@@ -311,9 +313,14 @@ def test_an_attestation_of_the_same_epoch_after_a_slice_does_not_stop_it_a_later
     assert (chain.status(OTHER)["flag"], chain.status(OTHER)["solvent_now"]) == ("none", True)
     st = v.status(OTHER)
     assert (st.flag, st.flag_id, st.in_progress, st.basis, st.slices) == ("none", 1, True, 1000 * UNIT, 1)
+
+    def top_up() -> TxResult:
+        mint(chain, token, OTHER, 1)
+        return v.deposit(OTHER, 1)
+
     for err in (
         refused("MarginVault__LiquidationInProgress", v.withdraw, OTHER, 1),
-        refused("MarginVault__LiquidationInProgress", lambda: (mint(chain, token, OTHER, 1), v.deposit(OTHER, 1))),
+        refused("MarginVault__LiquidationInProgress", top_up),
     ):
         assert f"account={OTHER}, flagId=1" in str(err)
     last = block_time(chain, first.block) + COOLDOWN
@@ -400,7 +407,8 @@ def test_two_keepers_in_one_block_the_priority_fee_buys_the_slice_never_a_bigger
             assert (receipts[high]["status"], receipts[low]["status"]) == (1, 0)
             assert receipts[high]["transactionIndex"] < receipts[low]["transactionIndex"]
             won = receipts[high]
-            res = v.liquidation_result(TxResult("0x" + bytes(won["transactionHash"]).hex(), won["gasUsed"], won["blockNumber"]))
+            won_hash = HexStr("0x" + bytes(won["transactionHash"]).hex())
+            res = v.liquidation_result(TxResult(won_hash, won["gasUsed"], won["blockNumber"]))
             assert (res.keeper, res.seized, res.split) == (high, quote.seized, quote.split)
             assert v.token_balance(high) - before[high] == quote.bounty and v.token_balance(low) == before[low]
             # the loser met the cooldown the winner started, in that same block

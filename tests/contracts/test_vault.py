@@ -368,7 +368,8 @@ def test_constructor_refusals(chain: Chain, roles: Roles, actors: Actors, vault:
 
     def vault_args(**over: object) -> list[object]:
         a: dict[str, object] = {"token": token.address, "registry": registry, "fund": fund, "venue": actors.treasury}
-        policy = dict(zip(("min", "max", "auction", "penalty", "slice", "cooldown", "cure"), PARAMS.as_tuple(), strict=True))
+        names = ("min", "max", "auction", "penalty", "slice", "cooldown", "cure")
+        policy: dict[str, object] = dict(zip(names, PARAMS.as_tuple(), strict=True))
         policy |= {k: over.pop(k) for k in list(over) if k in policy}
         a |= {"policy": tuple(policy.values()), "admin": admin, "liquidator": liq} | over
         return list(a.values())
@@ -389,12 +390,13 @@ def test_constructor_refusals(chain: Chain, roles: Roles, actors: Actors, vault:
         assert f"maxBountyBps={bounty}, penaltyBps={penalty}" in str(err)
     for bad in (0, 10_001):
         assert f"sliceBps={bad}" in str(refused("MarginVault__SliceBpsOutOfRange", deploy, *vault_args(slice=bad)))
-    for field, error, low, bad in (
+    ranges: tuple[tuple[str, str, int, tuple[int, int]], ...] = (
         ("auction", "MarginVault__AuctionDurationOutOfRange", 1, (0, 7 * day + 1)),
         ("cooldown", "MarginVault__CooldownOutOfRange", 1, (0, 7 * day + 1)),
         ("cure", "MarginVault__CureWindowOutOfRange", 60, (59, 7 * day + 1)),
-    ):
-        for given in bad:
+    )
+    for field, error, low, outside in ranges:
+        for given in outside:
             err = refused(error, deploy, *vault_args(**{field: given}))
             assert f"given={given}, min={low}, max={7 * day}" in str(err)
     # the limits themselves are fine: bounty and penalty take the whole slice, every duration at a bound
