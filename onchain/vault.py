@@ -87,6 +87,16 @@ class VaultParams:
         """The contract's ``sliceOf``: ⌊basis·slice_bps/BPS⌋, or the basis when that is 0."""
         return basis * self.slice_bps // BPS or basis
 
+    @property
+    def slice_count(self) -> int:
+        """The contract's ``sliceCount``: ⌈BPS/slice_bps⌉, the slice that takes all that remains."""
+        return -(-BPS // self.slice_bps)
+
+    def seize(self, basis: int, number: int, remaining: int) -> int:
+        """What slice ``number`` (from 1) of a liquidation of ``basis`` takes of a ``remaining``
+        deposit: the whole of it from slice ``slice_count`` on, else min(slice, remaining)."""
+        return remaining if number >= self.slice_count else min(self.slice(basis), remaining)
+
     def split(self, seized: int, elapsed: int) -> Split:
         """The contract's ``split``, in Python (a keeper's profit check before it sends): with
         maxB = max(min_bounty, ⌊seized·max_bounty_bps/BPS⌋) and D the auction duration,

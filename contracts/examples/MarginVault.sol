@@ -41,7 +41,9 @@ interface IRegistryOracle {
 ///        last slice (an attestation of an older market counted collateral the vault has paid out
 ///        since). While a liquidation continues the account cannot withdraw or deposit.
 ///      - `liquidate(account)` takes exactly min(slice, deposit), slice = basis * `sliceBps` / BPS
-///        (the basis itself if that rounds to 0); the next slice is liquidatable `cooldown`
+///        (the basis itself if that rounds to 0), except that slice number `sliceCount` =
+///        ceil(BPS / `sliceBps`) and any after it take the whole deposit: rounding never leaves a
+///        remainder of dust that no keeper would pay gas for; the next slice is liquidatable `cooldown`
 ///        seconds later. Split: `split`. `liquidationQuote` runs the same code as `liquidate`
 ///        (`_plan`), so the two cannot diverge.
 ///      Every parameter is immutable: no role can change the bounty or the penalty in front of a
@@ -208,6 +210,8 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
     uint256 public immutable penaltyBps;
     /// @notice A slice as a fraction of the liquidation's basis, in basis points.
     uint256 public immutable sliceBps;
+    /// @notice The number of the slice that takes the whole remaining deposit: ceil(BPS / `sliceBps`).
+    uint256 public immutable sliceCount;
     /// @notice Seconds from one slice until the next is liquidatable.
     uint64 public immutable cooldown;
     /// @notice Seconds a stale-flagged account has to cure with a late proof (from its flag or
@@ -337,6 +341,7 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
         auctionDuration = policy.auctionDuration;
         penaltyBps = policy.penaltyBps;
         sliceBps = policy.sliceBps;
+        sliceCount = Math.ceilDiv(BPS, policy.sliceBps);
         cooldown = policy.cooldown;
         cureWindow = policy.cureWindow;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -497,7 +502,8 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
     }
 
     /// @notice The slice a liquidation of `basis` takes: basis * sliceBps / BPS, or the basis when
-    ///         that rounds to 0 (the last slice takes what remains if less).
+    ///         that rounds to 0 (a slice takes what remains if less, and slice number
+    ///         `sliceCount` takes all that remains).
     /// @param basis The liquidation's basis.
     /// @return The slice.
     function sliceOf(uint256 basis) public view returns (uint256) {
@@ -601,7 +607,8 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
             p.refusal = Refusal.NotYet;
             return p;
         }
-        p.seized = Math.min(sliceOf(p.basis), remaining);
+        uint256 number = (continuing ? l.slices : 0) + 1;
+        p.seized = number >= sliceCount ? remaining : Math.min(sliceOf(p.basis), remaining);
         (p.bounty, p.penalty, p.held) = split(p.seized, block.timestamp - p.from);
     }
 

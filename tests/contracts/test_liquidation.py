@@ -26,7 +26,7 @@ from web3.contract import Contract
 from web3.exceptions import ContractLogicError
 from zksolvency.onchain.client import Chain
 from zksolvency.onchain.tx import TxResult
-from zksolvency.onchain.vault import LiquidationQuote, LiquidationResult, Split, Vault
+from zksolvency.onchain.vault import LiquidationQuote, LiquidationResult, Vault
 
 from tests.contracts.conftest import LEDGER_GRACE, Roles, at, now, publish_with_ledger, refused
 from tests.contracts.test_registry import ADDR, OTHER, bundle, ready, signal
@@ -119,16 +119,17 @@ def test_quote_equals_the_executed_slice_to_the_wei_through_the_auction(
 # ------------------------------------------------------------ slices
 
 
-def test_slices_take_the_cap_then_the_remainder_after_each_cooldown_and_never_zero(
+def test_slices_take_the_cap_and_the_last_takes_the_rest_after_each_cooldown_never_dust(
     chain: Chain, roles: Roles, venue_proofs: Path, vault: tuple[Vault, Contract], actors: Actors
 ) -> None:
     v, token = vault
     ready(chain, roles, bundle(venue_proofs, "insolvent"))
-    basis = 1000 * UNIT + 3  # 20% is 200 tokens and 0.6 wei: five capped slices, then 3 wei
+    basis = 1000 * UNIT + 3  # 20% is 200 tokens and 0.6 wei: the 5th slice takes the 3 wei too
     funded(chain, v, token, ADDR, basis)
     last = flag_insolvent(chain, venue_proofs)
+    assert v.vault.functions.sliceCount().call() == PARAMS.slice_count == 5
     seized = []
-    for n in range(1, 7):
+    for n in range(1, 6):
         if n > 1:
             at(chain, last + COOLDOWN - 1)  # one second early: refused, with when
             err = refused("MarginVault__NotLiquidatableYet", v.liquidate, ADDR, actors.keeper)
@@ -137,13 +138,13 @@ def test_slices_take_the_cap_then_the_remainder_after_each_cooldown_and_never_ze
         q, res = slice_at(chain, v, ADDR, actors.keeper, last)
         assert (res.slice, res.basis, res.seized, res.split) == (n, basis, q.seized, q.split)
         seized.append(res.seized)
-    assert seized == [200 * UNIT] * 5 + [3]
-    assert q.split == Split(3, 0, 0)  # the last slice is below the minimum bounty: all to the keeper
+        assert res.seized == PARAMS.seize(basis, n, basis - sum(seized[:-1]))
+    assert seized == [200 * UNIT] * 4 + [200 * UNIT + 3]  # no 3-wei slice no keeper would take
     st = v.status(ADDR)
-    assert (st.deposit, st.basis, st.slices, st.liquidatable, st.next_liquidatable_at) == (0, basis, 6, False, 0)
+    assert (st.deposit, st.basis, st.slices, st.liquidatable, st.next_liquidatable_at) == (0, basis, 5, False, 0)
     at(chain, last + COOLDOWN)
     refused("MarginVault__NothingToLiquidate", v.liquidate, ADDR, actors.keeper)  # no zero-amount slice
-    assert v.liquidation(ADDR).slices == 6
+    assert v.liquidation(ADDR).slices == 5
 
 
 def test_a_resolve_between_slices_stops_the_liquidation(

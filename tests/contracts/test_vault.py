@@ -7,7 +7,7 @@ tests/contracts/test_liquidation.py."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -240,6 +240,25 @@ def test_liquidation_pays_bounty_penalty_and_holds_the_rest_exactly(
     assert [dict(x["args"]) for x in started] == [{"account": ADDR, "flagId": 1, "flag": 1, "basis": deposit}]
 
 
+@pytest.mark.parametrize(
+    ("slice_bps", "count", "seized"),
+    [
+        (2_000, 5, [200, 200, 200, 200, 201]),  # 1001 rounds each slice down; the 5th takes the rest
+        (3_000, 4, [300, 300, 300, 101]),  # not a divisor of BPS: the 4th is the remainder
+        (10_000, 1, [1001]),
+        (9_999, 2, [1000, 1]),  # the 2nd slice is the last even if it is small
+    ],
+)
+def test_the_last_slice_takes_the_whole_remainder(slice_bps: int, count: int, seized: list[int]) -> None:
+    p = replace(PARAMS, slice_bps=slice_bps)
+    assert p.slice_count == count
+    remaining, taken = 1001, []
+    for n in range(1, count + 1):
+        taken.append(p.seize(1001, n, remaining))
+        remaining -= taken[-1]
+    assert (taken, remaining) == (seized, 0)
+
+
 def test_split_is_exact_for_the_largest_slice(chain: Chain, vault: tuple[Vault, Contract]) -> None:
     """mulDiv: no deposit is too large to liquidate (slice × bps and the auction's rise × t would
     overflow 2^256)."""
@@ -408,6 +427,7 @@ def test_constructor_refusals(chain: Chain, roles: Roles, actors: Actors, vault:
     )
     assert tuple(whole.functions.split(1001, 1).call()) == (500, 500, 1)
     assert whole.functions.sliceOf(1001).call() == 1001
+    assert whole.functions.sliceCount().call() == 1
     assert whole.functions.oracle().call() == chain.deployment["oracle"]  # read from the registry
     deploy(*vault_args(auction=7 * day, cooldown=7 * day, cure=7 * day))
 
