@@ -557,6 +557,9 @@ def keeper(
     metrics: KeeperMetrics | None = None,
     max_fee_per_gas: int | None = None,
     max_priority_fee: int | None = None,
+    vault: str | None = None,
+    token_price_eth: str | None = None,
+    min_profit_eth: str = "0",
 ) -> Keeper:
     """A :class:`~zksolvency.onchain.keeper.Keeper` of the deployment at ``rpc`` (SPEC §8).
 
@@ -568,11 +571,27 @@ def keeper(
     ``eth_getLogs``, accounts per ``multicall``) default to the module's constants.
     ``max_fee_per_gas`` and ``max_priority_fee`` (wei per gas; default 100 gwei and 2 gwei) cap
     what it pays: above either, it sends nothing, logs it and counts it.
+
+    With ``vault`` (a ``MarginVault`` on this deployment's registry) it also liquidates, each tick,
+    every slice whose quoted bounty, at ``token_price_eth`` (ETH per whole token, a decimal
+    string), covers the slice's estimated gas cost plus ``min_profit_eth`` (SPEC §10); it never
+    raises its tip to win a slice. Bad values raise :class:`InputError` naming the parameter.
     """
     from zksolvency.onchain.keeper import DEFAULT_FEE_CAPS, LOG_RANGE, MAX_BATCH, STATUS_CHUNK, Keeper
+    from zksolvency.onchain.liquidator import Profitability
     from zksolvency.onchain.tx import FeeCaps
+    from zksolvency.onchain.vault import Vault
 
     ch = chain(rpc, deployment, build_dir=build_dir)
+    watched, profit = None, None
+    if vault is not None:
+        if token_price_eth is None:
+            raise InputError("token_price_eth", None, "required with a vault: ETH per whole token, e.g. 0.0004")
+        price = _eth("token_price_eth", token_price_eth)
+        if price == 0:
+            raise InputError("token_price_eth", token_price_eth, "must be positive")
+        watched = Vault.at(ch, vault)
+        profit = Profitability(price, _eth("min_profit_eth", min_profit_eth), watched.decimals())
     caps = FeeCaps(
         max_fee_per_gas if max_fee_per_gas is not None else DEFAULT_FEE_CAPS.max_fee_per_gas,
         max_priority_fee if max_priority_fee is not None else DEFAULT_FEE_CAPS.max_priority_fee,
@@ -585,7 +604,19 @@ def keeper(
         status_chunk=status_chunk or STATUS_CHUNK,
         metrics=metrics,
         fee_caps=caps,
+        vault=watched,
+        profit=profit,
     )
+
+
+def _eth(param: str, value: str) -> int:
+    """A decimal string of ETH (at most 18 fractional digits: whole wei) -> wei."""
+    from zksolvency.zkcore.fixedpoint import parse_decimal
+
+    try:
+        return parse_decimal(value, 18)
+    except ValueError:
+        raise InputError(param, value, "expected a decimal amount of ETH, at most 18 fractional digits (e.g. 0.0004)") from None
 
 
 def run_keeper(
@@ -604,6 +635,9 @@ def run_keeper(
     max_priority_fee: int | None = None,
     max_backoff: float = 60.0,
     once: bool = False,
+    vault: str | None = None,
+    token_price_eth: str | None = None,
+    min_profit_eth: str = "0",
     stop: threading.Event | None = None,
     on_tick: Callable[[TickResult], None] | None = None,
 ) -> None:
@@ -612,7 +646,8 @@ def run_keeper(
     Waits for the node with exponential backoff (at start and whenever it goes away), serves
     Prometheus metrics on ``metrics_port`` when given, and logs one line per action through the
     ``zksolvency.keeper`` logger. Nothing is kept locally: a restarted keeper resumes from the chain.
-    The fee caps are those of :func:`keeper`.
+    The fee caps, and liquidating a ``vault`` at ``token_price_eth`` for ``min_profit_eth``, are
+    those of :func:`keeper`.
     """
     import threading
 
@@ -635,6 +670,9 @@ def run_keeper(
             metrics=metrics,
             max_fee_per_gas=max_fee_per_gas,
             max_priority_fee=max_priority_fee,
+            vault=vault,
+            token_price_eth=token_price_eth,
+            min_profit_eth=min_profit_eth,
         )
 
     if once:  # a cron job: one try, and a node that does not answer is an error, not a wait

@@ -44,6 +44,9 @@ PARAM_FLAGS = {
     "venue": "--venue",
     "liquidator": "--liquidator",
     "admin": "--admin",
+    "vault": "--vault",
+    "token_price_eth": "--token-price-eth",
+    "min_profit_eth": "--min-profit",
 }
 
 

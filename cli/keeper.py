@@ -49,6 +49,11 @@ def keeper_group() -> None:
 @click.option("--max-priority-fee", metavar="GWEI", default=None, help="never tip more per gas (default 2)")
 @click.option("--max-backoff", type=click.FloatRange(0.1), default=60.0, show_default=True, help="longest wait for a node")
 @click.option("--once", is_flag=True, help="one tick, then exit (for cron jobs)")
+@click.option("--vault", metavar="ADDRESS", default=None, help="also liquidate this MarginVault's slices when they pay")
+@click.option("--token-price-eth", metavar="ETH", default=None, help="with --vault: ETH per whole collateral token")
+@click.option(
+    "--min-profit", metavar="ETH", default="0", show_default=True, help="with --vault: profit a slice must leave after gas"
+)
 def keeper_run(
     rpc: str | None,
     deployment: Path | None,
@@ -64,11 +69,18 @@ def keeper_run(
     max_priority_fee: str | None,
     max_backoff: float,
     once: bool,
+    vault: str | None,
+    token_price_eth: str | None,
+    min_profit: str,
 ) -> None:
     """Watch the oracle and the registry; after each epoch's grace period, flag every enrolled
     account without an attestation (in batches). Logs one line per action; survives node restarts;
     needs no local state. Above its fee caps it sends nothing and logs each skipped batch. Stops
-    cleanly (exit 0) on SIGINT or SIGTERM."""
+    cleanly (exit 0) on SIGINT or SIGTERM.
+
+    With --vault it also liquidates: each slice whose quoted bounty, valued at --token-price-eth,
+    covers its estimated gas cost plus --min-profit; its tip stays the node's suggestion within
+    --max-priority-fee (a higher tip buys no bigger bounty)."""
     import zksolvency
 
     max_fee = _gwei("--max-fee-per-gas", max_fee_per_gas)
@@ -98,6 +110,9 @@ def keeper_run(
         max_priority_fee=max_tip,
         max_backoff=max_backoff,
         once=once,
+        vault=vault,
+        token_price_eth=token_price_eth,
+        min_profit_eth=min_profit,
         stop=stop,
     )
 

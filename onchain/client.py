@@ -38,6 +38,7 @@ from zksolvency.onchain.tx import (
     FeeCaps,
     Fees,
     NodeUnavailable,
+    NotSent,
     TxResult,
     error_table,
     explain_revert,
@@ -177,9 +178,9 @@ class Chain:
             else:
                 h = fn.transact(tx)
         except ContractLogicError as e:
-            raise self._explain(e) from None
+            raise NotSent(str(self._explain(e))) from None
         except Web3RPCError as e:  # refused by the node (funds, nonce, a limit): not a revert
-            raise ChainError(f"the node refused the transaction: {e}") from None
+            raise NotSent(f"the node refused the transaction: {e}") from None
         try:
             receipt = self.w3.eth.wait_for_transaction_receipt(h, timeout=120)
         except TimeExhausted:

@@ -1,5 +1,6 @@
 """The keeper (SPEC §8): watch the oracle and the registry, flag every account that missed its
-grace period, and expose what it did as metrics.
+grace period, and expose what it did as metrics; with a vault, also liquidate the slices whose
+bounty pays for the keeper's gas (:mod:`zksolvency.onchain.liquidator`, SPEC §10).
 
 Each :meth:`Keeper.tick` reads the chain at one block and decides from that alone (no local state,
 so a restarted keeper carries on where the chain is):
@@ -13,7 +14,8 @@ so a restarted keeper carries on where the chain is):
    ``flagStale`` on chain, at the exact second the grace period ends;
 4. send ``flagStale`` in batches that fit the block gas limit and the EIP-7825 cap, at the node's
    gas prices only while they are within the keeper's fee caps: above a cap nothing is sent, and
-   each skipped batch is logged and counted (``zksolvency_keeper_skipped{reason="fee_cap"}``).
+   each skipped batch is logged and counted (``zksolvency_keeper_skipped{reason="fee_cap"}``);
+5. with a vault: price every flagged account's next slice and liquidate those that pay.
 
 Races are harmless: ``flagStale`` skips accounts that are no longer stale (another keeper flagged
 them, the trader attested), and a transaction that would flag none fails in its gas estimate (or,
@@ -36,12 +38,14 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential
 from web3.exceptions import ProviderConnectionError, Web3Exception
 from zksolvency.onchain.batch import TX_GAS_CAP
+from zksolvency.onchain.liquidator import LiquidationTick, Liquidator, LiquidatorMetrics, Profitability
 from zksolvency.onchain.results import STATUS_TYPES, AccountStatus, FlagStaleResult
 from zksolvency.onchain.tx import ChainError, FeeCapExceeded, FeeCaps, NodeUnavailable
 from zksolvency.zkcore.errors import ZkSolvencyError
 
 if TYPE_CHECKING:
     from zksolvency.onchain.client import Chain
+    from zksolvency.onchain.vault import Vault
 
 log = logging.getLogger("zksolvency.keeper")
 
@@ -99,12 +103,30 @@ class KeeperMetrics:
         self.node_errors = Counter(
             "zksolvency_keeper_node_errors", "Ticks that failed because the node did not answer", registry=r
         )
+        self.liquidations = Counter(
+            "zksolvency_keeper_liquidations",
+            "Vault slices by outcome (mined, refused, unprofitable: priced below cost, fee_cap)",
+            ["outcome"],
+            registry=r,
+        )
+        self.bounty_earned = Counter(
+            "zksolvency_keeper_bounty_earned", "Bounties of mined liquidations, in the token's smallest unit", registry=r
+        )
+        self.liquidation_gas_cost = Counter(
+            "zksolvency_keeper_liquidation_gas_cost_wei",
+            "Wei paid for mined liquidations (gas used x effective gas price)",
+            registry=r,
+        )
         self.reaction = Histogram(
             "zksolvency_keeper_reaction_seconds",
             "From the end of an account's grace period to the block that flagged it",
             buckets=(1, 2, 5, 10, 30, 60, 300, 900, 3600),
             registry=r,
         )
+
+    def for_liquidator(self) -> LiquidatorMetrics:
+        """The counters a :class:`Liquidator` updates."""
+        return LiquidatorMetrics(self.liquidations, self.bounty_earned, self.liquidation_gas_cost)
 
     def serve(self, port: int, addr: str = "127.0.0.1") -> None:
         """Expose the metrics over HTTP on ``addr:port`` (``/metrics``) from a daemon thread."""
@@ -124,6 +146,7 @@ class TickResult:
     transactions: list[FlagStaleResult] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # why a batch was not sent or reverted
     over_fee_cap: list[str] = field(default_factory=list)  # batches not sent: gas prices above the caps
+    liquidation: LiquidationTick | None = None  # with a vault: the slices priced and taken
 
 
 class _Inconsistent(ChainError):
@@ -155,6 +178,8 @@ class Keeper:
         status_chunk: int = STATUS_CHUNK,
         metrics: KeeperMetrics | None = None,
         fee_caps: FeeCaps = DEFAULT_FEE_CAPS,
+        vault: Vault | None = None,
+        profit: Profitability | None = None,
     ) -> None:
         if max_batch < 1 or log_range < 1 or status_chunk < 1:
             raise ValueError("max_batch, log_range and status_chunk must be positive")
@@ -169,6 +194,18 @@ class Keeper:
         self.oracle = chain.contract("oracle")
         self._accounts: list[str] = []  # enrolled, in index order (a cache of the chain's events)
         self._next_block = int(chain.deployment.get("deploy_block", 0))
+        self.liquidator: Liquidator | None = None
+        if vault is not None:
+            if profit is None:
+                raise ValueError("a liquidating keeper needs the token's price (Profitability)")
+            self.liquidator = Liquidator(
+                vault,
+                profit,
+                sender=sender,
+                from_block=self._next_block,  # the vault came after its registry
+                log_range=log_range,
+                metrics=self.metrics.for_liquidator(),
+            )
 
     # ------------------------------------------------------------ reading the chain
 
@@ -326,6 +363,8 @@ class Keeper:
                 f"{res.gas_per_account:,}",
                 f"; {len(res.skipped)} no longer stale" if res.skipped else "",
             )
+        if self.liquidator is not None:
+            result.liquidation = self.liquidator.tick(rows, number, self.fee_caps)
         m.ticks.inc()
         return result
 

@@ -35,6 +35,11 @@ class ChainError(ZkSolvencyError):
     exit_code = 1
 
 
+class NotSent(ChainError):
+    """Nothing was broadcast: the call reverts at the pending block (its gas estimate fails with
+    the contract's error) or the node refused the transaction."""
+
+
 class NodeUnavailable(ChainError):
     """The JSON-RPC node did not answer (down, restarting, or the connection dropped)."""
 

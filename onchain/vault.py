@@ -16,12 +16,15 @@ from typing import Any
 
 from web3 import Web3
 from web3.contract import Contract
+from web3.exceptions import Web3Exception
 from web3.logs import DISCARD
 from web3.types import BlockIdentifier
 from zksolvency.onchain.client import Chain
 from zksolvency.onchain.deployment import chain_dir
 from zksolvency.onchain.solc import Compiled, compile_sources, contracts_dir
-from zksolvency.onchain.tx import ChainError, Flag, TxResult
+from zksolvency.onchain.tx import ChainError, Fees, Flag, TxResult
+from zksolvency.zkcore.address import ADDRESS_RE
+from zksolvency.zkcore.errors import InputError
 
 #: Basis points in one whole (the vault's ``BPS``).
 BPS = 10_000
@@ -266,7 +269,32 @@ class Vault:
             address=Web3.to_checksum_address(addresses.token), abi=compiled["IERC20Metadata"].abi
         )
 
+    @classmethod
+    def at(cls, chain: Chain, address: str) -> Vault:
+        """Attach to the vault at ``address``, reading its fund and token from the vault itself.
+        Raises :class:`InputError` (parameter ``vault``) when nothing is deployed there or the
+        vault acts on another registry than ``chain``'s."""
+        if not ADDRESS_RE.fullmatch(address):
+            raise InputError("vault", address, "expected a 0x-prefixed 20-byte hex address")
+        addr = Web3.to_checksum_address(address)
+        if not chain.w3.eth.get_code(addr):
+            raise InputError("vault", address, "no contract at this address")
+        compiled = vault_contracts(chain_dir(chain.build) / "solc-cache")
+        c = chain.w3.eth.contract(address=addr, abi=compiled["MarginVault"].abi)
+        try:
+            reads = (c.functions.registry, c.functions.token, c.functions.insuranceFund)
+            registry, token, fund = (str(f().call()) for f in reads)
+        except (Web3Exception, ValueError) as e:  # not a MarginVault: a call without an answer
+            raise InputError("vault", address, f"not a MarginVault ({type(e).__name__})") from None
+        if registry.lower() != str(chain.deployment["registry"]).lower():
+            raise InputError("vault", address, f"a vault of registry {registry}, not of this deployment's")
+        return cls(chain, VaultAddresses(addr, fund, token), compiled)
+
     # ------------------------------------------------------------ reads
+
+    def decimals(self) -> int:
+        """The collateral token's ``decimals()``."""
+        return int(self.token.functions.decimals().call())
 
     def params(self) -> VaultParams:
         """The vault's liquidation policy, read from the chain."""
@@ -366,10 +394,11 @@ class Vault:
 
     # ------------------------------------------------------------ keepers and the liquidator
 
-    def liquidate(self, account: str, sender: str | None = None) -> LiquidationResult:
-        """Vault: take the next slice of ``account``'s deposit; the bounty goes to ``sender``."""
+    def liquidate(self, account: str, sender: str | None = None, *, fees: Fees | None = None) -> LiquidationResult:
+        """Vault: take the next slice of ``account``'s deposit; the bounty goes to ``sender``
+        (``fees``: explicit fee fields, else web3 asks the node)."""
         addr = Web3.to_checksum_address(account)
-        res = self.chain.send(self.vault.functions.liquidate(addr), sender)
+        res = self.chain.send(self.vault.functions.liquidate(addr), sender, fees=fees)
         return self.liquidation_result(res)
 
     def liquidation_result(self, res: TxResult) -> LiquidationResult:

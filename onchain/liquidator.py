@@ -1,0 +1,253 @@
+"""The keeper's liquidating side (docs/spec.md §10): take a vault's slices when the bounty pays.
+
+A :class:`MarginVault`'s bounty rises with the time a slice has waited (a Dutch auction), so no
+keeper gains by outbidding another on gas: a priority fee buys an earlier place in the block, never
+a bigger bounty, and the first keeper for whom the bounty covers its cost acts. This module is
+that keeper's decision, made from the chain alone at each tick:
+
+1. the candidates are the accounts the registry flags (from the keeper's status read) and those
+   whose liquidation the vault started (its ``LiquidationStarted`` events, followed like the
+   registry's ``Enrolled`` events): a liquidation continues after a stale flag is cleared;
+2. for each, the vault's ``status`` and ``liquidationQuote`` against the pending block (the quote
+   is what ``liquidate`` sent now does, to the wei, if mined in that block; a later block only
+   pays more);
+3. the bounty's worth in wei (at ``--token-price-eth``) is set against the cost: the gas
+   ``liquidate`` needs (``eth_estimateGas`` at the pending block) times the next base fee plus the
+   tip the keeper sends with, plus ``--min-profit``; only a slice that covers it is sent;
+4. the tip is the node's suggestion within the keeper's caps, the same as for ``flagStale``, and
+   never raised to beat a competitor.
+
+A slice is sent at most once by a keeper (by its flag identity and number): a transaction that
+lost the slice to another keeper reverts (the cooldown the winner started), and the next tick reads
+the next slice's auction from the chain. Nothing else is kept: a restarted keeper reads the events
+from the vault's deployment again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from web3 import Web3
+from web3.exceptions import ContractLogicError, Web3RPCError
+from zksolvency.onchain.tx import ChainError, FeeCapExceeded, FeeCaps, Fees, Flag, NotSent
+from zksolvency.onchain.vault import LiquidationQuote, LiquidationResult, Vault
+
+if TYPE_CHECKING:
+    from prometheus_client import Counter
+    from zksolvency.onchain.results import AccountStatus
+
+log = logging.getLogger("zksolvency.keeper")
+
+WEI_PER_ETH = 10**18
+
+
+@dataclass(frozen=True)
+class Profitability:
+    """When a slice is worth sending: its bounty, valued at ``token_price_wei`` wei per whole token
+    of ``decimals`` decimals, must cover the gas cost plus ``min_profit_wei``. All in integers:
+    the value of a bounty is rounded down, so a keeper never counts on a fraction of a wei."""
+
+    token_price_wei: int
+    min_profit_wei: int
+    decimals: int
+
+    def __post_init__(self) -> None:
+        if self.token_price_wei <= 0:
+            raise ValueError("the token's price must be positive")
+        if self.min_profit_wei < 0 or self.decimals < 0:
+            raise ValueError("min profit and decimals are non-negative")
+
+    def value_wei(self, bounty: int) -> int:
+        """What ``bounty`` token units are worth in wei, rounded down."""
+        return bounty * self.token_price_wei // int(10**self.decimals)
+
+    def worth_it(self, bounty: int, cost_wei: int) -> bool:
+        """Whether a bounty covers a transaction of ``cost_wei`` and the minimum profit."""
+        return self.value_wei(bounty) >= cost_wei + self.min_profit_wei
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One liquidatable slice as the keeper priced it: the quote at the pending block, the gas
+    estimate, the price per gas it expects to pay (next base fee + its tip) and whether it sends."""
+
+    account: str
+    flag_id: int
+    slice: int
+    quote: LiquidationQuote
+    gas: int
+    gas_price: int
+    value_wei: int
+    cost_wei: int
+    send: bool
+
+
+@dataclass
+class LiquidationTick:
+    """What the liquidating side of one tick saw and did."""
+
+    candidates: int = 0
+    decisions: list[Decision] = field(default_factory=list)
+    liquidated: list[LiquidationResult] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    over_fee_cap: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LiquidatorMetrics:
+    """The liquidating keeper's counters (registered with the keeper's own metrics)."""
+
+    liquidations: Counter  # by outcome: mined, refused, unprofitable
+    bounty: Counter  # token units earned
+    gas_cost: Counter  # wei paid for liquidations (gas used x effective gas price)
+
+
+class Liquidator:
+    """Liquidates one vault's slices for ``sender`` when :class:`Profitability` says they pay.
+
+    ``from_block``: where the scan of the vault's ``LiquidationStarted`` events starts (the
+    vault's deployment block or earlier). ``log_range``: most blocks per ``eth_getLogs``."""
+
+    def __init__(
+        self,
+        vault: Vault,
+        profit: Profitability,
+        *,
+        sender: str | None,
+        from_block: int,
+        log_range: int,
+        metrics: LiquidatorMetrics,
+    ) -> None:
+        self.vault = vault
+        self.chain = vault.chain
+        self.profit = profit
+        self.sender = Web3.to_checksum_address(sender or self.chain.default_sender())
+        self.log_range = log_range
+        self.metrics = metrics
+        self._next_block = from_block
+        self._started: set[str] = set()  # accounts whose liquidation the vault started, not yet over
+        self._sent: set[tuple[str, int, int]] = set()  # (account, flagId, slice) this keeper sent
+
+    def sync_started(self, to_block: int) -> None:
+        """Follow the vault's ``LiquidationStarted`` events up to ``to_block``."""
+        event = self.vault.vault.events.LiquidationStarted()
+        while self._next_block <= to_block:
+            end = min(to_block, self._next_block + self.log_range - 1)
+            for entry in event.get_logs(from_block=self._next_block, to_block=end):
+                self._started.add(str(entry["args"]["account"]))
+            self._next_block = end + 1
+
+    def candidates(self, rows: Iterable[AccountStatus]) -> list[str]:
+        """Flagged accounts and accounts whose liquidation the vault started, in a stable order."""
+        flagged = {r.account for r in rows if r.flag != Flag.NONE}
+        return sorted(flagged | self._started, key=str.lower)
+
+    def decide(self, account: str, tip: int) -> Decision | None:
+        """Price the next slice of ``account`` at the pending block; None when it is not
+        liquidatable there (and the account is dropped from the started set once its liquidation
+        cannot continue)."""
+        st = self.vault.status(account, "pending")
+        if not st.liquidatable:
+            if st.deposit == 0 or (st.flag == Flag.NONE and not st.in_progress):
+                self._started.discard(account)
+            return None
+        quote = self.vault.quote(account)
+        if not quote.liquidatable:  # the pending block moved between the two reads
+            return None
+        fn = self.vault.vault.functions.liquidate(Web3.to_checksum_address(account))
+        try:
+            gas = int(fn.estimate_gas({"from": self.sender}, block_identifier="pending"))
+        except (ContractLogicError, Web3RPCError):  # taken or cleared since the quote
+            return None
+        base = int(self.chain.w3.eth.get_block("pending").get("baseFeePerGas") or 0)
+        price = base + tip
+        cost = gas * price
+        # a continuing liquidation keeps its flag identity; a fresh one starts at slice 1
+        number = (st.slices if st.in_progress else 0) + 1
+        return Decision(
+            account=account,
+            flag_id=st.flag_id,
+            slice=number,
+            quote=quote,
+            gas=gas,
+            gas_price=price,
+            value_wei=self.profit.value_wei(quote.bounty),
+            cost_wei=cost,
+            send=self.profit.worth_it(quote.bounty, cost),
+        )
+
+    def tick(self, rows: Iterable[AccountStatus], block: int, caps: FeeCaps) -> LiquidationTick:
+        """Liquidate every candidate slice that pays at the node's current prices (within
+        ``caps``); see the module docstring."""
+        self.sync_started(block)
+        out = LiquidationTick()
+        todo = self.candidates(rows)
+        out.candidates = len(todo)
+        fees: Fees | None = None
+        for account in todo:
+            if fees is None:
+                try:
+                    fees = self.chain.fees_within(caps)
+                except FeeCapExceeded as e:
+                    self.metrics.liquidations.labels("fee_cap").inc()
+                    out.over_fee_cap.append(str(e))
+                    log.warning("no liquidation sent: %s", e)
+                    return out
+            d = self.decide(account, fees.max_priority_fee_per_gas)
+            if d is None:
+                continue
+            out.decisions.append(d)
+            key = (account, d.flag_id, d.slice)
+            if not d.send:
+                self.metrics.liquidations.labels("unprofitable").inc()
+                log.info(
+                    "slice %d of %s not worth it yet: bounty %d (%d wei) < gas %d x %d wei + min profit %d wei",
+                    d.slice,
+                    account,
+                    d.quote.bounty,
+                    d.value_wei,
+                    d.gas,
+                    d.gas_price,
+                    self.profit.min_profit_wei,
+                )
+                continue
+            if key in self._sent:
+                continue  # broadcast once already: mined, reverted or pending; never a second one
+            self._sent.add(key)
+            try:
+                res = self.vault.liquidate(account, self.sender, fees=fees)
+            except NotSent as e:
+                # nothing was broadcast (another keeper took the slice since the quote, the trader
+                # cured, or the node refused): the next tick prices it again from the chain
+                self._sent.discard(key)
+                self.metrics.liquidations.labels("refused").inc()
+                out.refused.append(f"{account}: {e}")
+                log.warning("liquidate %s (slice %d) not sent: %s", account, d.slice, e)
+                continue
+            except ChainError as e:  # broadcast and reverted (lost in the block) or not mined yet
+                self.metrics.liquidations.labels("refused").inc()
+                out.refused.append(f"{account}: {e}")
+                log.warning("liquidate %s (slice %d) failed: %s", account, d.slice, e)
+                continue
+            receipt = self.chain.w3.eth.get_transaction_receipt(res.tx_hash)
+            paid = int(receipt["gasUsed"]) * int(receipt["effectiveGasPrice"])
+            self.metrics.liquidations.labels("mined").inc()
+            self.metrics.bounty.inc(res.split.bounty)
+            self.metrics.gas_cost.inc(paid)
+            out.liquidated.append(res)
+            log.info(
+                "liquidated slice %d of %s (flag %d): seized %d, bounty %d (quoted %d) worth %d wei for %d wei of gas, tx %s",
+                res.slice,
+                account,
+                res.flag_id,
+                res.seized,
+                res.split.bounty,
+                d.quote.bounty,
+                self.profit.value_wei(res.split.bounty),
+                paid,
+                res.tx_hash,
+            )
+        return out
