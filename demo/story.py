@@ -4,13 +4,14 @@ Epoch 43: the oracle builds and publishes the market; the venue enrolls three tr
 carol), who also hold collateral in a protocol's margin vault; the venue builds its ledger at their
 enrolled indices and publishes the root; alice checks her statement against the root on chain; the
 venue proves the whole ledger in parallel, attests the solvent accounts in one batch transaction
-and flags bob, whose proof says he is under water; the vault lets alice withdraw and a keeper
-liquidates bob's deposit in slices. Epoch 44: the oracle publishes again, the venue publishes its
-new ledger, alice proves and attests on her own, carol stays silent, and the keeper daemon (a real
-``zksolvency keeper run`` process) flags her stale once the grace period is over; her withdrawal is
-refused and, once her cure window is over, her deposit liquidated in slices. The keeper takes each
-slice when its bounty has risen to the full rate (the end of the slice's auction), so the amounts
-are the same on every run. The node is stopped at the end, always, even on failure.
+and flags bob, whose proof says he is under water. A keeper daemon (a real ``zksolvency keeper run
+--vault`` process) watches the registry and the vault: alice withdraws, bob cannot, and the keeper
+takes bob's deposit in slices, each once its rising bounty covers the keeper's gas and profit.
+Epoch 44: the oracle and the venue publish again, alice proves and attests on her own, carol stays
+silent; the keeper flags her stale once the grace period is over, and carol, only late, proves
+inside her cure window: no slice of hers is ever taken. The venue settles bob: it takes what the
+vault held, closes his book at a loss, and reports the shortfall, which the insurance fund covers.
+The node and the keeper are stopped at the end, always, even on failure.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,9 +36,20 @@ if TYPE_CHECKING:
 
 GRACE = 3600
 TRADERS = ("alice", "bob", "carol")
-STEPS = 11
 USD = 10**6  # xUSD has 6 decimals
 DEPOSITS = {"alice": 20_000 * USD, "bob": 2_500 * USD, "carol": 5_000 * USD}
+STEPS = 12
+#: The keeper's economics: xUSD at 0.0004 ETH (2,500 USD per ETH), and 15 xUSD of profit wanted
+#: over its gas, so it waits for a slice's bounty to rise from 10 xUSD towards 25.
+TOKEN_PRICE_ETH = "0.0004"
+MIN_PROFIT_ETH = "0.006"
+#: Chain seconds between two looks of the keeper while a bounty rises.
+STEP = 60
+#: The protocol's own money in the insurance fund before any penalty.
+FUND_SEED = 500 * USD
+#: What closing bob's book in a fast market costs the venue (his loss at the oracle's marks is
+#: 2,099.70 xUSD; the close-out fills worse): more than the vault could hand over.
+CLOSEOUT_LOSS = 2_450 * USD
 
 
 def _step(n: int, text: str) -> None:
@@ -44,7 +57,10 @@ def _step(n: int, text: str) -> None:
 
 
 def _usd(units: int) -> str:
-    return f"{units / USD:,.2f} xUSD" if units % (USD // 100) == 0 else f"{units} units"
+    """Token units as xUSD, exactly: at least the cents, every further digit that is not zero."""
+    whole, frac = divmod(abs(units), USD)
+    digits = f"{frac:06d}".rstrip("0").ljust(2, "0")
+    return f"{'-' if units < 0 else ''}{whole:,}.{digits} xUSD"
 
 
 def trust_model(vkey: dict[str, Any]) -> str:
@@ -66,41 +82,75 @@ def _next_books(books: dict[str, Path], out: Path) -> dict[str, Path]:
     return moved
 
 
-def _keeper_flags(ch: Chain, deployment: Path, build: Path, out: Path, wanted: str, timeout: float = 120) -> list[str]:
-    """Run ``zksolvency keeper run`` as its own process until it has flagged ``wanted``; returns
-    its log lines (one per action)."""
-    log = out / "keeper.log"
-    cmd = [str(Path(sys.executable).with_name("zksolvency")), "keeper", "run", "--rpc", ch.rpc]
-    cmd += ["--deployment", str(deployment), "--build-dir", str(build), "--interval", "1"]
-    with log.open("w") as f:
-        proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, text=True)
-    try:
-        flag_of = ch.contract("registry").functions.flagOf
+class _KeeperDaemon:
+    """``zksolvency keeper run --vault`` as its own process, as an operator runs it: it flags
+    stale accounts and liquidates the vault's slices that pay; the demo reads its metrics to know
+    it has looked at the chain."""
+
+    def __init__(self, ch: Chain, deployment: Path, build: Path, out: Path, vault: str, sender: str) -> None:
+        from zksolvency.onchain import anvil
+
+        self.log = out / "keeper.log"
+        self.port = anvil.free_port()
+        cmd = [str(Path(sys.executable).with_name("zksolvency")), "keeper", "run", "--rpc", ch.rpc]
+        cmd += ["--deployment", str(deployment), "--build-dir", str(build), "--interval", "0.3", "--from", sender]
+        cmd += ["--vault", vault, "--token-price-eth", TOKEN_PRICE_ETH, "--min-profit", MIN_PROFIT_ETH]
+        cmd += ["--metrics-port", str(self.port), "--max-backoff", "1"]
+        with self.log.open("w") as f:
+            self.proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, text=True)
+        self.wait(lambda: self.metric("zksolvency_keeper_ticks_total") >= 1, "the keeper's first tick")
+
+    def metric(self, name: str) -> float:
+        """One of the keeper's metrics (0 while it does not answer)."""
+        import urllib.request
+
+        from prometheus_client.parser import text_string_to_metric_families
+
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=2) as r:
+                text = r.read().decode()
+        except OSError:
+            return 0.0
+        return sum(s.value for f in text_string_to_metric_families(text) for s in f.samples if s.name == name)
+
+    def wait(self, cond: Callable[[], bool], what: str, timeout: float = 120) -> None:
+        """Poll ``cond`` until it holds; a keeper that died or never gets there ends the demo."""
         end = time.monotonic() + timeout
-        while int(flag_of(wanted).call()) == 0:
-            if time.monotonic() > end:
-                raise click.ClickException(f"the keeper did not flag {wanted} within {timeout:.0f}s: see {log}")
-            time.sleep(0.3)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-    return [line.split(": ", 1)[-1] for line in log.read_text().splitlines() if "zksolvency.keeper" in line]
+        while not cond():
+            if self.proc.poll() is not None or time.monotonic() > end:
+                raise click.ClickException(f"the keeper did not get to {what}: see {self.log}")
+            time.sleep(0.1)
+
+    def ticks(self, n: int = 2) -> None:
+        """Wait until the keeper has looked at the chain ``n`` more times."""
+        start = self.metric("zksolvency_keeper_ticks_total")
+        self.wait(lambda: self.metric("zksolvency_keeper_ticks_total") >= start + n, f"{n} more ticks")
+
+    def lines(self) -> list[str]:
+        """Its log lines (one per action), without the timestamp and logger."""
+        return [line.split(": ", 1)[-1] for line in self.log.read_text().splitlines() if "zksolvency.keeper" in line]
+
+    def stop(self) -> None:
+        """SIGTERM, as a service manager stops it."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=30)
 
 
-def _liquidate_all(ch: Chain, vault: Vault, account: str, keeper: str) -> list[LiquidationResult]:
-    """Take every slice of ``account``'s deposit, each at the end of its auction (the dev chain's
-    clock is moved forward to it): returns the mined slices."""
-    done = []
-    duration = vault.params().auction_duration
-    while vault.balance(account) > 0:
-        start = vault.status(account).next_liquidatable_at
-        if start == 0:
-            raise click.ClickException(f"{account} cannot be liquidated: {vault.status(account)}")
-        wait = start + duration - int(ch.w3.eth.get_block("latest")["timestamp"])
-        if wait > 0:
-            ch.advance_time(wait)
-        done.append(vault.liquidate(account, keeper))
-    return done
+def _slices(vault: Vault, account: str) -> list[LiquidationResult]:
+    """Every slice the vault took of ``account``'s deposit, from its events."""
+    from eth_typing import HexStr
+    from zksolvency.onchain.tx import TxResult
+
+    events = vault.vault.events.Liquidated().get_logs(from_block=0, to_block="latest", argument_filters={"account": account})
+    out = []
+    for e in events:
+        receipt = vault.chain.w3.eth.get_transaction_receipt(e["transactionHash"])
+        tx = TxResult(
+            HexStr("0x" + bytes(receipt["transactionHash"]).hex()), int(receipt["gasUsed"]), int(receipt["blockNumber"])
+        )
+        out.append(vault.liquidation_result(tx))
+    return out
 
 
 def _refused(what: str, fn: Callable[[], object]) -> str:
@@ -130,6 +180,7 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
     from zksolvency.verifier.verify import TrustedKeys, bundle_paths, verify_batch, verify_bundle
     from zksolvency.zkcore.commitment import market_root
     from zksolvency.zkcore.field import hex32
+    from zksolvency.zkcore.fixedpoint import format_fraction
     from zksolvency.zkcore.ledger import build_ledger
     from zksolvency.zkcore.models import load_account, load_market
 
@@ -166,6 +217,7 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
 
     _step(3, "chain: a local anvil; the registry's contracts, and a protocol's margin vault on top")
     node = anvil.start(out)
+    daemon: _KeeperDaemon | None = None
     try:
         deployment = out / "deployment.json"
         ch = Chain(node.rpc, deployment, build)
@@ -184,6 +236,8 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
             f" {params.auction_duration}s; penalty {params.penalty_bps // 100}% to the insurance fund; cure window"
             f" {params.cure_window}s"
         )
+        ch.send(vault.token.functions.transfer(vault.addresses.fund, FUND_SEED), oracle_op)
+        click.echo(f"  the protocol seeds its insurance fund with {_usd(FUND_SEED)}; penalties add to it")
 
         _step(4, "venue enrolls the three traders, who deposit into the vault; the oracle publishes epoch 43")
         enrolled = ch.enroll([address[n] for n in TRADERS], venue)
@@ -228,11 +282,27 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
         measured["flag_gas"] = flag.gas_used
         click.echo(f"  flagInsolvent {flag.account} (bob): gas {flag.gas_used:,}")
 
-        _step(8, "the vault acts on the registry: alice withdraws, bob cannot, a keeper liquidates bob in slices")
+        _step(8, "a keeper daemon watches the registry and the vault: alice withdraws, bob cannot; bob is liquidated in slices")
         res = vault.withdraw(address["alice"], 1_000 * USD)
         click.echo(f"  alice withdraws {_usd(1_000 * USD)}: gas {res.gas_used:,}")
         click.echo(f"  bob's withdrawal refused: {_refused('bob withdrawing', lambda: vault.withdraw(address['bob'], USD))}")
-        slices = _liquidate_all(ch, vault, address["bob"], keeper)
+        daemon = _KeeperDaemon(ch, deployment, build, out, vault.addresses.vault, keeper)
+        click.echo(
+            f"  keeper {keeper}: xUSD at {TOKEN_PRICE_ETH} ETH, wants {MIN_PROFIT_ETH} ETH over its gas; it never raises its tip"
+        )
+        flagged_at = vault.status(address["bob"]).next_liquidatable_at  # an insolvency flag: no cure window
+        for _ in range(100):
+            if vault.balance(address["bob"]) == 0:
+                break
+            taken = len(_slices(vault, address["bob"]))
+            ch.advance_time(STEP)
+            daemon.ticks()
+            if taken == 0 and not _slices(vault, address["bob"]):
+                q, now = vault.quote(address["bob"]), int(ch.w3.eth.get_block("latest")["timestamp"])
+                click.echo(f"  {now - flagged_at}s after the flag, slice 1's bounty is {_usd(q.bounty)}: the keeper waits")
+        else:
+            raise click.ClickException(f"the keeper did not liquidate bob: see {daemon.log}")
+        slices = _slices(vault, address["bob"])
         measured["liquidate_bob"] = {
             "slices": len(slices),
             "seized": sum(r.seized for r in slices),
@@ -240,11 +310,14 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
             "penalty": sum(r.split.penalty for r in slices),
             "held": sum(r.split.held for r in slices),
         }
+        start = flagged_at
         for r in slices:
+            at = int(ch.w3.eth.get_block(r.block)["timestamp"])
             click.echo(
-                f"  liquidate bob, slice {r.slice}: {_usd(r.seized)} = bounty {_usd(r.split.bounty)}"
+                f"  slice {r.slice}, {at - start}s into its auction: {_usd(r.seized)} = bounty {_usd(r.split.bounty)}"
                 f" + penalty {_usd(r.split.penalty)} + held {_usd(r.split.held)}; gas {r.gas_used:,}"
             )
+            start = at + params.cooldown
 
         _step(9, "epoch 44: the oracle and the venue publish; alice proves on her own; carol stays silent")
         market44 = load_market(markets[44])
@@ -260,21 +333,59 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
         measured["attest_gas"] = res.gas_used
         click.echo(f"  alice: proof in {proved.seconds:.1f}s, {v.headline}; attest gas {res.gas_used:,}")
 
-        _step(10, "the keeper daemon flags carol once the grace period is over; after her cure window, the vault liquidates her")
+        _step(10, "the keeper flags carol once the grace period is over; she was only late: she proves inside her cure window")
         ch.advance_time(GRACE)
-        lines = _keeper_flags(ch, deployment, build, out, address["carol"])
-        for line in lines:
-            click.echo(f"  keeper: {line}")
-        measured["keeper_log"] = lines
-        refusal = _refused("carol withdrawing", lambda: vault.withdraw(address["carol"], USD))
-        click.echo(f"  carol's withdrawal refused: {refusal}")
+        daemon.wait(lambda: ch.status(address["carol"])["flag"] == "stale", "flag carol")
+        click.echo(
+            f"  carol's withdrawal refused: {_refused('carol withdrawing', lambda: vault.withdraw(address['carol'], USD))}"
+        )
         cure = vault.status(address["carol"]).next_liquidatable_at
-        click.echo(f"  carol's cure window: no slice before {cure} (chain time), unless she attests 44 first")
-        slices = _liquidate_all(ch, vault, address["carol"], keeper)
-        bounty = sum(r.split.bounty for r in slices)
-        click.echo(f"  liquidate carol: {len(slices)} slices, {_usd(sum(r.seized for r in slices))}, bounty {_usd(bounty)}")
+        window = cure - int(ch.w3.eth.get_block("latest")["timestamp"])
+        click.echo(f"  carol's cure window: no slice of hers for {window}s (until chain time {cure})")
+        bundle = out / "carol-44.bundle.json"
+        prove(ledgers[44] / "statements" / f"{address['carol'].lower()}.json", markets[44], bundle, cfg, build)
+        res = ch.submit_bundle("attest", bundle, address["carol"])
+        left = cure - int(ch.w3.eth.get_block(res.block)["timestamp"])
+        measured["carol_cured_s_before_window_end"] = left
+        flag = ch.status(address["carol"])["flag"]
+        click.echo(f"  carol proves and attests epoch 44, {left}s before her window closes: her flag is {flag}")
+        ch.advance_time(params.cure_window)  # long past her window: the keeper has nothing to take
+        daemon.ticks()
+        measured["carol_slices"] = len(_slices(vault, address["carol"]))
+        res = vault.withdraw(address["carol"], 100 * USD)
+        click.echo(f"  no slice of carol was taken; she withdraws {_usd(100 * USD)}: gas {res.gas_used:,}")
 
-        _step(11, "status on chain")
+        _step(11, "the venue settles bob: it takes what the vault held, closes his book at a loss, the fund covers the rest")
+        held = vault.held(address["bob"])
+        vault.release(address["bob"], venue, held, liquidator)
+        shortfall = max(0, CLOSEOUT_LOSS - held)
+        click.echo(f"  the liquidator releases the {_usd(held)} the vault held to the venue")
+        click.echo(f"  closing bob's book in a fast market cost {_usd(CLOSEOUT_LOSS)}: a shortfall of {_usd(shortfall)}")
+        fund_before = vault.fund_balance()
+        sf = vault.report_shortfall(address["bob"], shortfall, liquidator)
+        measured["shortfall"] = {"reported": sf.shortfall, "covered": sf.covered, "socialised": sf.socialised}
+        click.echo(
+            f"  reportShortfall: the fund ({_usd(fund_before)}) pays {_usd(sf.covered)} to the venue;"
+            f" socialised loss {_usd(sf.socialised)}; gas {sf.gas_used:,}"
+        )
+        ch.resolve_flag(address["bob"], liquidator)
+        click.echo("  the liquidator resolves bob's flag on the registry: his account is settled")
+        daemon.ticks()
+        measured["keeper"] = {
+            "bounty_earned": int(daemon.metric("zksolvency_keeper_bounty_earned_total")),
+            "gas_cost_wei": int(daemon.metric("zksolvency_keeper_liquidation_gas_cost_wei_total")),
+        }
+        daemon.stop()
+        lines = daemon.lines()
+        measured["keeper_log"] = lines
+        for line in lines:
+            if "flagged" in line:
+                click.echo(f"  keeper: {line}")
+        earned, paid = measured["keeper"]["bounty_earned"], measured["keeper"]["gas_cost_wei"]
+        eth = format_fraction(Fraction(paid, 10**18))
+        click.echo(f"  keeper: earned {_usd(earned)} in bounties for {eth} ETH of gas (its metrics)")
+
+        _step(12, "status on chain")
         from rich.console import Console
         from rich.table import Table
 
@@ -298,6 +409,8 @@ def run_demo(cfg: CircuitConfig, build: Path) -> dict[str, Any]:
         measured["status"] = statuses
         measured["insurance_fund"] = vault.fund_balance()
     finally:
+        if daemon is not None:
+            daemon.stop()
         anvil.stop(node.pid)
-        click.echo("  anvil stopped")
+        click.echo("  keeper and anvil stopped" if daemon is not None else "  anvil stopped")
     return measured

@@ -130,6 +130,7 @@ class Liquidator:
         self._next_block = from_block
         self._started: set[str] = set()  # accounts whose liquidation the vault started, not yet over
         self._sent: set[tuple[str, int, int]] = set()  # (account, flagId, slice) this keeper sent
+        self._waiting: set[tuple[str, int, int]] = set()  # slices already logged as not paying yet
 
     def sync_started(self, to_block: int) -> None:
         """Follow the vault's ``LiquidationStarted`` events up to ``to_block``."""
@@ -203,7 +204,11 @@ class Liquidator:
             key = (account, d.flag_id, d.slice)
             if not d.send:
                 self.metrics.liquidations.labels("unprofitable").inc()
-                log.info(
+                # said once per slice at INFO (an auction is priced every tick until it pays)
+                level = logging.DEBUG if key in self._waiting else logging.INFO
+                self._waiting.add(key)
+                log.log(
+                    level,
                     "slice %d of %s not worth it yet: bounty %d (%d wei) < gas %d x %d wei + min profit %d wei",
                     d.slice,
                     account,
