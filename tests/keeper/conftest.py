@@ -14,6 +14,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -28,6 +29,7 @@ from web3 import Web3
 from web3.types import RPCEndpoint
 from zksolvency.onchain import anvil
 from zksolvency.onchain.client import Chain
+from zksolvency.onchain.keeper import Keeper, TickResult
 from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.setup import Artifacts
 
@@ -171,3 +173,29 @@ def set_time(v: Venue, timestamp: int) -> None:
     w3 = v.chain.w3
     w3.provider.make_request(RPCEndpoint("evm_setNextBlockTimestamp"), [timestamp])
     w3.provider.make_request(RPCEndpoint("evm_mine"), [])
+
+
+def pending(v: Venue) -> int:
+    """Transactions waiting in the node's pool."""
+    return int(v.chain.w3.eth.get_block_transaction_count("pending"))
+
+
+def race(v: Venue, a: Keeper, b: Keeper) -> tuple[TickResult, TickResult]:
+    """Tick ``a`` and ``b`` on the same chain state with automine off: ``a`` sends first, ``b`` ticks
+    while ``a``'s transaction waits in the pool, then one block mines whatever both sent."""
+    w3 = v.chain.w3
+    w3.provider.make_request(RPCEndpoint("evm_setAutomine"), [False])
+    results: dict[str, TickResult] = {}
+    try:
+        threads = [threading.Thread(target=lambda k=k, n=n: results.__setitem__(n, k.tick())) for n, k in (("a", a), ("b", b))]
+        threads[0].start()
+        wait_for(lambda: pending(v) >= 1, what="the first keeper's transaction in the pool")
+        threads[1].start()
+        wait_for(lambda: "b" in results or pending(v) >= 2, what="the second keeper to send or give up")
+        time.sleep(0.3)
+        w3.provider.make_request(RPCEndpoint("evm_mine"), [])
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        w3.provider.make_request(RPCEndpoint("evm_setAutomine"), [True])
+    return results["a"], results["b"]

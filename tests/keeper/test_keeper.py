@@ -5,8 +5,6 @@ and resumes after its own restart from the chain alone."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import Counter
 
 from web3.types import RPCEndpoint
@@ -17,6 +15,7 @@ from tests.keeper.conftest import (
     Venue,
     metric,
     metrics,
+    race,
     set_time,
     start_keeper,
     stop_keeper,
@@ -124,21 +123,7 @@ def test_a_lost_race_is_logged_and_not_resent(venue: Venue) -> None:
     ch = venue.chain
     a, b = Keeper(ch, sender=venue.roles["keeper"]), Keeper(ch, sender=venue.roles["admin"])
     set_time(venue, venue.stale_at())
-    ch.w3.provider.make_request(RPCEndpoint("evm_setAutomine"), [False])
-    results: dict[str, object] = {}
-    try:
-        threads = [threading.Thread(target=lambda k=k, n=n: results.__setitem__(n, k.tick())) for n, k in (("a", a), ("b", b))]
-        threads[0].start()
-        wait_for(lambda: _pending(venue) >= 1, what="the first keeper's transaction in the pool")
-        threads[1].start()
-        wait_for(lambda: "b" in results or _pending(venue) >= 2, what="the second keeper to send or give up")
-        time.sleep(0.3)
-        ch.w3.provider.make_request(RPCEndpoint("evm_mine"), [])
-        for t in threads:
-            t.join(timeout=60)
-    finally:
-        ch.w3.provider.make_request(RPCEndpoint("evm_setAutomine"), [True])
-    ra, rb = results["a"], results["b"]
+    ra, rb = race(venue, a, b)
     assert isinstance(ra, TickResult) and isinstance(rb, TickResult)
     assert set(ra.flagged) == _expected(venue) and rb.flagged == []  # one winner
     assert len(rb.refused) == 1 and ("AccountFlagged" in rb.refused[0] or "failed" in rb.refused[0]), rb.refused
@@ -147,10 +132,6 @@ def test_a_lost_race_is_logged_and_not_resent(venue: Venue) -> None:
     again = b.tick()
     assert again.due == [] and again.transactions == [] and again.refused == []
     assert ch.w3.eth.get_transaction_count(venue.roles["admin"]) == nonce
-
-
-def _pending(v: Venue) -> int:
-    return int(v.chain.w3.eth.get_block_transaction_count("pending"))
 
 
 def test_keeper_stops_cleanly_while_waiting_for_a_node(venue: Venue) -> None:

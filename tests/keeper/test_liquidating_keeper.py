@@ -12,15 +12,12 @@ and one whose node went away carry on from the chain alone.
 from __future__ import annotations
 
 import subprocess
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from web3 import Web3
-from web3.types import RPCEndpoint
-from zksolvency.onchain.keeper import Keeper, TickResult
+from zksolvency.onchain.keeper import Keeper
 from zksolvency.onchain.liquidator import Profitability
 from zksolvency.onchain.vault import Vault, VaultParams, deploy_vault
 from zksolvency.zkcore.jsonio import read_object
@@ -30,6 +27,7 @@ from tests.keeper.conftest import (
     ZKSOLVENCY,
     Venue,
     metric,
+    race,
     set_time,
     start_keeper,
     stop_keeper,
@@ -215,21 +213,8 @@ def test_two_keepers_in_one_block_one_transaction_each_and_no_retry(venue: Venue
     a_addr, b_addr = (str(x) for x in list(ch.w3.eth.accounts)[4:6])
     a, b = (Keeper(ch, sender=s, vault=Vault.at(ch, vault.addresses.vault), profit=profit) for s in (a_addr, b_addr))
     b_nonce = ch.w3.eth.get_transaction_count(Web3.to_checksum_address(b_addr))
-    ch.w3.provider.make_request(RPCEndpoint("evm_setAutomine"), [False])
-    results: dict[str, TickResult] = {}
-    try:
-        threads = [threading.Thread(target=lambda k=k, n=n: results.__setitem__(n, k.tick())) for n, k in (("a", a), ("b", b))]
-        threads[0].start()
-        wait_for(lambda: _pending(venue) >= 1, what="the first keeper's liquidation in the pool")
-        threads[1].start()
-        wait_for(lambda: "b" in results or _pending(venue) >= 2, what="the second keeper to send or give up")
-        time.sleep(0.3)
-        ch.w3.provider.make_request(RPCEndpoint("evm_mine"), [])
-        for th in threads:
-            th.join(timeout=60)
-    finally:
-        ch.w3.provider.make_request(RPCEndpoint("evm_setAutomine"), [True])
-    la, lb = results["a"].liquidation, results["b"].liquidation
+    ra, rb = race(venue, a, b)
+    la, lb = ra.liquidation, rb.liquidation
     assert la is not None and lb is not None
     assert [r.slice for r in la.liquidated] == [1] and lb.liquidated == []
     assert all("NotLiquidatableYet" in r or "failed" in r for r in lb.refused), lb.refused
@@ -238,10 +223,6 @@ def test_two_keepers_in_one_block_one_transaction_each_and_no_retry(venue: Venue
     again = b.tick().liquidation
     assert again is not None and again.liquidated == [] and again.refused == []
     assert ch.w3.eth.get_transaction_count(Web3.to_checksum_address(b_addr)) == nonce
-
-
-def _pending(v: Venue) -> int:
-    return int(v.chain.w3.eth.get_block_transaction_count("pending"))
 
 
 def test_liquidating_keeper_flags_are_checked(venue: Venue, venue_proofs: Path) -> None:
