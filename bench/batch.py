@@ -13,8 +13,6 @@ with eth_call that the same batch returns true.
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
 import shutil
 import sys
@@ -22,8 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zksolvency.prover.config import build_dir, load_config
+from zksolvency.prover.config import build_dir
 from zksolvency.verifier.groth16 import BATCH_MAX, parse_proof, parse_signals, parse_vkey, prepare, verify_fast
+
+from bench.gas import test_keys
 
 SIZES = (1, 4, 16, 32, BATCH_MAX)
 PAIRING_PER_PAIR = 34_000  # EIP-1108
@@ -240,17 +240,8 @@ def report_registry(r: RegistryGas, verify: BatchGas) -> None:
 
 def main() -> int:
     """Prove a 32-account test ledger at two epochs, measure, print."""
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--build", type=Path, default=None, help="build directory (default: build/)")
-    args = ap.parse_args()
-    from zksolvency.prover.setup import setup
-
-    build = args.build or build_dir()
-    cfg = load_config("test")
-    art = setup(cfg, build)
+    cfg, art, build, work = test_keys(__doc__, "batch")
     vk_raw = json.loads(art.vkey.read_text())
-    work = build / "bench-batch" / hashlib.sha256(art.vkey.read_bytes()).hexdigest()[:16]
-    work.mkdir(parents=True, exist_ok=True)
     bundles = prove_ledgers(build, work, ACCOUNTS)
     print(f"batch verification gas: circuit {cfg.name} (4 public signals), real proofs on anvil")
     v = measure(vk_raw, art.solidity, art.batch_solidity, [json.loads(p.read_text()) for p in bundles[42]])

@@ -13,8 +13,6 @@ last line, so two runs (before and after a contract change) can be compared.
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import inspect
 import json
 import shutil
@@ -22,7 +20,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from zksolvency.prover.config import build_dir, load_config
+from zksolvency.prover.config import build_dir
+
+from bench.gas import test_keys
 
 SOLVENT = 16
 GRACE = 3600
@@ -133,16 +133,7 @@ def measure(art: Any, circuit: str, build: Path, raw: dict[int, list[dict[str, A
 
 def main() -> int:
     """Prove the ledger (cached), measure, print a table and one JSON line."""
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--build", type=Path, default=None, help="build directory (default: build/)")
-    args = ap.parse_args()
-    from zksolvency.prover.setup import setup
-
-    build = args.build or build_dir()
-    cfg = load_config("test")
-    art = setup(cfg, build)
-    work = build / "bench-registry" / hashlib.sha256(art.vkey.read_bytes()).hexdigest()[:16]
-    work.mkdir(parents=True, exist_ok=True)
+    cfg, art, build, work = test_keys(__doc__, "registry")
     raw = prove_ledger(build, work)
     gas = measure(art, cfg.name, build, raw, work)
     print(f"registry gas: circuit {cfg.name}, real proofs on anvil")

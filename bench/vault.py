@@ -16,8 +16,6 @@ asserted.
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
 import shutil
 import sys
@@ -25,7 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from zksolvency.prover.config import build_dir, load_config
+from zksolvency.prover.config import build_dir
+
+from bench.gas import test_keys
 
 UNIT = 10**18
 GRACE = 3600
@@ -170,16 +170,7 @@ def report(gas: dict[str, dict[str, int]]) -> None:
 
 def main() -> int:
     """Prove a 2-account test ledger, measure, print."""
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--build", type=Path, default=None, help="build directory (default: build/)")
-    args = ap.parse_args()
-    from zksolvency.prover.setup import setup
-
-    build = args.build or build_dir()
-    cfg = load_config("test")
-    art = setup(cfg, build)
-    work = build / "bench-vault" / hashlib.sha256(art.vkey.read_bytes()).hexdigest()[:16]
-    work.mkdir(parents=True, exist_ok=True)
+    cfg, art, build, work = test_keys(__doc__, "vault")
     bundles = prove_ledger(build, work)
     print(f"margin vault gas: contracts/examples, registry of circuit {cfg.name}, real proofs on anvil")
     report(measure(art, cfg.name, build, bundles))
