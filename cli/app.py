@@ -26,8 +26,8 @@ class Abort(click.ClickException):
         click.echo(f"error: {self.message}", err=True)
 
 
-#: Library parameters an InputError may name (as its file or its field), and the flag a user of
-#: the CLI gave them with: the library names what the caller passed, the CLI what the user typed.
+#: Library parameters an InputError may name (as its file), and the flag a user of the CLI gave
+#: them with: the library names what the caller passed, the CLI what the user typed.
 PARAM_FLAGS = {
     "prover": "--prover",
     "grace_period": "--grace",
@@ -58,8 +58,9 @@ class ZkGroup(click.Group):
         try:
             return super().invoke(ctx)
         except InputError as e:
-            field = PARAM_FLAGS.get(e.field, e.field) if e.field is not None else None
-            shown = InputError(PARAM_FLAGS.get(e.file, e.file), field, e.message)
+            # only the file position names a parameter; a field is a file's own (ledger.json's
+            # `depth` is not the --depth flag)
+            shown = InputError(PARAM_FLAGS.get(e.file, e.file), e.field, e.message)
             raise Abort(str(shown), e.exit_code) from None
         except ZkSolvencyError as e:
             raise Abort(str(e), e.exit_code) from None

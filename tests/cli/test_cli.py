@@ -180,3 +180,17 @@ def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
     assert proc.stderr.strip().splitlines() == [
         f"error: {bad}: not valid JSON: Expecting property name enclosed in double quotes at line 1 column 13"
     ]
+
+
+def test_a_files_field_named_like_a_flag_stays_the_field(tmp_path: Path) -> None:
+    """The CLI shows a library parameter as the flag a user typed (``depth`` -> ``--depth``), but a
+    field of a file is the file's own: ledger.json's ``depth`` is no flag of `chain publish-ledger`."""
+    d = tmp_path / "ledger"
+    d.mkdir()
+    write_json(
+        d / "ledger.json",
+        {"format": "zksolvency-ledger/1", "epoch": 1, "root": "0x" + "11" * 32, "depth": 0, "accounts": []},
+    )
+    r = run("chain", "publish-ledger", str(d), "--rpc", "http://127.0.0.1:9")  # refused before any node is asked
+    assert r.exit_code == 2
+    assert r.output.strip() == f"error: {d / 'ledger.json'}: depth: must be in [1, 32]"
