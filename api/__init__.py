@@ -591,7 +591,7 @@ def keeper(
         if price == 0:
             raise InputError("token_price_eth", token_price_eth, "must be positive")
         watched = Vault.at(ch, vault)
-        profit = Profitability(price, _eth("min_profit_eth", min_profit_eth), watched.decimals())
+        profit = Profitability(price, _eth("min_profit_eth", min_profit_eth), watched.token_info().decimals)
     caps = FeeCaps(
         max_fee_per_gas if max_fee_per_gas is not None else DEFAULT_FEE_CAPS.max_fee_per_gas,
         max_priority_fee if max_priority_fee is not None else DEFAULT_FEE_CAPS.max_priority_fee,

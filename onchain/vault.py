@@ -10,7 +10,9 @@ units (integers), never floats; times are unix seconds of the chain's clock.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +27,22 @@ from zksolvency.onchain.solc import Compiled, compile_sources, contracts_dir
 from zksolvency.onchain.tx import ChainError, Fees, Flag, TxResult
 from zksolvency.zkcore.address import ADDRESS_RE
 from zksolvency.zkcore.errors import InputError
+from zksolvency.zkcore.files import write_atomic
+from zksolvency.zkcore.fixedpoint import format_fraction, parse_decimal
 
 #: Basis points in one whole (the vault's ``BPS``).
 BPS = 10_000
+#: The vault's bounds on durations (its ``MAX_DURATION``, 7 days, and ``MIN_CURE_WINDOW``), seconds.
+MAX_DURATION = 7 * 24 * 3600
+MIN_CURE_WINDOW = 60
+#: The largest token amount (a uint256 of token units).
+MAX_AMOUNT = 2**256 - 1
+#: The example collateral (contracts/examples/ExampleUSD.sol): its decimals (a pure function of the
+#: contract, so an amount can be checked before it is deployed) and the supply its constructor
+#: mints to whoever deploys it, one billion tokens.
+EXAMPLE_TOKEN = "ExampleUSD"
+EXAMPLE_DECIMALS = 6
+EXAMPLE_SUPPLY = 10**9 * 10**EXAMPLE_DECIMALS
 #: The vault's sources (under contracts/): the example contracts and the interfaces they use.
 SOURCES = (
     Path("examples") / "MarginVault.sol",
@@ -45,6 +60,53 @@ class Split:
     bounty: int
     penalty: int
     held: int
+
+
+def parse_amount(text: object, decimals: int, param: str = "amount") -> int:
+    """The one reading of a token amount: a decimal string of whole tokens (``"12.5"``) -> token
+    units, exactly (``parse_decimal``: ASCII digits with at most one point, at most ``decimals``
+    fractional digits, no sign, no exponent, no spaces; at most 2^256 - 1 units). Anything else is
+    an :class:`InputError` naming ``param``; nothing is rounded."""
+    try:
+        return parse_decimal(text, decimals, max_scaled=MAX_AMOUNT)
+    except ValueError as e:
+        raise InputError(param, None, f"{e} (a decimal string of whole tokens, at most {decimals} decimals)") from None
+
+
+def format_amount(units: int, decimals: int) -> str:
+    """Token units -> a decimal string of whole tokens, exactly (``1500000``, 6 -> ``"1.5"``)."""
+    return format_fraction(Fraction(units, 10**decimals))
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """The collateral token as amounts are read and shown: its address, symbol and ``decimals()``
+    (both read from the chain; ``symbol`` is empty when the token has no string ``symbol()``)."""
+
+    address: str
+    symbol: str
+    decimals: int
+
+    def units(self, text: object, param: str = "amount") -> int:
+        """A decimal string of whole tokens -> token units (:func:`parse_amount`)."""
+        return parse_amount(text, self.decimals, param)
+
+    def tokens(self, units: int) -> str:
+        """Token units -> a decimal string of whole tokens (:func:`format_amount`)."""
+        return format_amount(units, self.decimals)
+
+    def show(self, units: int) -> str:
+        """``"1.5 xUSD"``: whole tokens and the symbol, for people."""
+        return f"{self.tokens(units)} {self.symbol or 'tokens'}"
+
+    def amount_json(self, units: int) -> dict[str, str]:
+        """``{"units": "1500000", "tokens": "1.5"}``: token units and whole tokens, both decimal
+        strings (a uint256 does not fit a JSON number)."""
+        return {"units": str(units), "tokens": self.tokens(units)}
+
+    def as_json(self) -> dict[str, object]:
+        """For ``--json`` output."""
+        return {"address": self.address, "symbol": self.symbol, "decimals": self.decimals}
 
 
 @dataclass(frozen=True)
@@ -68,6 +130,33 @@ class VaultParams:
             raise ValueError("vault parameters are non-negative")
         if min(self.slice_bps, self.cooldown, self.cure_window) < 0:
             raise ValueError("vault parameters are non-negative")
+
+    @classmethod
+    def checked(cls, **fields: int) -> VaultParams:
+        """The params with the contract's bounds checked first (its ``_checkPolicy``), so a bad
+        policy is refused before anything is deployed: an :class:`InputError` names the field
+        (of a maximum bounty and a penalty above ``BPS`` together, the penalty unless only the
+        maximum bounty was given). Fields not given take the defaults (``min_bounty`` is required)."""
+        d = {f: getattr(cls, f) for f in cls.__dataclass_fields__ if f != "min_bounty"} | fields
+        bounds = {
+            "min_bounty": (0, MAX_AMOUNT, "token units"),
+            "max_bounty_bps": (0, BPS, "basis points"),
+            "auction_duration": (1, MAX_DURATION, "seconds"),
+            "penalty_bps": (0, BPS, "basis points"),
+            "slice_bps": (1, BPS, "basis points"),
+            "cooldown": (1, MAX_DURATION, "seconds"),
+            "cure_window": (MIN_CURE_WINDOW, MAX_DURATION, "seconds"),
+        }
+        for name, (lo, hi, unit) in bounds.items():
+            v = d[name]
+            if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+                raise InputError(name, str(v), f"must be an integer in [{lo}, {hi}] ({unit})")
+        if d["max_bounty_bps"] + d["penalty_bps"] > BPS:
+            name, other = ("max_bounty_bps", "penalty_bps") if "penalty_bps" not in fields else ("penalty_bps", "max_bounty_bps")
+            label = {"max_bounty_bps": "the maximum bounty", "penalty_bps": "the penalty"}[other]
+            msg = f"the maximum bounty and the penalty are at most {BPS} basis points together ({label} is {d[other]})"
+            raise InputError(name, str(d[name]), msg)
+        return cls(**d)
 
     @classmethod
     def for_decimals(cls, decimals: int, **overrides: int) -> VaultParams:
@@ -236,6 +325,30 @@ class ShortfallResult(TxResult):
     socialised: int
 
 
+@dataclass(frozen=True)
+class AmountResult(TxResult):
+    """A mined transaction that moved ``amount`` token units for ``account`` (a transfer's
+    recipient, a depositor, a withdrawer)."""
+
+    account: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class DepositResult(AmountResult):
+    """A mined ``deposit``: ``amount`` is what the vault credited (what arrived); ``approval`` the
+    ``approve`` sent first (None when the allowance was exactly the deposit already)."""
+
+    approval: TxResult | None
+
+
+@dataclass(frozen=True)
+class ReleaseResult(AmountResult):
+    """A mined ``release``: ``amount`` held from ``account``'s liquidation paid out to ``to``."""
+
+    to: str
+
+
 def vault_contracts(cache_dir: Path) -> dict[str, Compiled]:
     """Compile the example vault and insurance fund (with OpenZeppelin), cached by their sources."""
     src = contracts_dir()
@@ -268,6 +381,15 @@ class Vault:
         self.token: Contract = w3.eth.contract(
             address=Web3.to_checksum_address(addresses.token), abi=compiled["IERC20Metadata"].abi
         )
+        self._token_info: TokenInfo | None = None
+
+    @classmethod
+    def from_deployment(cls, chain: Chain) -> Vault:
+        """The vault :func:`record_vault` wrote into ``chain``'s deployment file."""
+        dep = chain.deployment
+        if not all(isinstance(dep.get(k), str) for k in ("vault", "insurance_fund", "token")):
+            raise InputError(str(chain.deployment_file), None, "no vault recorded: run `zksolvency vault deploy` first")
+        return cls(chain, VaultAddresses(dep["vault"], dep["insurance_fund"], dep["token"]))
 
     @classmethod
     def at(cls, chain: Chain, address: str) -> Vault:
@@ -292,10 +414,6 @@ class Vault:
 
     # ------------------------------------------------------------ reads
 
-    def decimals(self) -> int:
-        """The collateral token's ``decimals()``."""
-        return int(self.token.functions.decimals().call())
-
     def params(self) -> VaultParams:
         """The vault's liquidation policy, read from the chain."""
         f = self.vault.functions
@@ -308,6 +426,17 @@ class Vault:
             cooldown=int(f.cooldown().call()),
             cure_window=int(f.cureWindow().call()),
         )
+
+    def token_info(self) -> TokenInfo:
+        """The collateral token's address, symbol and decimals, read from the chain once."""
+        if self._token_info is None:
+            f = self.token.functions
+            try:
+                symbol = str(f.symbol().call())
+            except Web3Exception:  # optional in ERC-20 (some return bytes32): amounts still read
+                symbol = ""
+            self._token_info = TokenInfo(self.token.address, symbol, int(f.decimals().call()))
+        return self._token_info
 
     def venue(self) -> str:
         """Where the insurance fund pays reported shortfalls."""
@@ -386,6 +515,28 @@ class Vault:
         if approve:
             self.approve(account, amount)
         return self.chain.send(self.vault.functions.deposit(amount), account)
+
+    def deposit_exact(self, account: str, amount: int) -> DepositResult:
+        """Vault: deposit ``amount`` from ``account``, first approving the vault for exactly
+        ``amount`` unless that is its allowance already (a larger standing allowance is lowered):
+        no approval is left behind beyond what the deposit uses. An account the vault refuses
+        deposits from (flagged, or being liquidated) gets no approval: the deposit is sent alone
+        and its refusal names why."""
+        addr = Web3.to_checksum_address(account)
+        allowance = int(self.token.functions.allowance(addr, self.vault.address).call())
+        st = self.status(addr)
+        refused = st.flag != Flag.NONE or st.in_progress
+        approval = None if allowance == amount or refused else self.approve(addr, amount)
+        res = self.deposit(addr, amount, approve=False)
+        receipt = self.chain.w3.eth.get_transaction_receipt(res.tx_hash)
+        a = _one_event(self.vault, "Deposited", receipt, res.tx_hash)
+        return DepositResult(res.tx_hash, res.gas_used, res.block, str(a["account"]), int(a["amount"]), approval)
+
+    def transfer(self, sender: str, to: str, amount: int) -> AmountResult:
+        """Token: ``sender`` sends ``amount`` to ``to`` (``vault mint`` hands out the example token
+        this way, from its deployer)."""
+        res = self.chain.send(self.token.functions.transfer(Web3.to_checksum_address(to), amount), sender)
+        return AmountResult(res.tx_hash, res.gas_used, res.block, Web3.to_checksum_address(to), amount)
 
     def withdraw(self, account: str, amount: int) -> TxResult:
         """Vault: withdraw ``amount`` of ``account``'s deposit (only while attested solvent and
@@ -483,6 +634,24 @@ def deploy_vault(
     the fund pays reported shortfalls; by default the registry deployment's venue. Roles default to
     the sender: ``admin`` (roles on both), ``liquidator`` (the vault's ``LIQUIDATOR_ROLE``: the
     venue's liquidator), ``guardian`` (pays out of the fund by hand)."""
+    vault, _ = _deploy_vault(
+        chain, token, params, venue=venue, admin=admin, liquidator=liquidator, guardian=guardian, sender=sender
+    )
+    return vault
+
+
+def _deploy_vault(
+    chain: Chain,
+    token: str,
+    params: VaultParams | None,
+    *,
+    venue: str | None,
+    admin: str | None,
+    liquidator: str | None,
+    guardian: str | None,
+    sender: str | None,
+) -> tuple[Vault, dict[str, TxResult]]:
+    """:func:`deploy_vault`, with its transactions (``insurance_fund``, ``vault``, ``grant``)."""
     compiled = vault_contracts(chain_dir(chain.build) / "solc-cache")
     chain.add_compiled(compiled)
     deployer = sender or chain.default_sender()
@@ -493,8 +662,8 @@ def deploy_vault(
         params = VaultParams.for_decimals(int(decimals))
     venue = venue or chain.deployment.get("roles", {}).get("venue") or deployer
     admin = admin or deployer
-    fund, _ = chain.deploy_contract("InsuranceFund", token, admin, guardian or deployer, sender=deployer)
-    vault, _ = chain.deploy_contract(
+    fund, t_fund = chain.deploy_contract("InsuranceFund", token, admin, guardian or deployer, sender=deployer)
+    vault, t_vault = chain.deploy_contract(
         "MarginVault",
         token,
         registry,
@@ -506,5 +675,103 @@ def deploy_vault(
         sender=deployer,
     )
     v = Vault(chain, VaultAddresses(vault, fund, token), compiled)
-    chain.send(v.fund.functions.grantRole(v.fund_role_id("vault"), Web3.to_checksum_address(vault)), admin)
-    return v
+    t_grant = chain.send(v.fund.functions.grantRole(v.fund_role_id("vault"), Web3.to_checksum_address(vault)), admin)
+    return v, {"insurance_fund": t_fund, "vault": t_vault, "grant": t_grant}
+
+
+@dataclass(frozen=True)
+class VaultDeployment:
+    """A vault :func:`deploy_example_vault` deployed: the client, whether its token is the example
+    token it deployed too, who deployed it (the example token's holder), its roles (``admin``,
+    ``venue``, ``liquidator``, ``guardian``), its policy, and the gas of each transaction
+    (``token`` for the example token, ``insurance_fund``, ``vault``, ``grant``)."""
+
+    vault: Vault
+    example_token: bool
+    deployer: str
+    roles: dict[str, str]
+    params: VaultParams
+    gas_used: dict[str, int]
+    deploy_block: int
+
+    def record(self) -> dict[str, Any]:
+        """What the deployment file records: the addresses and ABIs beside the registry's (so
+        ``Chain.contract("vault")`` reads the vault like the registry), and ``vault_deployment``.
+        ``min_bounty`` is a decimal string of token units, as every amount in the file."""
+        a, compiled = self.vault.addresses, self.vault.chain.compiled
+        p = self.params
+        policy: dict[str, object] = {"min_bounty": str(p.min_bounty)} | {
+            k: getattr(p, k)
+            for k in ("max_bounty_bps", "auction_duration", "penalty_bps", "slice_bps", "cooldown", "cure_window")
+        }
+        return {
+            "vault": a.vault,
+            "insurance_fund": a.fund,
+            "token": a.token,
+            "abi": {
+                "vault": compiled["MarginVault"].abi,
+                "insurance_fund": compiled["InsuranceFund"].abi,
+                "token": compiled[EXAMPLE_TOKEN if self.example_token else "IERC20Metadata"].abi,
+            },
+            "vault_deployment": {
+                "example_token": self.example_token,
+                "deployer": self.deployer,
+                "roles": self.roles,
+                "policy": policy,
+                "deploy_block": self.deploy_block,
+                "gas_used": self.gas_used,
+            },
+        }
+
+
+def deploy_example_vault(
+    chain: Chain,
+    params: VaultParams,
+    *,
+    token: str | None = None,
+    venue: str | None = None,
+    admin: str | None = None,
+    liquidator: str | None = None,
+    guardian: str | None = None,
+    sender: str | None = None,
+) -> VaultDeployment:
+    """Deploy the example protocol on the chain's registry deployment: the example token
+    (``ExampleUSD``, :data:`EXAMPLE_SUPPLY` to the deployer) unless ``token`` names an existing
+    one, then :func:`deploy_vault`'s insurance fund and vault with the fund's ``VAULT_ROLE``.
+
+    Roles default for a local chain: ``admin`` the deployer; ``venue`` (paid reported
+    shortfalls) and ``liquidator`` (``LIQUIDATOR_ROLE``: releases held amounts, reports
+    shortfalls) the registry deployment's venue and liquidator, the same parties that publish
+    ledgers and resolve flags there; ``guardian`` (pays out of the fund by hand) the admin."""
+    compiled = vault_contracts(chain_dir(chain.build) / "solc-cache")
+    chain.add_compiled(compiled)
+    deployer = Web3.to_checksum_address(sender or chain.default_sender())
+    registry_roles = chain.deployment.get("roles", {})
+    admin = Web3.to_checksum_address(admin or deployer)
+    roles: dict[str, str] = {
+        "admin": admin,
+        "venue": Web3.to_checksum_address(venue or registry_roles.get("venue") or deployer),
+        "liquidator": Web3.to_checksum_address(liquidator or registry_roles.get("liquidator") or deployer),
+        "guardian": Web3.to_checksum_address(guardian or admin),
+    }
+    gas: dict[str, int] = {}
+    if token is None:
+        token, t_token = chain.deploy_contract(EXAMPLE_TOKEN, EXAMPLE_SUPPLY, sender=deployer)
+        gas["token"] = t_token.gas_used
+    vault, txs = _deploy_vault(chain, token, params, sender=deployer, **roles)
+    decimals = vault.token_info().decimals
+    if "token" in gas and decimals != EXAMPLE_DECIMALS:  # the constant mirrors the contract
+        raise ChainError(f"{EXAMPLE_TOKEN} has {decimals} decimals, the client expects {EXAMPLE_DECIMALS}")
+    gas |= {k: t.gas_used for k, t in txs.items()}
+    return VaultDeployment(vault, "token" in gas, deployer, roles, params, gas, txs["vault"].block)
+
+
+def record_vault(chain: Chain, deployed: VaultDeployment) -> dict[str, Any]:
+    """Add ``deployed``'s record to the chain's deployment file (written atomically: a reader sees
+    the old file or the whole new one); a vault recorded before is replaced. Returns the record."""
+    rec = deployed.record()
+    dep = chain.deployment
+    new = dep | {k: v for k, v in rec.items() if k != "abi"} | {"abi": dep.get("abi", {}) | rec["abi"]}
+    write_atomic(chain.deployment_file, json.dumps(new, indent=1))
+    dep.update(new)  # the client's copy, too
+    return rec

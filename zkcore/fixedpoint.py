@@ -24,12 +24,21 @@ U32_LIMIT = 2**32
 _DECIMAL = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?")
 
 
-def parse_decimal(value: object, decimals: int, *, signed: bool = False, max_value: int | None = None) -> int:
+def parse_decimal(
+    value: object,
+    decimals: int,
+    *,
+    signed: bool = False,
+    max_value: int | None = None,
+    max_scaled: int | None = None,
+) -> int:
     """Parse a SPEC §1 decimal string into an integer scaled by ``10**decimals``.
 
     Raises ``ValueError`` with a user-facing message for anything that is not a plain decimal
     string, has too many fractional digits, is negative where not allowed, or is out of range.
-    ``max_value`` (unscaled) tightens the upper bound, e.g. 1 for rates.
+    ``max_value`` (unscaled) tightens the upper bound, e.g. 1 for rates. ``max_scaled`` replaces
+    SPEC §1's bound of 2^40 on the value by a bound on the result, the scaled integer (e.g.
+    2^256 - 1 for an amount of ERC-20 token units).
     """
     if isinstance(value, bool) or not isinstance(value, str):
         kind = "number" if isinstance(value, (int, float)) and not isinstance(value, bool) else type(value).__name__
@@ -46,7 +55,10 @@ def parse_decimal(value: object, decimals: int, *, signed: bool = False, max_val
         scaled = -scaled
     if scaled < 0 and not signed:
         raise ValueError(f"must not be negative: {value!r}")
-    if abs(scaled) >= ABS_LIMIT * unit:
+    if max_scaled is not None:
+        if abs(scaled) > max_scaled:
+            raise ValueError(f"is too large: more than {max_scaled} units of 10^-{decimals}: {value!r}")
+    elif abs(scaled) >= ABS_LIMIT * unit:
         raise ValueError(f"absolute value must be below 2^40: {value!r}")
     if max_value is not None and scaled > max_value * unit:
         raise ValueError(f"must be at most {max_value}: {value!r}")
