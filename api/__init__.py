@@ -33,6 +33,17 @@ if TYPE_CHECKING:
     from zksolvency.onchain.deployment import NodeRecord
     from zksolvency.onchain.keeper import Keeper, KeeperMetrics, TickResult
     from zksolvency.onchain.tx import TxResult
+    from zksolvency.onchain.vault import (
+        AmountResult,
+        DepositResult,
+        LiquidationQuote,
+        LiquidationResult,
+        ReleaseResult,
+        ShortfallResult,
+        Vault,
+        VaultDeployment,
+        VaultStatus,
+    )
     from zksolvency.prover.engine import MarginReport
     from zksolvency.prover.epoch import EpochReport, Outcome
     from zksolvency.prover.prove import ProveResult
@@ -65,6 +76,16 @@ __all__ = [
     "publish_market",
     "run_keeper",
     "setup",
+    "vault",
+    "vault_deploy",
+    "vault_deposit",
+    "vault_liquidate",
+    "vault_mint",
+    "vault_quote",
+    "vault_release",
+    "vault_report_shortfall",
+    "vault_status",
+    "vault_withdraw",
     "verify",
     "verify_batch",
     "verify_statement",
@@ -684,3 +705,289 @@ def run_keeper(
     if k is None:
         return
     k.run(interval, stop, max_backoff=max_backoff, on_tick=on_tick)
+
+
+# ------------------------------------------------------------ the example protocol's vault (SPEC §10)
+
+
+def _check_address(param: str, value: str | None) -> None:
+    """An address given as ``param`` must be 0x + 40 hex digits (an InputError naming it)."""
+    from zksolvency.zkcore.address import ADDRESS_RE
+
+    if value is not None and not ADDRESS_RE.fullmatch(value):
+        raise InputError(param, value, "expected a 20-byte hex address (0x + 40 hex digits)")
+
+
+def _attach(
+    client: Vault | None,
+    address: str | None,
+    rpc: str | None,
+    deployment: StrPath | None,
+    build_dir: StrPath | None,
+) -> Vault:
+    from zksolvency.onchain.vault import Vault
+
+    if client is not None:
+        return client
+    _check_address("vault", address)
+    ch = chain(rpc, deployment, build_dir=build_dir)
+    return Vault.at(ch, address) if address is not None else Vault.from_deployment(ch)
+
+
+def vault(
+    rpc: str | None = None,
+    deployment: StrPath | None = None,
+    *,
+    build_dir: StrPath | None = None,
+    address: str | None = None,
+) -> Vault:
+    """A client of the example margin vault (SPEC §10): the one :func:`vault_deploy` recorded in the
+    deployment file, or the ``MarginVault`` at ``address`` (its fund and token read from it).
+
+    The ``vault_*`` functions below take such a client as ``client`` (one connection for several
+    calls), or ``rpc``, ``deployment``, ``build_dir`` and ``vault`` (an address) to attach one."""
+    return _attach(None, address, rpc, deployment, build_dir)
+
+
+def vault_deploy(
+    *,
+    token: str | None = None,
+    min_bounty: str | None = None,
+    max_bounty_bps: int | None = None,
+    auction_duration: int | None = None,
+    penalty_bps: int | None = None,
+    slice_bps: int | None = None,
+    cooldown: int | None = None,
+    cure_window: int | None = None,
+    admin: str | None = None,
+    venue: str | None = None,
+    liquidator: str | None = None,
+    guardian: str | None = None,
+    sender: str | None = None,
+    rpc: str | None = None,
+    deployment: StrPath | None = None,
+    build_dir: StrPath | None = None,
+) -> VaultDeployment:
+    """Deploy the example protocol on the registry of the deployment file: the example token
+    (``ExampleUSD``, 6 decimals, one billion to the deployer) unless ``token`` names an ERC-20 on
+    the chain, an ``InsuranceFund`` and a ``MarginVault``; grant the vault the fund's
+    ``VAULT_ROLE``; record the vault, fund and token (addresses and ABIs) in the deployment file,
+    atomically (a vault recorded before is replaced).
+
+    The policy (unset fields: :class:`~zksolvency.onchain.vault.VaultParams`'s defaults):
+    ``min_bounty`` a decimal string of whole tokens (default 10), ``max_bounty_bps``,
+    ``auction_duration`` and ``cooldown`` and ``cure_window`` in seconds, ``penalty_bps``,
+    ``slice_bps``. Roles (:func:`~zksolvency.onchain.vault.deploy_example_vault`): ``admin``
+    (default the sender), ``venue`` and ``liquidator`` (default the registry's venue and
+    liquidator), ``guardian`` (default the admin). Everything is checked before anything is sent:
+    the contract's policy bounds, the addresses, the amount, that ``token`` is an ERC-20 with
+    ``decimals()``; each refusal is an :class:`InputError` naming its parameter."""
+    from zksolvency.onchain.vault import EXAMPLE_DECIMALS, VaultParams, deploy_example_vault, parse_amount, record_vault
+
+    for name, who in (("token", token), ("admin", admin), ("venue", venue), ("liquidator", liquidator), ("guardian", guardian)):
+        _check_address(name, who)
+    _check_address("sender", sender)
+    ints = {
+        "max_bounty_bps": max_bounty_bps,
+        "auction_duration": auction_duration,
+        "penalty_bps": penalty_bps,
+        "slice_bps": slice_bps,
+        "cooldown": cooldown,
+        "cure_window": cure_window,
+    }
+    given = {k: v for k, v in ints.items() if v is not None}
+    VaultParams.checked(min_bounty=0, **given)  # the bounds, before connecting to anything
+    ch = chain(rpc, deployment, build_dir=build_dir)
+    if "registry" not in ch.deployment:  # a deployment file of this chain (else an InputError) with a registry
+        raise InputError(str(ch.deployment_file), "registry", "missing: run `zksolvency chain deploy` first")
+    decimals = EXAMPLE_DECIMALS if token is None else _token_decimals(ch, token)
+    bounty = parse_amount(min_bounty, decimals, "min_bounty") if min_bounty is not None else 10 * 10**decimals
+    params = VaultParams.checked(min_bounty=bounty, **given)
+    deployer = sender or ch.default_sender()
+    if admin is not None and not ch.is_anvil and admin.lower() != deployer.lower():
+        raise InputError("admin", admin, "must be the sender off a local anvil: it grants the vault the fund's VAULT_ROLE")
+    deployed = deploy_example_vault(
+        ch, params, token=token, venue=venue, admin=admin, liquidator=liquidator, guardian=guardian, sender=deployer
+    )
+    record_vault(ch, deployed)
+    return deployed
+
+
+def _token_decimals(ch: Chain, token: str) -> int:
+    """``decimals()`` of the ERC-20 at ``token``; an InputError naming ``token`` if it has none."""
+    from web3 import Web3
+    from web3.exceptions import Web3Exception
+    from zksolvency.onchain.deployment import chain_dir
+    from zksolvency.onchain.vault import vault_contracts
+
+    addr = Web3.to_checksum_address(token)
+    if not ch.w3.eth.get_code(addr):
+        raise InputError("token", token, "no contract at this address")
+    abi = vault_contracts(chain_dir(ch.build) / "solc-cache")["IERC20Metadata"].abi
+    try:
+        return int(ch.w3.eth.contract(address=addr, abi=abi).functions.decimals().call())
+    except Web3Exception:
+        raise InputError("token", token, "is not an ERC-20 with decimals()") from None
+
+
+def vault_mint(
+    amount: str,
+    to: str,
+    *,
+    vault: str | None = None,
+    client: Vault | None = None,
+    rpc: str | None = None,
+    deployment: StrPath | None = None,
+    build_dir: StrPath | None = None,
+) -> AmountResult:
+    """Hand out the example token: a transfer of ``amount`` (a decimal string of whole tokens) to
+    ``to`` from the deployer who holds its supply. Only for the example token :func:`vault_deploy`
+    deployed: a vault deployed with ``token`` (or a ``vault`` whose token is not the recorded
+    example token) is refused, an :class:`InputError` naming ``token``."""
+    _check_address("to", to)
+    v = _attach(client, vault, rpc, deployment, build_dir)
+    dep = v.chain.deployment
+    rec = dep.get("vault_deployment")
+    if not isinstance(rec, dict) or not rec.get("example_token"):
+        recorded = dep.get("token", "none recorded")
+        msg = "the vault was deployed with --token, not with the example token: only the example token is minted here"
+        raise InputError("token", str(recorded), msg)
+    if v.addresses.token.lower() != str(dep["token"]).lower():
+        raise InputError("token", v.addresses.token, f"is not the example token of the deployment ({dep['token']})")
+    units = v.token_info().units(amount)
+    return v.transfer(str(rec["deployer"]), to, units)
+
+
+def vault_deposit(
+    amount: str,
+    *,
+    sender: str,
+    vault: str | None = None,
+    client: Vault | None = None,
+    rpc: str | None = None,
+    deployment: StrPath | None = None,
+    build_dir: StrPath | None = None,
+) -> DepositResult:
+    """``sender`` deposits ``amount`` (a decimal string of whole tokens), approving the vault for
+    exactly that amount first unless that is its allowance already
+    (:meth:`~zksolvency.onchain.vault.Vault.deposit_exact`). The result's ``amount`` is what the
+    vault credited."""
+    _check_address("sender", sender)
+    v = _attach(client, vault, rpc, deployment, build_dir)
+    return v.deposit_exact(sender, v.token_info().units(amount))
+
+
+def vault_withdraw(
+    amount: str,
+    *,
+    sender: str,
+    vault: str | None = None,
+    client: Vault | None = None,
+    rpc: str | None = None,
+    deployment: StrPath | None = None,
+    build_dir: StrPath | None = None,
+) -> AmountResult:
+    """``sender`` withdraws ``amount`` (a decimal string of whole tokens) of its deposit: only
+    while the registry attests it solvent at the latest epoch and no liquidation of it continues
+    (a refusal is a :class:`~zksolvency.onchain.tx.ChainError` naming the vault's error)."""
+    from web3 import Web3
+    from zksolvency.onchain.vault import AmountResult
+
+    _check_address("sender", sender)
+    v = _attach(client, vault, rpc, deployment, build_dir)
+    units = v.token_info().units(amount)
+    res = v.withdraw(sender, units)
+    return AmountResult(res.tx_hash, res.gas_used, res.block, Web3.to_checksum_address(sender), units)
+
+
+def vault_quote(
+    account: str,
+    *,
+    vault: str | None = None,
+    client: Vault | None = None,
+    rpc: str | None = None,
+    deployment: StrPath | None = None,
+    build_dir: StrPath | None = None,
+) -> LiquidationQuote:
+    """``liquidationQuote(account)`` against the pending block: exactly what a ``liquidate`` sent
+    now and mined in the next block does (amounts in token units, 0 when not liquidatable)."""
+    _check_address("account", account)
+    return _attach(client, vault, rpc, deployment, build_dir).quote(account)
+
+
+def vault_liquidate(
+    account: str,
+    *,
+    sender: str | None = None,
+    vault: str | None = None,
+    client: Vault | None = None,
+    rpc: str | None = None,
+    deployment: StrPath | None = None,
+    build_dir: StrPath | None = None,
+) -> LiquidationResult:
+    """Take the next slice of ``account``'s deposit; the bounty goes to ``sender`` (default: the
+    chain's default sender). A refusal names the vault's error (``NotLiquidatableYet(from=…)``, …)."""
+    _check_address("account", account)
+    _check_address("sender", sender)
+    return _attach(client, vault, rpc, deployment, build_dir).liquidate(account, sender)
+
+
+def vault_status(
+    account: str,
+    *,
+    vault: str | None = None,
+    client: Vault | None = None,
+    rpc: str | None = None,
+    deployment: StrPath | None = None,
+    build_dir: StrPath | None = None,
+) -> VaultStatus:
+    """``status(account)`` at the latest block: deposit, held, the registry's flag, the liquidation
+    of that flag (basis, slices taken, last slice) and when the next slice is liquidatable."""
+    _check_address("account", account)
+    return _attach(client, vault, rpc, deployment, build_dir).status(account)
+
+
+def vault_release(
+    account: str,
+    to: str,
+    amount: str,
+    *,
+    sender: str | None = None,
+    vault: str | None = None,
+    client: Vault | None = None,
+    rpc: str | None = None,
+    deployment: StrPath | None = None,
+    build_dir: StrPath | None = None,
+) -> ReleaseResult:
+    """The venue's liquidator (``sender``, holding the vault's ``LIQUIDATOR_ROLE``) pays ``amount``
+    (a decimal string of whole tokens) held from ``account``'s liquidation out to ``to``."""
+    from web3 import Web3
+    from zksolvency.onchain.vault import ReleaseResult
+
+    for name, a in (("account", account), ("to", to), ("sender", sender)):
+        _check_address(name, a)
+    v = _attach(client, vault, rpc, deployment, build_dir)
+    units = v.token_info().units(amount)
+    res = v.release(account, to, units, sender)
+    acc, dest = Web3.to_checksum_address(account), Web3.to_checksum_address(to)
+    return ReleaseResult(res.tx_hash, res.gas_used, res.block, acc, units, dest)
+
+
+def vault_report_shortfall(
+    account: str,
+    amount: str,
+    *,
+    sender: str | None = None,
+    vault: str | None = None,
+    client: Vault | None = None,
+    rpc: str | None = None,
+    deployment: StrPath | None = None,
+    build_dir: StrPath | None = None,
+) -> ShortfallResult:
+    """The venue's liquidator (``sender``) reports what the settled insolvent ``account`` still owes,
+    ``amount`` (a decimal string of whole tokens): the insurance fund pays it to the venue up to
+    its balance (``covered``), the rest is socialised loss."""
+    for name, a in (("account", account), ("sender", sender)):
+        _check_address(name, a)
+    v = _attach(client, vault, rpc, deployment, build_dir)
+    return v.report_shortfall(account, v.token_info().units(amount), sender)
