@@ -44,7 +44,20 @@ PARAM_FLAGS = {
     "venue": "--venue",
     "liquidator": "--liquidator",
     "admin": "--admin",
+    "guardian": "--guardian",
+    "token": "--token",
     "vault": "--vault",
+    "sender": "--from",
+    "to": "--to",
+    "account": "ADDRESS",
+    "amount": "AMOUNT",
+    "min_bounty": "--min-bounty",
+    "max_bounty_bps": "--max-bounty-bps",
+    "auction_duration": "--auction",
+    "penalty_bps": "--penalty-bps",
+    "slice_bps": "--slice-bps",
+    "cooldown": "--cooldown",
+    "cure_window": "--cure",
     "token_price_eth": "--token-price-eth",
     "min_profit_eth": "--min-profit",
 }
@@ -114,9 +127,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from zksolvency.cli import chain, demo, epoch, inputs, keeper, ledger, market, proofs
+    from zksolvency.cli import chain, demo, epoch, inputs, keeper, ledger, market, proofs, vault
 
-    for module in (inputs, proofs, ledger, market, chain, epoch, keeper, demo):
+    for module in (inputs, proofs, ledger, market, chain, epoch, keeper, vault, demo):
         for command in module.COMMANDS:
             main.add_command(command)
 
