@@ -105,6 +105,11 @@ def test_venue_walk_through_runs_as_written(default_artifacts: Artifacts, tmp_pa
     assert walk.count("SOLVENT — attestation accepted") == 2 and walk.count("INSOLVENT — flag for liquidation") == 1
     assert "attested 2 accounts" in walk and "1 insolvent bundles set aside" in walk
     assert re.search(r"flagged 0x[0-9a-fA-F]{40} for liquidation at epoch 43", walk)
+    # the example vault: deposits, alice's withdrawal, bob's first slice and its settlement
+    assert walk.count("deposited 2500.5 xUSD (approved exactly that first") == 2 and "withdrew 500 xUSD" in walk
+    assert re.search(r"liquidated slice 1 of 0x[0-9a-fA-F]{40} \(flag insolvent, id [0-9]+; basis 2500.5 xUSD", walk)
+    assert re.search(r"released [0-9.]+ xUSD held from 0x[0-9a-fA-F]{40} to 0x", walk)
+    assert "liquidation  in progress: basis 2500.5 xUSD, 1 slice taken" in walk
     assert re.search(r"epoch 44: flagged 2 stale", walk)  # the keeper daemon's log line: alice and carol
     assert "alice solvent: True" in service and "refused:" in service
     status = dict(line.split(" ", 1) for line in service.splitlines() if line.split(" ", 1)[0] in ("alice", "bob", "carol"))
