@@ -11,7 +11,6 @@ amounts out are printed the same way. ``--json`` gives every amount as ``{"units
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -37,15 +36,13 @@ liquidator_from = click.option(
 )
 
 
-def trader_from(f: Callable[..., None]) -> Callable[..., None]:
-    """The required ``--from ADDRESS`` of a trader's deposit or withdrawal."""
-    return click.option(
-        "--from",
-        "sender",
-        metavar="ADDRESS",
-        required=True,
-        help="the trader (on a local anvil any address; elsewhere the key in $ZKSOLVENCY_PRIVATE_KEY)",
-    )(f)
+trader_from = click.option(
+    "--from",
+    "sender",
+    metavar="ADDRESS",
+    required=True,
+    help="the trader (on a local anvil any address; elsewhere the key in $ZKSOLVENCY_PRIVATE_KEY)",
+)
 
 
 def _client(ctx: ChainContext, address: str | None) -> Vault:
