@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import signal
 import threading
 from pathlib import Path
@@ -13,18 +12,18 @@ import click
 from zksolvency.cli.app import build_option
 from zksolvency.cli.chain import deployment_option, from_option, rpc_option
 from zksolvency.zkcore.errors import InputError
-
-_GWEI = re.compile(r"[0-9]+(\.[0-9]{1,9})?")
+from zksolvency.zkcore.fixedpoint import parse_decimal
 
 
 def _gwei(flag: str, value: str | None) -> int | None:
     """A decimal amount of gwei (at most 9 fractional digits: whole wei) -> wei."""
     if value is None:
         return None
-    if not _GWEI.fullmatch(value):
-        raise InputError(flag, value, "expected a decimal number of gwei (e.g. 100 or 1.5), at most 9 fractional digits")
-    whole, _, frac = value.partition(".")
-    return int(whole) * 10**9 + int(frac.ljust(9, "0") or 0)
+    try:
+        return parse_decimal(value, 9)
+    except ValueError:
+        msg = "expected a decimal number of gwei (e.g. 100 or 1.5), at most 9 fractional digits"
+        raise InputError(flag, value, msg) from None
 
 
 @click.group("keeper")
