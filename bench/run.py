@@ -60,7 +60,7 @@ def bench_constraints(cfg_name: str) -> dict[str, Any]:
 
     def n(**params: int) -> int:
         c = load_config(cfg_name, params)
-        return compile_circuit(c, tmp / c.name, progress=False)["constraints"]
+        return compile_circuit(c, tmp / c.name, report=None)["constraints"]
 
     base = n()
     out["constraints"] = base

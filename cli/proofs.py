@@ -21,7 +21,7 @@ _file = click.Path(path_type=Path, dir_okay=False)
 @click.option("--ptau", type=_file, default=None, help="public ceremony ptau (e.g. powersOfTau28_hez_final_16.ptau)")
 @click.option(
     "--ptau-trust",
-    type=click.Choice(ASSERTABLE),
+    type=click.Choice([t.value for t in ASSERTABLE]),
     default=None,
     help="what you checked about --ptau: 'ceremony' once its printed blake2b-512 matches the ceremony's published hash "
     "(not needed for the Hermez final files, whose hashes are pinned)",

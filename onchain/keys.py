@@ -40,6 +40,6 @@ def deployable_key(verifier_sol: Path, allow_insecure_key: bool = False) -> Trus
         raise InputError(
             str(vkey),
             "zksolvency_setup.trust",
-            f"key labelled {key.trust!r} ({DESCRIPTION[key.trust]}); refused without --allow-insecure-key",
+            f"key labelled {key.trust.value!r} ({DESCRIPTION[key.trust]}); refused without --allow-insecure-key",
         )
     return key

@@ -1,19 +1,15 @@
 """Compile a circuit instance and run its Groth16 setup, cached by the hash of every input.
 
 Steps: generate the instance's main file, compile it with circom2 (``--O2``), find or make a
-powers-of-tau file, run ``groth16 setup`` plus one phase-2 contribution, export the verification
-key and the Solidity verifier. The artifacts of ``.zksolvency/<instance>/`` carry a manifest whose key is
-the sha256 of the circuit sources, the instance parameters, the tool versions and the ptau file; a
-second ``setup`` with the same inputs does nothing.
+powers-of-tau file (:mod:`~zksolvency.prover.ptau`), run ``groth16 setup`` plus one phase-2
+contribution, export the verification key and the Solidity verifiers. The artifacts of
+``.zksolvency/<instance>/`` carry a manifest whose key is the sha256 of the circuit sources, the
+instance parameters, the tool versions and the ptau file; a second ``setup`` with the same inputs
+does nothing.
 
-Powers of tau, in order of preference: ``--ptau FILE`` (e.g. a Hermez ``powersOfTau28_hez_final_NN``
-ceremony file); a development ptau cached in ``.zksolvency/ptau/``; ``../shared/ptau/dev_16.ptau`` when
-present (checked against its sha256); otherwise a fresh development ptau made here with one
-phase-1 contribution of OS entropy that is then discarded. Never a beacon alone: a beacon's secret
-(tau, alpha, beta) follows from the public file, and with alpha and beta anyone forges proofs.
 Every key records its trust label (:mod:`zksolvency.zkcore.keytrust`) in ``verification_key.json``,
-the manifest and the Solidity header; a ptau whose phase 1 holds only beacons is labelled
-``insecure-beacon`` whatever its origin.
+the manifest and the Solidity header. Progress goes one way: every step reports its lines to the
+``report`` callback :func:`setup` is given (stderr by default; None: silent).
 """
 
 from __future__ import annotations
@@ -21,12 +17,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import secrets
 import shutil
 import struct
-import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,20 +27,15 @@ from pathlib import Path
 
 from zksolvency.prover import tools
 from zksolvency.prover.config import CircuitConfig, checkout, circuits_dir
-from zksolvency.prover.hermez import hermez_power
+from zksolvency.prover.ptau import PtauProvenance, find_ptau, sha256_file
 from zksolvency.prover.witness_cpp import ensure_witness_generator
 from zksolvency.verifier.solidity import write_batch_verifier, write_verifiers
-from zksolvency.zkcore import keytrust
 from zksolvency.zkcore.bundle import vkey_digest
 from zksolvency.zkcore.errors import InputError, ToolError
 from zksolvency.zkcore.files import write_atomic
+from zksolvency.zkcore.keytrust import ACCEPTED, Trust
+from zksolvency.zkcore.node import Report, to_stderr
 from zksolvency.zkcore.paths import ARTIFACTS
-
-
-def shared_ptau() -> Path:
-    """The development powers of tau shared beside the checkout (``../shared/ptau/dev_16.ptau``)."""
-    return checkout().parent / "shared" / "ptau" / "dev_16.ptau"
-
 
 #: 2: keys carry a trust label; keys of version 1 (beacon-only development ptau) are remade.
 MANIFEST_VERSION = 2
@@ -119,12 +107,6 @@ def artifacts_for(cfg: CircuitConfig, build: Path) -> Artifacts:
     return Artifacts(build / cfg.name, cfg.name)
 
 
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, streamed."""
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 def circuit_sources_hash() -> str:
     """sha256 over every circuit source file (path and content)."""
     h = hashlib.sha256()
@@ -166,241 +148,6 @@ def required_power(info: dict[str, int]) -> int:
     return max(8, (need - 1).bit_length())
 
 
-def _say(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-@dataclass(frozen=True)
-class PtauContribution:
-    """One phase-1 contribution recorded in a ptau file (section 7)."""
-
-    beacon: bool  # type 1: a public beacon, whose secret anyone can recompute
-    name: str
-    beacon_hash: bytes | None
-    num_iterations_exp: int | None
-
-
-#: Bytes of a contribution record before its type: tauG1, tauG2, alphaG1, betaG1, betaG2 (448), the
-#: public key (6 G1 + 3 G2 = 768), the partial response hash (216) and the next challenge (64).
-_CONTRIBUTION_POINTS = 448 + 768 + 216 + 64
-
-
-def ptau_contributions(path: Path) -> list[PtauContribution]:
-    """The phase-1 contributions a snarkjs ptau file records (BN254 only); ToolError if malformed."""
-    try:
-        with path.open("rb") as f:
-            if f.read(4) != b"ptau":
-                raise ToolError(f"{path} is not a ptau file")
-            _version, n_sections = struct.unpack("<II", f.read(8))
-            for _ in range(n_sections):
-                stype, size = struct.unpack("<IQ", f.read(12))
-                if stype == 1:
-                    head = f.read(size)
-                    if struct.unpack_from("<I", head)[0] != 32:
-                        raise ToolError(f"{path}: not a BN254 ptau file")
-                    continue
-                if stype != 7:
-                    f.seek(size, os.SEEK_CUR)
-                    continue
-                (n,) = struct.unpack("<I", f.read(4))
-                out = []
-                for _c in range(n):
-                    f.seek(_CONTRIBUTION_POINTS, os.SEEK_CUR)
-                    ctype, plen = struct.unpack("<II", f.read(8))
-                    params = f.read(plen)
-                    name, bhash, exp, i = "", None, None, 0
-                    while i < len(params):
-                        tag = params[i]
-                        if tag == 1:
-                            name = params[i + 2 : i + 2 + params[i + 1]].decode("utf-8", "replace")
-                            i += 2 + params[i + 1]
-                        elif tag == 2:
-                            exp, i = params[i + 1], i + 2
-                        elif tag == 3:
-                            bhash = params[i + 2 : i + 2 + params[i + 1]]
-                            i += 2 + params[i + 1]
-                        else:
-                            raise ToolError(f"{path}: unknown contribution parameter {tag}")
-                    out.append(PtauContribution(ctype == 1, name, bhash, exp))
-                return out
-    except (OSError, struct.error) as e:
-        raise ToolError(f"{path}: cannot read the ptau contributions: {e}") from None
-    raise ToolError(f"{path}: the ptau file has no contributions section")
-
-
-def has_secret_contribution(path: Path) -> bool:
-    """True when phase 1 holds at least one contribution that is not a public beacon."""
-    return any(not c.beacon for c in ptau_contributions(path))
-
-
-def _provenance(
-    path: Path, trust: str, how: str, *, sha: str | None = None, blake2b: str | None = None, name: str | None = None
-) -> dict[str, object]:
-    sha = sha if sha is not None else sha256_file(path)
-    name = name if name is not None else path.name
-    out: dict[str, object] = {
-        "trust": trust,
-        "ptau_file": name,
-        "ptau_sha256": sha,
-        "ptau": f"{how}: {name} (sha256 {sha[:16]}...), {keytrust.DESCRIPTION[trust]}",
-    }
-    if blake2b is not None:
-        out["ptau_blake2b"] = blake2b
-    return out
-
-
-def _shared_sha() -> str | None:
-    try:
-        return (shared_ptau().parent / "dev_16.ptau.sha256").read_text().split()[0]
-    except (OSError, IndexError):
-        return None
-
-
-#: What an operator may assert about a ``--ptau`` file with ``setup --ptau-trust``.
-ASSERTABLE = keytrust.ASSERTABLE
-
-
-def blake2b_file(path: Path) -> str:
-    """BLAKE2b-512 of a file (``b2sum``): the hash the Hermez ceremony publishes for its files."""
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "blake2b").hexdigest()
-
-
-def private_copy(src: Path, build: Path) -> tuple[Path, str, str]:
-    """Copy a given ptau into ``.zksolvency/ptau/given/``, hashing while copying; returns (copy, sha256, blake2b).
-
-    Everything after (the label, the contribution records, snarkjs's setup) reads the copy, never
-    the path it was given: a file swapped between its check and its use, or a relative path that
-    snarkjs (run from the checkout) would resolve to another file, cannot change what the key rests on.
-    """
-    out = build / "ptau" / "given"
-    out.mkdir(parents=True, exist_ok=True)
-    sha, b2 = hashlib.sha256(), hashlib.blake2b()
-    with src.open("rb") as f, tempfile.NamedTemporaryFile("wb", dir=out, suffix=".part", delete=False) as tmp:
-        try:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                sha.update(chunk)
-                b2.update(chunk)
-                tmp.write(chunk)
-        except BaseException:
-            Path(tmp.name).unlink(missing_ok=True)
-            raise
-    dst = out / f"{sha.hexdigest()[:32]}.ptau"
-    os.replace(tmp.name, dst)
-    return dst, sha.hexdigest(), b2.hexdigest()
-
-
-#: The names of the Hermez final files: a file so named whose hash is not pinned is not one of them.
-HERMEZ_NAME = re.compile(r"powersOfTau28_hez_final(_\d+)?\.ptau")
-
-
-def find_ptau(
-    power: int, build: Path, ptau: Path | None, trust: str | None = None, blake2b: str | None = None
-) -> tuple[Path, dict[str, object]]:
-    """A ptau file of at least ``power`` and its provenance (trust label, file, sha256).
-
-    A ``ptau`` given by the caller is labelled by what can be known, never by what the file says
-    of itself: a file's contribution records are unauthenticated metadata (one edited byte turns
-    a beacon into a "contribution"), so they can only make a file look worse. It is
-    ``single-party-development`` when it is the shared development file (pinned by sha256),
-    ``insecure-beacon`` when its own records show nothing but beacons, ``ceremony`` when it is a
-    Hermez final file (its BLAKE2b-512 pinned in :mod:`~zksolvency.prover.hermez`), and otherwise ``unknown``
-    (refused by verifiers) unless the operator asserts ``trust``: ``ceremony`` with ``blake2b``, the
-    ceremony's published BLAKE2b-512, which must be the file's (so the comparison is made, not
-    just claimed), or ``single-party-development`` for a file they made themselves.
-    """
-    if ptau is None:
-        if trust is not None or blake2b is not None:
-            what = "ptau_trust" if trust is not None else "ptau_blake2b"
-            raise InputError(what, trust or blake2b, "says what you checked about a --ptau file: give one with --ptau")
-    else:
-        if not ptau.is_file():
-            raise InputError(str(ptau), None, "ptau file not found")
-        if trust is not None and trust not in ASSERTABLE:
-            raise InputError("ptau_trust", trust, f"expected one of {', '.join(ASSERTABLE)}")
-        given, name = ptau, ptau.name
-        if not name.isprintable():  # the name goes into the key's provenance and the Solidity header
-            raise InputError(str(given), None, "the file name holds control or line-break characters: rename the file")
-        if blake2b is not None and trust != keytrust.CEREMONY:
-            raise InputError("ptau_blake2b", blake2b, "is the hash you compared for --ptau-trust ceremony")
-        ptau, sha, b2 = private_copy(given, build)  # from here on only the copy is read
-        secret = any(not c.beacon for c in ptau_contributions(ptau))
-        if shared_ptau().is_file() and sha == _shared_sha() and secret:
-            if trust not in (None, keytrust.SINGLE_PARTY_DEV):
-                raise InputError(str(given), "ptau_trust", f"this is the shared development file: single-party, not {trust}")
-            return ptau, _provenance(
-                ptau, keytrust.SINGLE_PARTY_DEV, "shared development ptau (sha256 pinned)", sha=sha, name=name
-            )
-        if not secret:
-            if trust is not None:
-                raise InputError(str(given), "ptau_trust", f"the file records only public beacons: it cannot be {trust}")
-            _say(f"  WARNING: {name} holds only public beacons in phase 1: anyone can forge proofs for its keys")
-            return ptau, _provenance(ptau, keytrust.INSECURE_BEACON, "beacon-only ptau", sha=sha, name=name)
-        power_of = hermez_power(b2)
-        if power_of is not None:  # a published ceremony file, byte for byte: no word of the operator needed
-            if trust not in (None, keytrust.CEREMONY):
-                raise InputError(str(given), "ptau_trust", f"this is the Hermez ceremony file of 2^{power_of}, not {trust}")
-            how = f"Hermez ceremony ptau 2^{power_of} (blake2b pinned)"
-            return ptau, _provenance(ptau, keytrust.CEREMONY, how, sha=sha, blake2b=b2, name=name)
-        if trust is None:
-            return ptau, _provenance(ptau, keytrust.UNKNOWN, "ptau of unverified provenance", sha=sha, blake2b=b2, name=name)
-        if trust == keytrust.CEREMONY:
-            if HERMEZ_NAME.fullmatch(name):
-                raise InputError(str(given), None, f"named like a Hermez final file, but its blake2b-512 {b2} is none of theirs")
-            if blake2b is None:
-                raise InputError(
-                    "--ptau-blake2b", None, f"give the ceremony's published blake2b-512 of {name} (the file's is {b2})"
-                )
-            if blake2b.strip().lower() != b2:
-                raise InputError(str(given), "--ptau-blake2b", f"the file's blake2b-512 is {b2}, not the published hash given")
-        how = "public ceremony ptau, hash checked by the operator" if trust == keytrust.CEREMONY else "operator's own ptau"
-        return ptau, _provenance(ptau, trust, f"{how} (blake2b {b2[:16]}...)", sha=sha, blake2b=b2, name=name)
-    cache = build / "ptau"
-    for p in sorted(cache.glob("dev_*.ptau")):
-        n = int(p.stem.split("_")[1])
-        if n >= power:
-            if has_secret_contribution(p):
-                return p, _provenance(p, keytrust.SINGLE_PARTY_DEV, f"development ptau 2^{n} made locally")
-            _say(f"  ignoring {p}: a beacon-only development ptau (forgeable keys); making a new one")
-    shared = shared_ptau()
-    if shared.is_file() and power <= 16:
-        if sha256_file(shared) == _shared_sha() and has_secret_contribution(shared):
-            return shared, _provenance(shared, keytrust.SINGLE_PARTY_DEV, "shared development ptau 2^16")
-        _say("  shared/ptau/dev_16.ptau does not match its sha256; making a fresh ptau instead")
-    made = make_dev_ptau(power, cache)
-    return made, _provenance(made, keytrust.SINGLE_PARTY_DEV, f"development ptau 2^{power} made locally")
-
-
-def make_dev_ptau(power: int, cache: Path) -> Path:
-    """A development powers of tau: new + one contribution of fresh OS entropy + prepare phase2.
-
-    The entropy (``secrets``, 256 bits) goes to snarkjs and is never stored; snarkjs mixes it with
-    its own random bytes. Slow: 2^12 takes about 2 minutes, 2^16 about 45.
-    """
-    cache.mkdir(parents=True, exist_ok=True)
-    out = cache / f"dev_{power}.ptau"
-    tmp0, tmp1, tmp2 = (cache / f".dev_{power}.{i}.ptau" for i in range(3))
-    _say(f"  making a development powers of tau 2^{power}: prepare phase2 takes minutes (2^12 ~2 min, 2^16 ~45 min)")
-    try:
-        tools.snarkjs("powersoftau", "new", "bn128", str(power), tmp0, label="powersoftau new", progress=True)
-        tools.snarkjs(
-            "powersoftau",
-            "contribute",
-            tmp0,
-            tmp1,
-            "-n=zksolvency development (OS entropy, discarded)",
-            f"-e={secrets.token_hex(32)}",
-            label="powersoftau contribute",
-            progress=True,
-        )
-        tools.snarkjs("powersoftau", "prepare", "phase2", tmp1, tmp2, label="powersoftau prepare phase2", progress=True)
-        os.replace(tmp2, out)
-    finally:
-        for t in (tmp0, tmp1, tmp2):
-            t.unlink(missing_ok=True)
-    return out
-
-
 def write_main(cfg: CircuitConfig) -> Path:
     """The instance's main file under .zksolvency/circuits (inside the checkout: circom sees only it)."""
     main_dir = checkout() / ARTIFACTS / "circuits"
@@ -411,8 +158,9 @@ def write_main(cfg: CircuitConfig) -> Path:
     return main
 
 
-def compile_circuit(cfg: CircuitConfig, out_dir: Path, *, progress: bool = True) -> dict[str, int]:
-    """Write the instance's main file under .zksolvency/circuits and compile it with circom2 --O2."""
+def compile_circuit(cfg: CircuitConfig, out_dir: Path, *, report: Report | None = to_stderr) -> dict[str, int]:
+    """Write the instance's main file under .zksolvency/circuits and compile it with circom2 --O2
+    (``report``: where the compiler's progress goes; None: silent)."""
     main = write_main(cfg)
     out_dir.mkdir(parents=True, exist_ok=True)
     tools.circom(
@@ -425,7 +173,7 @@ def compile_circuit(cfg: CircuitConfig, out_dir: Path, *, progress: bool = True)
         "node_modules",
         "-o",
         os.path.relpath(out_dir, checkout()),
-        progress=progress,
+        progress=report,
     )
     return r1cs_info(out_dir / f"{cfg.name}.r1cs")
 
@@ -447,19 +195,39 @@ def is_ready(art: Artifacts) -> bool:
     return (
         bool(m)
         and m.get("manifest_version") == MANIFEST_VERSION
-        and m.get("trust") in keytrust.ACCEPTED
+        and m.get("trust") in ACCEPTED
         and m.get("sources") == circuit_sources_hash()
         and m.get("tools") == tools.versions()
         and all(p.exists() for p in files)
     )
 
 
-def make_keys(r1cs: Path, ptau: Path, zkey_out: Path, vkey_out: Path, provenance: dict[str, object]) -> dict[str, object]:
-    """Groth16 keys the project's way: ``groth16 setup`` on ``ptau``, one phase-2 contribution of
-    fresh OS entropy, the verification key exported with ``provenance`` (its trust label) inside.
+@dataclass(frozen=True)
+class KeyRecord:
+    """What :func:`make_keys` made: the ``zksolvency_setup`` record it wrote into the verification
+    key (and that the manifest repeats), and how long its slow steps took."""
 
-    Returns the full ``zksolvency_setup`` record (provenance + zkey sha256 + timings). Outputs
-    appear atomically; the entropy is never stored.
+    setup: dict[str, object]
+    timings: dict[str, float]
+
+
+def make_keys(
+    r1cs: Path,
+    ptau: Path,
+    zkey_out: Path,
+    vkey_out: Path,
+    provenance: PtauProvenance,
+    *,
+    circuit: str,
+    params: dict[str, int] | None = None,
+    report: Report | None = to_stderr,
+) -> KeyRecord:
+    """Groth16 keys the project's way: ``groth16 setup`` on ``ptau``, one phase-2 contribution of
+    fresh OS entropy, the verification key exported with the ``circuit`` name, its ``params`` and
+    the ptau's ``provenance`` (its trust label) inside.
+
+    Outputs appear atomically; the entropy is never stored. ``report`` receives the progress of
+    the slow steps (None: silent).
     """
     tmp0 = zkey_out.with_name(zkey_out.stem + ".0.zkey")
     tmp1 = zkey_out.with_name(zkey_out.stem + ".1.zkey")
@@ -467,7 +235,7 @@ def make_keys(r1cs: Path, ptau: Path, zkey_out: Path, vkey_out: Path, provenance
     timings: dict[str, float] = {}
     try:
         t = time.monotonic()
-        tools.snarkjs("groth16", "setup", r1cs, ptau, tmp0, label="groth16 setup", progress=True)
+        tools.snarkjs("groth16", "setup", r1cs, ptau, tmp0, label="groth16 setup", progress=report)
         timings["groth16_setup_s"] = round(time.monotonic() - t, 1)
         t = time.monotonic()
         tools.snarkjs(
@@ -478,13 +246,15 @@ def make_keys(r1cs: Path, ptau: Path, zkey_out: Path, vkey_out: Path, provenance
             "-n=zksolvency phase-2",
             f"-e={secrets.token_hex(32)}",
             label="zkey contribute",
-            progress=True,
+            progress=report,
         )
         timings["contribute_s"] = round(time.monotonic() - t, 1)
         tools.snarkjs("zkey", "export", "verificationkey", tmp1, vkey_tmp)
-        record = {
-            **provenance,
-            "insecure": provenance.get("trust") not in keytrust.ACCEPTED,
+        record: dict[str, object] = {
+            "circuit": circuit,
+            **({"params": params} if params is not None else {}),
+            **provenance.as_json(),
+            "insecure": provenance.trust not in ACCEPTED,
             "zkey_sha256": sha256_file(tmp1),
             "snarkjs": tools.versions()["snarkjs"],
             "circom2": tools.versions()["circom2"],
@@ -497,7 +267,7 @@ def make_keys(r1cs: Path, ptau: Path, zkey_out: Path, vkey_out: Path, provenance
     finally:
         for f in (tmp0, tmp1, vkey_tmp):
             f.unlink(missing_ok=True)
-    return record | {"timings": timings}
+    return KeyRecord(record, timings)
 
 
 def record_configured_instance(cfg: CircuitConfig, art: Artifacts, build: Path) -> None:
@@ -530,56 +300,57 @@ def setup(
     force: bool = False,
     ptau_trust: str | None = None,
     ptau_blake2b: str | None = None,
+    report: Report | None = to_stderr,
 ) -> Artifacts:
     """Compile and set up one instance (cached); returns its artifacts. ``ptau_trust``: what the
-    operator asserts about ``ptau`` (see :func:`find_ptau`)."""
+    operator asserts about ``ptau`` (see :func:`~zksolvency.prover.ptau.find_ptau`). Every step
+    reports its progress to ``report`` (stderr by default; None: silent)."""
+    say = report or _silent
     art = artifacts_for(cfg, build)
     t_all = time.monotonic()
     if not force and ptau is None and is_ready(art):
-        record_configured_instance(cfg, art, build)
-        write_batch_verifier(json.loads(art.vkey.read_text()), art.batch_solidity)  # deterministic from the key
-        ensure_witness_generator(cfg, art.witness_cpp, write_main(cfg), circuit_sources_hash())
+        _finish_cached(cfg, art, build, report)
         return art
     given = None
     if ptau is not None or ptau_trust is not None or ptau_blake2b is not None:
         # a given ptau is labelled before anything slow runs: keys on an `unknown` one would be
         # refused by every verifier, and the rerun with --ptau-trust would redo the whole setup
-        given = find_ptau(0, build, ptau, ptau_trust, ptau_blake2b)
-        if given[1]["trust"] == keytrust.UNKNOWN:
+        given = find_ptau(0, build, ptau, ptau_trust, ptau_blake2b, report=report)
+        if given[1].trust is Trust.UNKNOWN:
             raise InputError(
                 str(ptau),  # the file the operator named, not the private copy
                 "ptau_trust",
-                f"its phase 1 cannot be checked from the file itself: compare its blake2b-512 {given[1]['ptau_blake2b']} "
+                f"its phase 1 cannot be checked from the file itself: compare its blake2b-512 {given[1].blake2b} "
                 "with the ceremony's published hash, then run again with --ptau-trust ceremony --ptau-blake2b <published hash>",
             )
-    _say(f"setup {cfg.name}")
-    _say("[1/5] compiling the circuit")
-    info = compile_circuit(cfg, art.dir)
+    say(f"setup {cfg.name}")
+    say("[1/5] compiling the circuit")
+    info = compile_circuit(cfg, art.dir, report=report)
     power = required_power(info)
-    _say(f"      {info['constraints']:,} constraints, needs powers of tau 2^{power}")
-    _say("[2/5] powers of tau")
-    ptau_path, ptau_prov = given if given is not None else find_ptau(power, build, None)
-    key = cache_key(cfg, str(ptau_prov["ptau_sha256"]))
+    say(f"      {info['constraints']:,} constraints, needs powers of tau 2^{power}")
+    say("[2/5] powers of tau")
+    ptau_path, ptau_prov = given if given is not None else find_ptau(power, build, None, report=report)
+    key = cache_key(cfg, ptau_prov.sha256)
     m = art.read_manifest()
     if (
         not force
         and m.get("key") == key
-        and m.get("trust") == ptau_prov["trust"]
+        and m.get("trust") == ptau_prov.trust
         and all(p.exists() for p in (art.zkey, art.vkey, art.solidity))
     ):
-        _say("      keys are up to date (cached)")
-        record_configured_instance(cfg, art, build)
-        write_batch_verifier(json.loads(art.vkey.read_text()), art.batch_solidity)  # deterministic from the key
-        ensure_witness_generator(cfg, art.witness_cpp, write_main(cfg), circuit_sources_hash())
+        say("      keys are up to date (cached)")
+        _finish_cached(cfg, art, build, report)
         return art
-    _say(f"      {ptau_prov['ptau']}")
-    _say("[3/5] groth16 setup + [4/5] phase-2 contribution (the native witness generator builds beside them)")
+    say(f"      {ptau_prov.description}")
+    say("[3/5] groth16 setup + [4/5] phase-2 contribution (the native witness generator builds beside them)")
     with ThreadPoolExecutor(max_workers=1) as pool:
-        native = pool.submit(ensure_witness_generator, cfg, art.witness_cpp, write_main(cfg), circuit_sources_hash())
-        record = make_keys(art.r1cs, ptau_path, art.zkey, art.vkey, {"circuit": cfg.name, "params": cfg.as_dict(), **ptau_prov})
-        timings = record.pop("timings")
-        assert isinstance(timings, dict)
-        _say("[5/5] exporting the Solidity verifier")
+        native = pool.submit(
+            ensure_witness_generator, cfg, art.witness_cpp, write_main(cfg), circuit_sources_hash(), report=report
+        )
+        keys = make_keys(
+            art.r1cs, ptau_path, art.zkey, art.vkey, ptau_prov, circuit=cfg.name, params=cfg.as_dict(), report=report
+        )
+        say("[5/5] exporting the Solidity verifier")
         vk = json.loads(art.vkey.read_text())
         write_verifiers(vk, art.solidity, art.batch_solidity, source=str(art.vkey))
         native.result()
@@ -590,13 +361,25 @@ def setup(
         "tools": tools.versions(),
         "r1cs": info,
         "ptau_power": power,
-        "timings": timings | {"total_s": round(time.monotonic() - t_all, 1)},
-        **record,
+        "timings": keys.timings | {"total_s": round(time.monotonic() - t_all, 1)},
+        **keys.setup,
     }
     art.manifest.write_text(json.dumps(manifest, indent=1))
     record_configured_instance(cfg, art, build)
-    _say(f"setup done in {time.monotonic() - t_all:.0f}s: {art.dir} (trust: {record['trust']})")
+    say(f"setup done in {time.monotonic() - t_all:.0f}s: {art.dir} (trust: {ptau_prov.trust})")
     return art
+
+
+def _finish_cached(cfg: CircuitConfig, art: Artifacts, build: Path, report: Report | None) -> None:
+    """What a cached setup still does: record the named configs, rewrite the batch verifier
+    (deterministic from the key) and make sure the native witness generator is built."""
+    record_configured_instance(cfg, art, build)
+    write_batch_verifier(json.loads(art.vkey.read_text()), art.batch_solidity)
+    ensure_witness_generator(cfg, art.witness_cpp, write_main(cfg), circuit_sources_hash(), report=report)
+
+
+def _silent(_line: str) -> None:
+    """A report that says nothing."""
 
 
 def copy_public_artifacts(art: Artifacts, build: Path) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from zksolvency.zkcore.errors import ToolError
 from zksolvency.zkcore.node import NODE_FLAGS as NODE_FLAGS
-from zksolvency.zkcore.node import node_args, require, run_raw
+from zksolvency.zkcore.node import Report, node_args, require, run_raw
 from zksolvency.zkcore.node import node_modules as node_modules
 from zksolvency.zkcore.node import run_node as run_node
 from zksolvency.zkcore.paths import checkout
@@ -122,13 +122,14 @@ class NodeServer(LineServer):
         super().__init__([node_executable(), *NODE_FLAGS, str(script), *[str(a) for a in node_args(args)]], label)
 
 
-def snarkjs(*args: str | Path, label: str | None = None, progress: bool = False) -> str:
-    """Run ``snarkjs ARGS``."""
+def snarkjs(*args: str | Path, label: str | None = None, progress: Report | None = None) -> str:
+    """Run ``snarkjs ARGS`` (``progress``: where its progress goes; None: silent)."""
     return run_node(snarkjs_cli(), node_args(args), label or f"snarkjs {args[0]}", progress=progress)
 
 
-def circom(*args: str | Path, progress: bool = False) -> str:
-    """Run ``circom2 ARGS`` from the checkout root (circom2 only sees files below its cwd)."""
+def circom(*args: str | Path, progress: Report | None = None) -> str:
+    """Run ``circom2 ARGS`` from the checkout root (circom2 only sees files below its cwd;
+    ``progress``: where its progress goes; None: silent)."""
     require(circom_pkg() / "circom.wasm")
     return run_node(CIRCOM_RUNNER, (circom_pkg(), *args), "circom compile", progress=progress)
 

@@ -31,6 +31,7 @@ from zksolvency.prover import tools
 from zksolvency.prover.config import CircuitConfig, checkout
 from zksolvency.zkcore.errors import ToolError
 from zksolvency.zkcore.files import atomic_dir
+from zksolvency.zkcore.node import Report, to_stderr
 
 #: Compiler flags of every translation unit (the generated Makefile uses -O3).
 CXXFLAGS = ("-std=c++11", "-O1", "-I.")
@@ -111,10 +112,13 @@ def cache_key(cfg: CircuitConfig, sources_hash: str, chain: Toolchain) -> str:
     return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()
 
 
-def ensure_witness_generator(cfg: CircuitConfig, exe: Path, main_source: Path, sources_hash: str) -> Path | None:
+def ensure_witness_generator(
+    cfg: CircuitConfig, exe: Path, main_source: Path, sources_hash: str, *, report: Report | None = to_stderr
+) -> Path | None:
     """The instance's C++ witness generator at ``exe`` (its ``.dat`` beside it), built unless
     cached; None (after one line saying why) where it cannot be built here, unless
-    ``ZKSOLVENCY_REQUIRE_NATIVE`` makes that an error."""
+    ``ZKSOLVENCY_REQUIRE_NATIVE`` makes that an error. ``report`` receives that line and the
+    build's progress (None: silent)."""
     out = exe.parent
     try:
         chain = toolchain()
@@ -125,9 +129,10 @@ def ensure_witness_generator(cfg: CircuitConfig, exe: Path, main_source: Path, s
     except NativeUnavailable as e:
         if required():
             raise
-        print(f"  native witness unavailable ({e}); witnesses come from the wasm generator", file=sys.stderr)
+        if report is not None:
+            report(f"  native witness unavailable ({e}); witnesses come from the wasm generator")
         return None
-    return _build(cfg, main_source, out, key, chain) / exe.name
+    return _build(cfg, main_source, out, key, chain, report) / exe.name
 
 
 def _cached(exe: Path, key: str) -> bool:
@@ -150,7 +155,7 @@ def _check_headers(chain: Toolchain) -> None:
         raise NativeUnavailable(f"missing {', '.join(missing)}: install {PACKAGES} (`make install` does)")
 
 
-def _build(cfg: CircuitConfig, main_source: Path, out: Path, key: str, chain: Toolchain) -> Path:
+def _build(cfg: CircuitConfig, main_source: Path, out: Path, key: str, chain: Toolchain, report: Report | None) -> Path:
     """circom --c, then g++ and nasm in a scratch directory; the generator is published atomically."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".witness_cpp.", dir=out.parent))
@@ -164,17 +169,17 @@ def _build(cfg: CircuitConfig, main_source: Path, out: Path, key: str, chain: To
             "node_modules",
             "-o",
             os.path.relpath(tmp, checkout()),
-            progress=True,
+            progress=report,
         )
         src = tmp / f"{cfg.name}_cpp"
         units = ["main.cpp", "calcwit.cpp", "fr.cpp", f"{cfg.name}.cpp"]
         objects = []
         for unit in units:
             obj = unit.replace(".cpp", ".o")
-            _run([chain.cxx, *CXXFLAGS, "-c", unit, "-o", obj], src, f"g++ {unit}")
+            _run([chain.cxx, *CXXFLAGS, "-c", unit, "-o", obj], src, f"g++ {unit}", report)
             objects.append(obj)
-        _run([chain.nasm, "-felf64", "fr.asm", "-o", "fr_asm.o"], src, "nasm fr.asm")
-        _run([chain.cxx, "-o", cfg.name, *objects, "fr_asm.o", "-lgmp"], src, "link the witness generator")
+        _run([chain.nasm, "-felf64", "fr.asm", "-o", "fr_asm.o"], src, "nasm fr.asm", report)
+        _run([chain.cxx, "-o", cfg.name, *objects, "fr_asm.o", "-lgmp"], src, "link the witness generator", report)
         with atomic_dir(out) as final:
             shutil.move(str(src / cfg.name), final / cfg.name)
             shutil.move(str(src / f"{cfg.name}.dat"), final / f"{cfg.name}.dat")
@@ -184,8 +189,9 @@ def _build(cfg: CircuitConfig, main_source: Path, out: Path, key: str, chain: To
     return out
 
 
-def _run(cmd: list[str], cwd: Path, label: str) -> None:
-    print(f"  {label} ...", file=sys.stderr, flush=True)
+def _run(cmd: list[str], cwd: Path, label: str, report: Report | None) -> None:
+    if report is not None:
+        report(f"  {label} ...")
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise ToolError(f"{label} failed: {(proc.stderr or proc.stdout).strip()[-400:]}")

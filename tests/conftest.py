@@ -62,7 +62,7 @@ def default_compiled() -> Path:
 
     cfg = load_config("default")
     out = TEST_BUILD / "compile-only" / cfg.name
-    compile_circuit(cfg, out, progress=False)
+    compile_circuit(cfg, out, report=None)
     return out
 
 
@@ -74,7 +74,7 @@ def t9_compiled() -> Path:
 
     cfg = load_config("test", {"T": 9, "LD": 4})
     out = TEST_BUILD / "compile-only" / cfg.name
-    compile_circuit(cfg, out, progress=False)
+    compile_circuit(cfg, out, report=None)
     return out
 
 

@@ -71,7 +71,7 @@ class Verdict:
     market_checked: bool  # the market root is a market file's or the oracle's published root
     ledger_checked: bool = False  # the ledger root is a ledger file's or the venue's root on chain
     key_sha256: str = ""
-    key_trust: str = keytrust.UNKNOWN
+    key_trust: keytrust.Trust = keytrust.Trust.UNKNOWN
     key_file: str = ""
     index_source: str = "claim"  # one of INDEX_SOURCES
 
@@ -224,7 +224,7 @@ class TrustedKey:
 
     path: Path
     digest: str
-    trust: str
+    trust: keytrust.Trust
     circuit: str | None
     ptau: str
     prepared: PreparedKey
@@ -364,7 +364,7 @@ class TrustedKeys:
             raise InputError(
                 str(key.path),
                 "zksolvency_setup.trust",
-                f"key labelled {key.trust!r} ({keytrust.DESCRIPTION[key.trust]}); refused without --allow-insecure-key",
+                f"key labelled {key.trust.value!r} ({keytrust.DESCRIPTION[key.trust]}); refused without --allow-insecure-key",
             )
         return key
 

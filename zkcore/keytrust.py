@@ -24,32 +24,40 @@ covered by the key's sha256. A verifier reads it from the key file IT chose, nev
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
-CEREMONY = "ceremony"
-SINGLE_PARTY_DEV = "single-party-development"
-INSECURE_BEACON = "insecure-beacon"
-UNKNOWN = "unknown"
+
+class Trust(StrEnum):
+    """A key's trust label, by the string the key files, manifests and Solidity headers hold (a
+    string enum: it prints, compares and serialises as that string)."""
+
+    CEREMONY = "ceremony"
+    SINGLE_PARTY_DEV = "single-party-development"
+    INSECURE_BEACON = "insecure-beacon"
+    UNKNOWN = "unknown"
+
 
 #: Labels a verifier or a deployment accepts without ``--allow-insecure-key``.
-ACCEPTED = frozenset({CEREMONY, SINGLE_PARTY_DEV})
+ACCEPTED = frozenset({Trust.CEREMONY, Trust.SINGLE_PARTY_DEV})
 #: What an operator may assert about a ``setup --ptau`` file (``--ptau-trust``).
-ASSERTABLE = (CEREMONY, SINGLE_PARTY_DEV)
+ASSERTABLE = (Trust.CEREMONY, Trust.SINGLE_PARTY_DEV)
 
 #: One line per label, for ``verify`` and the demo.
 DESCRIPTION = {
-    CEREMONY: "public ceremony ptau (sound if one contributor discarded their secret)",
-    SINGLE_PARTY_DEV: "single-party development ptau (OS entropy, discarded): development and tests only, not for value",
-    INSECURE_BEACON: "INSECURE: beacon-only ptau, anyone can forge proofs for this key",
-    UNKNOWN: "INSECURE: unknown provenance (no zksolvency trust label)",
+    Trust.CEREMONY: "public ceremony ptau (sound if one contributor discarded their secret)",
+    Trust.SINGLE_PARTY_DEV: "single-party development ptau (OS entropy, discarded): development and tests only, not for value",
+    Trust.INSECURE_BEACON: "INSECURE: beacon-only ptau, anyone can forge proofs for this key",
+    Trust.UNKNOWN: "INSECURE: unknown provenance (no zksolvency trust label)",
 }
 
 
-def key_trust(vkey: dict[str, Any]) -> str:
+def key_trust(vkey: dict[str, Any]) -> Trust:
     """The trust label a verification key carries, or ``unknown``."""
     setup = vkey.get("zksolvency_setup")
     trust = setup.get("trust") if isinstance(setup, dict) else None
-    return trust if trust in (CEREMONY, SINGLE_PARTY_DEV, INSECURE_BEACON) else UNKNOWN
+    labelled = (Trust.CEREMONY, Trust.SINGLE_PARTY_DEV, Trust.INSECURE_BEACON)
+    return Trust(trust) if isinstance(trust, str) and trust in labelled else Trust.UNKNOWN
 
 
 def key_circuit(vkey: dict[str, Any]) -> str | None:

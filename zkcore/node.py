@@ -1,7 +1,7 @@
 """The one gateway to Node.js: every JavaScript tool pinned in ``package.json`` (snarkjs, circom2,
 ejs, solc-js) runs through :func:`run_node`: an argument list (never a shell), output captured, a
 failure turned into one :class:`~zkcore.errors.ToolError` that carries the tool's stderr, and a
-heartbeat on stderr while a long step runs. The prover, the Solidity generation and the compiler
+heartbeat to a :data:`Report` while a long step runs. The prover, the Solidity generation and the compiler
 gateway all use it, so none of them imports another for it.
 """
 
@@ -12,11 +12,20 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from zksolvency.zkcore.errors import ToolError
 from zksolvency.zkcore.paths import checkout, node_executable
+
+#: Where a long step reports its progress, one line at a time: the one way setup, the ptau, the
+#: tools and the native witness build report (:func:`to_stderr` for a user at a terminal).
+Report = Callable[[str], None]
+
+
+def to_stderr(line: str) -> None:
+    """Report a line of progress on stderr (flushed at once: a long step shows as it runs)."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def node_modules() -> Path:
@@ -61,23 +70,24 @@ def run_node(
     args: Sequence[str | Path],
     label: str,
     *,
-    progress: bool = False,
+    progress: Report | None = None,
     cwd: Path | None = None,
     timeout: float | None = None,
 ) -> str:
     """Run a Node.js CLI; return its stdout, or raise ToolError with its stderr.
 
-    With ``progress``, prints ``label`` and then a heartbeat every 20 s, so a long setup step
-    never looks hung.
+    With ``progress``, reports ``label``, then a heartbeat every 20 s (so a long setup step never
+    looks hung), then the time it took.
     """
     start = time.monotonic()
     stop = threading.Event()
-    if progress:
-        print(f"  {label} ...", file=sys.stderr, flush=True)
+    if progress is not None:
+        say = progress
+        say(f"  {label} ...")
 
         def beat() -> None:
             while not stop.wait(20):
-                print(f"    still {label}: {time.monotonic() - start:.0f}s", file=sys.stderr, flush=True)
+                say(f"    still {label}: {time.monotonic() - start:.0f}s")
 
         threading.Thread(target=beat, daemon=True).start()
     try:
@@ -88,8 +98,8 @@ def run_node(
         stop.set()
     if proc.returncode != 0:
         raise ToolError(f"{label} failed: {failure_summary(proc)}")
-    if progress:
-        print(f"  {label}: done in {time.monotonic() - start:.1f}s", file=sys.stderr, flush=True)
+    if progress is not None:
+        progress(f"  {label}: done in {time.monotonic() - start:.1f}s")
     return proc.stdout
 
 

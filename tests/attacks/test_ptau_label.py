@@ -18,12 +18,13 @@ from pathlib import Path
 
 import pytest
 from zksolvency.onchain.keys import deployable_key
-from zksolvency.prover.setup import find_ptau, make_keys, ptau_contributions, shared_ptau
+from zksolvency.prover.ptau import PtauProvenance, find_ptau, ptau_contributions, shared_ptau
+from zksolvency.prover.setup import make_keys
 from zksolvency.verifier.bn254 import R
 from zksolvency.verifier.solidity import write_verifiers
 from zksolvency.verifier.verify import TrustedKeys, verify_bundle
 from zksolvency.zkcore.bundle import make_bundle, pack_account_index
-from zksolvency.zkcore.keytrust import INSECURE_BEACON, UNKNOWN
+from zksolvency.zkcore.keytrust import Trust
 from zksolvency.zkcore.paths import ROOT
 
 from tests.security.attacker import alpha_beta_match, beacon_secrets, flip_beacon_type, forge
@@ -42,7 +43,7 @@ def test_a_relabelled_beacon_ptau_is_still_refused(lab: Lab, tmp_path: Path) -> 
     r1cs = lab.beacon.zkey.parent.parent / "four_signals.r1cs"
     out = tmp_path / "keys"
     out.mkdir()
-    make_keys(r1cs, ptau, out / "proving_key.zkey", out / "verification_key.json", {"circuit": "four_signals", **prov})
+    make_keys(r1cs, ptau, out / "proving_key.zkey", out / "verification_key.json", prov, circuit="four_signals")
     vk = json.loads((out / "verification_key.json").read_text())
     sol = out / "Groth16Verifier.sol"
     write_verifiers(vk, sol, out / "Groth16BatchVerifier.sol")
@@ -65,20 +66,20 @@ def test_a_relabelled_beacon_ptau_is_still_refused(lab: Lab, tmp_path: Path) -> 
     except Exception as e:
         deploy_error = e
     outcome = {
-        "label": prov["trust"],
+        "label": prov.trust,
         "verify": "refused" if verdict_error is not None else f"solvent={v.solvent} account={v.account} trust={v.key_trust}",
         "deploy": "refused" if deploy_error is not None else "accepted",
     }
     # before the fix: {'label': 'single-party-development', 'verify': 'solvent=True …', 'deploy': 'accepted'}
-    assert outcome["label"] in (INSECURE_BEACON, UNKNOWN), f"ATTACK: {outcome}"
+    assert outcome["label"] in (Trust.INSECURE_BEACON, Trust.UNKNOWN), f"ATTACK: {outcome}"
     assert (outcome["verify"], outcome["deploy"]) == ("refused", "refused"), f"ATTACK: {outcome}"
 
 
-def _keys_rest_on_the_beacon(lab: Lab, ptau: Path, prov: dict[str, object], out: Path) -> bool:  # noqa: F811
+def _keys_rest_on_the_beacon(lab: Lab, ptau: Path, prov: PtauProvenance, out: Path) -> bool:  # noqa: F811
     """Make keys the project's way on what ``find_ptau`` returned; True when anyone can forge for them."""
     r1cs = lab.beacon.zkey.parent.parent / "four_signals.r1cs"
     out.mkdir()
-    make_keys(r1cs, ptau, out / "proving_key.zkey", out / "verification_key.json", {"circuit": "four_signals", **prov})
+    make_keys(r1cs, ptau, out / "proving_key.zkey", out / "verification_key.json", prov, circuit="four_signals")
     _tau, alpha, beta = beacon_secrets(lab.beacon.ptau)
     return alpha_beta_match(json.loads((out / "verification_key.json").read_text()), alpha, beta)
 
@@ -101,7 +102,7 @@ def test_a_relative_ptau_path_keys_on_the_file_that_was_labelled(
     monkeypatch.chdir(here)
     try:
         ptau, prov = find_ptau(8, tmp_path / "build", rel)
-        assert prov["trust"] == "single-party-development"
+        assert prov.trust == "single-party-development"
         assert not _keys_rest_on_the_beacon(lab, ptau, prov, tmp_path / "keys")
     finally:
         planted.unlink()
@@ -115,7 +116,7 @@ def test_a_ptau_swapped_after_its_check_does_not_reach_the_keys(lab: Lab, tmp_pa
     link = tmp_path / "powersOfTau28_hez_final_16.ptau"
     link.symlink_to(shared_ptau())
     ptau, prov = find_ptau(0, tmp_path / "build", link)
-    assert prov["trust"] == "single-party-development" and ptau != link
+    assert prov.trust == "single-party-development" and ptau != link
     link.unlink()
     link.symlink_to(lab.beacon.ptau)  # the swap, where setup compiles the circuit
     assert not _keys_rest_on_the_beacon(lab, ptau, prov, tmp_path / "keys")

@@ -70,7 +70,7 @@ def test_ledger_opening_costs_242_constraints_per_level(artifacts: Artifacts) ->
 
     cfg = load_config("test", {"LD": 4})
     out = TEST_BUILD / "compile-only" / cfg.name
-    compile_circuit(cfg, out, progress=False)
+    compile_circuit(cfg, out, report=None)
     smaller = r1cs_info(out / f"{cfg.name}.r1cs")["constraints"]
     assert PINNED["test"] - smaller == (load_config("test").LD - 4) * LEDGER_LEVEL
 

@@ -8,21 +8,22 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from zksolvency.cli import main
-from zksolvency.prover import setup as setup_mod
+from zksolvency.prover import ptau as ptau_mod
 from zksolvency.prover import tools
 from zksolvency.prover.config import CircuitConfig
-from zksolvency.prover.setup import Artifacts, find_ptau, required_power
+from zksolvency.prover.ptau import find_ptau
+from zksolvency.prover.setup import Artifacts, required_power
 
 from tests.conftest import TEST_BUILD
 
 
 def test_without_shared_a_dev_ptau_is_made_and_verifies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(setup_mod, "shared_ptau", lambda: tmp_path / "no-shared" / "dev_16.ptau")
+    monkeypatch.setattr(ptau_mod, "shared_ptau", lambda: tmp_path / "no-shared" / "dev_16.ptau")
     ptau, prov = find_ptau(8, tmp_path, None)
-    assert ptau == tmp_path / "ptau" / "dev_8.ptau" and "made locally" in str(prov["ptau"])
-    assert prov["trust"] == "single-party-development"
+    assert ptau == tmp_path / "ptau" / "dev_8.ptau" and "made locally" in prov.description
+    assert prov.trust == "single-party-development"
     # phase 1 holds a secret (OS-entropy) contribution, never a public beacon alone
-    assert [c.beacon for c in setup_mod.ptau_contributions(ptau)] == [False]
+    assert [c.beacon for c in ptau_mod.ptau_contributions(ptau)] == [False]
     out = tools.snarkjs("powersoftau", "verify", ptau, label="powersoftau verify")
     assert "Powers Of tau file OK!" in out and "Powers of Tau Ok!" in out
     # a second request reuses the cached file, also for smaller powers
@@ -62,7 +63,7 @@ def test_an_unverified_ptau_stops_before_the_slow_steps(tmp_path: Path) -> None:
     """A --ptau nobody vouched for would give keys every verifier refuses, and the rerun with
     --ptau-trust would redo the whole setup: setup stops at once, printing the hash to compare."""
     from zksolvency.prover import tools
-    from zksolvency.prover.setup import blake2b_file
+    from zksolvency.prover.ptau import blake2b_file
 
     new, mine = tmp_path / "new.ptau", tmp_path / "mine.ptau"
     tools.snarkjs("powersoftau", "new", "bn128", "8", new)
@@ -79,7 +80,7 @@ def test_an_unverified_ptau_stops_before_the_slow_steps(tmp_path: Path) -> None:
 def test_a_published_hash_is_only_taken_with_a_file_and_a_ceremony_claim(tmp_path: Path) -> None:
     """`--ptau-blake2b` is the hash the operator compared for `--ptau-trust ceremony`: without a
     --ptau file, or with another claim, it says nothing and is refused before any copy is made."""
-    from zksolvency.prover.setup import shared_ptau
+    from zksolvency.prover.ptau import shared_ptau
     from zksolvency.zkcore.errors import InputError
 
     with pytest.raises(InputError, match="give one with --ptau"):

@@ -21,7 +21,7 @@ from typing import Any
 from py_ecc.fields import optimized_bn128_FQ as FQ
 from py_ecc.fields import optimized_bn128_FQ2 as FQ2
 from py_ecc.optimized_bn128.optimized_curve import G1, G2, add, multiply, normalize
-from zksolvency.prover.setup import ptau_contributions
+from zksolvency.prover.ptau import ptau_contributions
 from zksolvency.verifier.bn254 import R
 
 _MASK32 = 0xFFFFFFFF
@@ -129,7 +129,7 @@ def flip_beacon_type(src: Path, dst: Path) -> None:
     points (and so alpha and beta, derivable from the public beacon) stay as they are."""
     import struct
 
-    from zksolvency.prover.setup import _CONTRIBUTION_POINTS
+    from zksolvency.prover.ptau import CONTRIBUTION_POINTS
 
     data = bytearray(src.read_bytes())
     _v, n_sec = struct.unpack_from("<II", data, 4)
@@ -141,7 +141,7 @@ def flip_beacon_type(src: Path, dst: Path) -> None:
             (n,) = struct.unpack_from("<I", data, pos)
             off = pos + 4
             for _c in range(n):
-                off += _CONTRIBUTION_POINTS
+                off += CONTRIBUTION_POINTS
                 _ctype, plen = struct.unpack_from("<II", data, off)
                 struct.pack_into("<I", data, off, 0)
                 off += 8 + plen

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 from zksolvency.prover import tools
-from zksolvency.prover.setup import find_ptau, make_dev_ptau, make_keys
+from zksolvency.prover.ptau import find_ptau, make_dev_ptau
+from zksolvency.prover.setup import make_keys
 from zksolvency.verifier.solidity import write_verifiers
 from zksolvency.zkcore.paths import ROOT
 
@@ -56,7 +57,7 @@ def _keyed(r1cs: Path, ptau: Path | None, out: Path) -> Keyed:
     out.mkdir(parents=True, exist_ok=True)
     ptau, prov = find_ptau(8, out, ptau)
     k = Keyed(ptau, out / "proving_key.zkey", out / "verification_key.json", out / "Groth16Verifier.sol")
-    make_keys(r1cs, ptau, k.zkey, k.vkey, {"circuit": "four_signals", **prov})
+    make_keys(r1cs, ptau, k.zkey, k.vkey, prov, circuit="four_signals")
     # both verifiers beside the key, as `setup` writes them (`chain deploy` regenerates and compares)
     write_verifiers(json.loads(k.vkey.read_text()), k.solidity, out / "Groth16BatchVerifier.sol")
     return k

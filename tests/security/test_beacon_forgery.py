@@ -17,7 +17,8 @@ from click.testing import CliRunner
 from py_ecc.optimized_bn128.optimized_curve import G2, normalize
 from zksolvency.cli import main
 from zksolvency.prover import tools
-from zksolvency.prover.setup import Artifacts, ptau_contributions
+from zksolvency.prover.ptau import ptau_contributions
+from zksolvency.prover.setup import Artifacts
 from zksolvency.verifier.bn254 import R
 from zksolvency.verifier.groth16 import parse_proof, parse_vkey, prepare, verify_fast, verify_reference
 from zksolvency.zkcore.bundle import BUNDLE_FORMAT, SIGNAL_NAMES, claims_from_signals, vkey_digest

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from zksolvency.prover import hermez, tools
-from zksolvency.prover import setup as setup_mod
-from zksolvency.prover.setup import Artifacts, blake2b_file, find_ptau, is_ready, ptau_contributions, shared_ptau
+from zksolvency.prover import ptau as ptau_mod
+from zksolvency.prover.ptau import blake2b_file, find_ptau, ptau_contributions, shared_ptau
+from zksolvency.prover.setup import Artifacts, is_ready
 from zksolvency.zkcore.errors import InputError
 from zksolvency.zkcore.keytrust import ACCEPTED
 
@@ -37,7 +38,7 @@ def test_a_given_ptau_is_labelled_by_what_can_be_known(lab: Lab, tmp_path: Path)
     two = _contribute(one, tmp_path / "two.ptau")
     two_beacon = tmp_path / "two_beacon.ptau"  # the shape of a Hermez final file: contributions + beacon
     tools.snarkjs("powersoftau", "beacon", two, two_beacon, BEACON, "10", "-n=final beacon")
-    labels = {p.name: find_ptau(8, tmp_path, p)[1]["trust"] for p in (lab.beacon.ptau, one, two, two_beacon)}
+    labels = {p.name: find_ptau(8, tmp_path, p)[1].trust for p in (lab.beacon.ptau, one, two, two_beacon)}
     assert labels == {
         lab.beacon.ptau.name: "insecure-beacon",
         "one.ptau": "unknown",
@@ -46,12 +47,8 @@ def test_a_given_ptau_is_labelled_by_what_can_be_known(lab: Lab, tmp_path: Path)
     }
     assert [c.beacon for c in ptau_contributions(two_beacon)] == [False, False, True]
     _path, prov = find_ptau(8, tmp_path, two_beacon, "ceremony", blake2b_file(two_beacon))
-    assert (
-        prov["trust"] == "ceremony"
-        and prov["ptau_blake2b"] == blake2b_file(two_beacon)
-        and "checked by the operator" in str(prov["ptau"])
-    )
-    assert find_ptau(8, tmp_path, one, "single-party-development")[1]["trust"] == "single-party-development"
+    assert prov.trust == "ceremony" and prov.blake2b == blake2b_file(two_beacon) and "checked by the operator" in prov.description
+    assert find_ptau(8, tmp_path, one, "single-party-development")[1].trust == "single-party-development"
     with pytest.raises(InputError, match="only public beacons"):
         find_ptau(8, tmp_path, lab.beacon.ptau, "ceremony")  # no word of the operator makes a beacon a ceremony
     # the operator's word is the hash they compared, not a yes: none, or another, is refused
@@ -64,7 +61,7 @@ def test_a_given_ptau_is_labelled_by_what_can_be_known(lab: Lab, tmp_path: Path)
     shutil.copyfile(two_beacon, hez)
     with pytest.raises(InputError, match="named like a Hermez final file"):
         find_ptau(8, tmp_path, hez, "ceremony", blake2b_file(hez))
-    assert find_ptau(16, tmp_path, shared_ptau())[1]["trust"] == "single-party-development"  # pinned by sha256
+    assert find_ptau(16, tmp_path, shared_ptau())[1].trust == "single-party-development"  # pinned by sha256
 
 
 def test_a_pinned_ceremony_file_is_a_ceremony_without_the_operators_word(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,11 +73,11 @@ def test_a_pinned_ceremony_file_is_a_ceremony_without_the_operators_word(tmp_pat
     tools.snarkjs("powersoftau", "new", "bn128", "8", new)
     final = tmp_path / "final.ptau"
     tools.snarkjs("powersoftau", "beacon", _contribute(new, tmp_path / "one.ptau"), final, BEACON, "10", "-n=final beacon")
-    assert find_ptau(8, tmp_path, final)[1]["trust"] == "unknown"
+    assert find_ptau(8, tmp_path, final)[1].trust == "unknown"
     monkeypatch.setitem(hermez.HERMEZ_FINAL_BLAKE2B, 8, blake2b_file(final))
     _path, prov = find_ptau(8, tmp_path, final)
-    assert prov["trust"] == "ceremony" and "blake2b pinned" in str(prov["ptau"])
-    assert find_ptau(8, tmp_path, final, "ceremony")[1]["trust"] == "ceremony"
+    assert prov.trust == "ceremony" and "blake2b pinned" in prov.description
+    assert find_ptau(8, tmp_path, final, "ceremony")[1].trust == "ceremony"
     with pytest.raises(InputError, match="Hermez ceremony file of 2\\^8, not single-party-development"):
         find_ptau(8, tmp_path, final, "single-party-development")
 
@@ -93,18 +90,18 @@ def test_a_relabelled_beacon_ptau_is_not_accepted(lab: Lab, tmp_path: Path) -> N
     flip_beacon_type(lab.beacon.ptau, flipped)
     assert [c.beacon for c in ptau_contributions(flipped)] == [False]  # the file now claims a secret
     _path, prov = find_ptau(8, tmp_path, flipped)
-    assert prov["trust"] == "unknown"
+    assert prov.trust == "unknown"
     assert "unknown" not in ACCEPTED
 
 
 def test_cached_beacon_only_dev_ptau_is_never_reused(lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A build dir from before the fix holds a beacon-only dev_8.ptau: `setup` makes a new one."""
-    monkeypatch.setattr(setup_mod, "shared_ptau", lambda: tmp_path / "no-shared" / "dev_16.ptau")
+    monkeypatch.setattr(ptau_mod, "shared_ptau", lambda: tmp_path / "no-shared" / "dev_16.ptau")
     (tmp_path / "ptau").mkdir()
     old = tmp_path / "ptau" / "dev_8.ptau"
     shutil.copyfile(lab.beacon.ptau, old)
     ptau, prov = find_ptau(8, tmp_path, None)
-    assert ptau == old and prov["trust"] == "single-party-development"
+    assert ptau == old and prov.trust == "single-party-development"
     assert [c.beacon for c in ptau_contributions(ptau)] == [False]  # replaced by an OS-entropy one
 
 
