@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from zksolvency.zkcore.errors import CapacityError, InputError, ToolError, ZkSolvencyError
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import threading
 
     from zksolvency.onchain.client import Chain
-    from zksolvency.onchain.deployment import NodeRecord
+    from zksolvency.onchain.deployment import Deployment, NodeRecord
     from zksolvency.onchain.keeper import Keeper, KeeperMetrics, TickResult
     from zksolvency.onchain.tx import TxResult
     from zksolvency.onchain.vault import (
@@ -512,7 +512,7 @@ def deploy(
     rpc: str | None = None,
     deployment: StrPath | None = None,
     build_dir: StrPath | None = None,
-) -> tuple[Chain, dict[str, Any]]:
+) -> tuple[Chain, Deployment]:
     """Compile and deploy the instance's verifiers, the oracle and the registry; returns the client
     and the deployment record. Refused before anything touches the node: an instance without
     keys (run :func:`setup`), a verifier that is not its key's, a key labelled insecure unless

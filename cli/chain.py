@@ -167,20 +167,23 @@ def chain_deploy(
     )
     cfg_name = str(dep["circuit"])
     if as_json:
-        keys = (
-            "chain_id",
-            "circuit",
-            "verifier",
-            "batch_verifier",
-            "oracle",
-            "registry",
-            "grace_period",
-            "ledger_grace",
-            "capacity",
-            "roles",
-            "gas_used",
-        )
-        click.echo(json.dumps({k: dep[k] for k in keys}))
+        summary = {
+            k: dep[k]
+            for k in (
+                "chain_id",
+                "circuit",
+                "verifier",
+                "batch_verifier",
+                "oracle",
+                "registry",
+                "grace_period",
+                "ledger_grace",
+                "capacity",
+                "roles",
+                "gas_used",
+            )
+        }
+        click.echo(json.dumps(summary))
         return
     for k in ("verifier", "batch_verifier", "oracle", "registry"):
         click.echo(f"{k:<14} {dep[k]}  (gas {dep['gas_used'][k]:,})")

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +20,14 @@ from web3.contract import Contract
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 from web3.logs import DISCARD
 from zksolvency.onchain import DEFAULT_LEDGER_GRACE
-from zksolvency.onchain.deployment import chain_dir, deployment_path
+from zksolvency.onchain.deployment import (
+    Deployment,
+    DeploymentRoles,
+    chain_dir,
+    deployment_path,
+    read_deployment,
+    write_deployment,
+)
 from zksolvency.onchain.keys import deployable_key, ledger_capacity
 from zksolvency.onchain.results import (
     AccountStatus,
@@ -45,8 +51,6 @@ from zksolvency.onchain.tx import (
     proof_calldata,
 )
 from zksolvency.zkcore.errors import InputError
-from zksolvency.zkcore.files import write_atomic
-from zksolvency.zkcore.jsonio import read_object
 from zksolvency.zkcore.ledger import StatementCheck
 from zksolvency.zkcore.paths import build_dir
 
@@ -77,7 +81,7 @@ class Chain:
         if not self.w3.is_connected():
             raise NodeUnavailable(f"no JSON-RPC node answers at {rpc}")
         self.deployment_file = deployment or deployment_path(build)
-        self._deployment: dict[str, Any] | None = None
+        self._deployment: Deployment | None = None
         self._compiled: dict[str, Compiled] | None = None
         self._key = os.environ.get("ZKSOLVENCY_PRIVATE_KEY")
         self._extra_abis: list[list[dict[str, Any]]] = []
@@ -230,7 +234,7 @@ class Chain:
         allow_insecure_key: bool = False,
         capacity: int | None = None,
         ledger_grace: int = DEFAULT_LEDGER_GRACE,
-    ) -> dict[str, Any]:
+    ) -> Deployment:
         """Compile and deploy verifier, oracle and registry; write the deployment file.
 
         Roles default to the deployer: ``admin`` (grants roles on both contracts), ``publisher``
@@ -248,7 +252,7 @@ class Chain:
         capacity = capacity if capacity is not None else ledger_capacity(verifier_sol.parent / "verification_key.json")
         self._compiled = compile_contracts(verifier_sol, chain_dir(self.build) / "solc-cache")
         deployer = self.default_sender()
-        roles = {
+        roles: DeploymentRoles = {
             "admin": admin or deployer,
             "publisher": publisher or deployer,
             "venue": venue or deployer,
@@ -266,20 +270,20 @@ class Chain:
         batch_verifier, t4 = self.deploy_contract("Groth16BatchVerifier")
         oracle, t2 = self.deploy_contract("MarginOracle", roles["admin"], roles["publisher"])
         registry, t3 = self.deploy_contract("SolvencyRegistry", verifier, batch_verifier, oracle, *registry_args)
-        dep = {
+        dep: Deployment = {
             "rpc": self.rpc,
             "chain_id": self.w3.eth.chain_id,
             "circuit": circuit,
-            "verifier": verifier,
-            "batch_verifier": batch_verifier,
-            "oracle": oracle,
-            "registry": registry,
-            "deploy_block": t3.block,  # where a keeper starts following the registry's events
+            "verifier": Web3.to_checksum_address(verifier),
+            "batch_verifier": Web3.to_checksum_address(batch_verifier),
+            "oracle": Web3.to_checksum_address(oracle),
+            "registry": Web3.to_checksum_address(registry),
+            "deploy_block": t3.block,
             "grace_period": grace_period,
             "ledger_grace": ledger_grace,
             "capacity": capacity,
             "vkey_sha256": key.digest,
-            "key_trust": key.trust,
+            "key_trust": key.trust.value,
             "allow_insecure_key": allow_insecure_key,
             "deployer": deployer,
             "roles": roles,
@@ -296,18 +300,17 @@ class Chain:
                 "batch_verifier": self.compiled["Groth16BatchVerifier"].abi,
             },
         }
-        self.deployment_file.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.deployment_file, json.dumps(dep, indent=1))
+        write_deployment(self.deployment_file, dep)
         self._deployment = dep
         return dep
 
     @property
-    def deployment(self) -> dict[str, Any]:
-        """The deployment file's content."""
+    def deployment(self) -> Deployment:
+        """The deployment record (the deployment file's content)."""
         if self._deployment is None:
             if not self.deployment_file.is_file():
                 raise InputError(str(self.deployment_file), None, "no deployment: run `zksolvency chain deploy` first")
-            data = read_object(self.deployment_file)
+            data = read_deployment(self.deployment_file)
             if data.get("chain_id") != self.w3.eth.chain_id:
                 raise ChainError(
                     f"{self.deployment_file} is for chain {data.get('chain_id')}, the node is chain {self.w3.eth.chain_id}"
@@ -330,8 +333,9 @@ class Chain:
         return TrustedKeys(files=(path,), allow_insecure=bool(dep.get("allow_insecure_key", False)))
 
     def contract(self, name: str) -> Contract:
-        """A deployed contract (registry, oracle or verifier)."""
-        dep = self.deployment
+        """A deployed contract (registry, oracle or verifier, or one recorded beside them), by its
+        name in the deployment record."""
+        dep: Mapping[str, Any] = self.deployment
         contract: Contract = self.w3.eth.contract(address=dep[name], abi=dep["abi"][name])
         return contract
 

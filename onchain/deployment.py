@@ -1,5 +1,6 @@
 """Where a deployment lives and which node it is on: the chain folder under the artifact
-directory, the deployment record, the node ``chain up`` started, and the RPC endpoint to use."""
+directory, the deployment record (:class:`Deployment`), the node ``chain up`` started, and the RPC
+endpoint to use."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NotRequired, TypedDict, cast
 
+from eth_typing import ChecksumAddress
 from zksolvency.zkcore.errors import InputError
+from zksolvency.zkcore.files import write_atomic
 from zksolvency.zkcore.jsonio import read_object
 from zksolvency.zkcore.paths import build_dir
 
@@ -21,6 +25,59 @@ def chain_dir(build: Path | None = None) -> Path:
 def deployment_path(build: Path | None = None) -> Path:
     """Default deployment file (``$ZKSOLVENCY_DEPLOYMENT`` overrides)."""
     return Path(os.environ.get("ZKSOLVENCY_DEPLOYMENT", chain_dir(build) / "deployment.json"))
+
+
+class DeploymentRoles(TypedDict):
+    """Who holds which role on the registry and the oracle (the deployer unless given)."""
+
+    admin: str  # grants roles on both contracts
+    publisher: str  # the oracle's epochs
+    venue: str  # enrollment and ledger roots
+    liquidator: str  # resolves flags
+
+
+class Deployment(TypedDict):
+    """The deployment record (``deployment.json``) as ``chain deploy`` writes it: where the
+    contracts are, on which chain, with which key, rules and roles, and their ABIs.
+
+    The file may hold more than this: an example vault deployed beside the registry adds its own
+    entries (its addresses under the optional keys below, its ABIs under ``abi``), and a record is
+    read and rewritten with every key it holds.
+    """
+
+    rpc: str
+    chain_id: int
+    circuit: str  # the circuit instance whose verifiers were deployed
+    verifier: ChecksumAddress
+    batch_verifier: ChecksumAddress
+    oracle: ChecksumAddress
+    registry: ChecksumAddress
+    deploy_block: int  # where a keeper starts following the registry's events
+    grace_period: int
+    ledger_grace: int
+    capacity: int
+    vkey_sha256: str
+    key_trust: str
+    allow_insecure_key: bool
+    deployer: str
+    roles: DeploymentRoles
+    gas_used: dict[str, int]  # per contract deployed
+    abi: dict[str, list[dict[str, Any]]]  # per contract, by the same names as the addresses
+    vault: NotRequired[str]
+    fund: NotRequired[str]
+    token: NotRequired[str]
+
+
+def read_deployment(path: Path) -> Deployment:
+    """The deployment record in ``path`` (InputError when it is not one JSON object), every key it
+    holds kept."""
+    return cast(Deployment, read_object(path))
+
+
+def write_deployment(path: Path, deployment: Deployment) -> None:
+    """Write a deployment record atomically (its folder made when missing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, json.dumps(deployment, indent=1))
 
 
 def node_record(build: Path | None = None) -> Path:

@@ -28,6 +28,7 @@ import pytest
 from web3 import Web3
 from web3.types import RPCEndpoint
 from zksolvency.onchain.client import Chain
+from zksolvency.onchain.deployment import Deployment
 from zksolvency.onchain.keeper import Keeper
 from zksolvency.prover.setup import Artifacts
 
@@ -132,7 +133,13 @@ def second_registry(chain: Chain, roles: Roles, ledger_grace: int, tmp: Path) ->
     )
     ch = Chain(chain.rpc, tmp / "deployment.json")
     ch._compiled = chain._compiled
-    ch._deployment = {**dep, "registry": address, "ledger_grace": ledger_grace, "deploy_block": tx.block}
+    beside: Deployment = {
+        **dep,
+        "registry": Web3.to_checksum_address(address),
+        "ledger_grace": ledger_grace,
+        "deploy_block": tx.block,
+    }
+    ch._deployment = beside
     return ch
 
 
