@@ -79,6 +79,7 @@ def measure(art: Any, circuit: str, build: Path, bundles: dict[str, dict[str, An
     from web3.types import RPCEndpoint
     from zksolvency.onchain import anvil
     from zksolvency.onchain.client import Chain
+    from zksolvency.onchain.tx import Flag
     from zksolvency.onchain.vault import Vault, VaultAddresses, VaultParams, deploy_vault, vault_contracts
 
     from tests.helpers.vault import cache, deploy_test_contract, deploy_token, mint, vault_variant
@@ -137,7 +138,7 @@ def measure(art: Any, circuit: str, build: Path, bundles: dict[str, dict[str, An
                 while v.balance(insolvent) > 0:
                     ch.advance_time(params.cooldown)
                     slices.append(v.liquidate(insolvent, keeper))
-                assert [r.flag for r in slices] == ["insolvent"] * 5, slices
+                assert [r.flag for r in slices] == [Flag.INSOLVENT] * 5, slices
                 g["liquidate first"], g["liquidate next"], g["liquidate last"] = (slices[i].gas_used for i in (0, 1, -1))
                 g["release"] = v.release(insolvent, keeper, v.held(insolvent)).gas_used
                 g["report shortfall"] = v.report_shortfall(insolvent, 100 * UNIT).gas_used
@@ -145,7 +146,7 @@ def measure(art: Any, circuit: str, build: Path, bundles: dict[str, dict[str, An
                 ch.flag_stale([silent])
                 ch.advance_time(params.cure_window)
                 r = v.liquidate(silent, keeper)
-                assert r.flag == "stale", r
+                assert r.flag == Flag.STALE, r
                 g["liquidate stale"] = r.gas_used
             finally:
                 ch.w3.provider.make_request(RPCEndpoint("evm_revert"), [snap])

@@ -43,6 +43,7 @@ from zksolvency.onchain.tx import (
     FeeCapExceeded,
     FeeCaps,
     Fees,
+    Flag,
     NodeUnavailable,
     NotSent,
     TxResult,
@@ -534,7 +535,7 @@ class Chain:
         for f, raw in todo:
             account = str(Web3.to_checksum_address(raw["claims"]["account"]))
             st = AccountStatus.from_view(account, reg.status(account).call())
-            if st.flag == "insolvent" or (latest is not None and latest in (st.resolved_epoch, st.attested_epoch)):
+            if st.flag is Flag.INSOLVENT or (latest is not None and latest in (st.resolved_epoch, st.attested_epoch)):
                 run.skipped.append(account)  # handled at this epoch: flagged, resolved or attested
                 continue
             try:

@@ -38,7 +38,7 @@ from web3 import Web3
 from web3.types import RPCEndpoint
 from zksolvency.onchain.client import Chain
 from zksolvency.onchain.keeper import Keeper
-from zksolvency.onchain.tx import ChainError, proof_calldata
+from zksolvency.onchain.tx import ChainError, Flag, proof_calldata
 from zksolvency.zkcore.commitment import market_root
 from zksolvency.zkcore.models import Market
 
@@ -84,7 +84,9 @@ def test_insolvent_account_cannot_turn_its_flag_into_stale(chain: Chain, roles: 
         flag = block.send(reg.flagInsolvent(ADDR, 42, a, bb, c, s), roles.others[0])
     # before the fix: the dodge succeeded, the flag reverted with AccountFlagged(Stale), "stale" for good
     assert block.ok(dodge) and block.ok(flag)  # now flagInsolvent overrides the stale flag
-    assert chain.status(ADDR)["flag"] == "insolvent", f"ATTACK: the insolvent account is flagged {chain.status(ADDR)['flag']!r}"
+    assert chain.status(ADDR)["flag"] == Flag.INSOLVENT, (
+        f"ATTACK: the insolvent account is flagged {chain.status(ADDR)['flag']!r}"
+    )
 
 
 def test_within_the_grace_period_the_dodge_is_impossible(chain: Chain, roles: Roles, venue_proofs: Path) -> None:
@@ -96,7 +98,7 @@ def test_within_the_grace_period_the_dodge_is_impossible(chain: Chain, roles: Ro
         dodge = block.send(reg.flagStale([ADDR]), ADDR)
         flag = block.send(reg.flagInsolvent(ADDR, 42, a, bb, c, s), roles.others[0])
     assert not block.ok(dodge) and block.ok(flag)
-    assert chain.status(ADDR)["flag"] == "insolvent"
+    assert chain.status(ADDR)["flag"] == Flag.INSOLVENT
     # and once Insolvent, nothing turns it into Stale
     at(chain, now(chain) + 10 * GRACE)
     refused("SolvencyRegistry__AccountFlagged", chain.flag_stale, [ADDR])

@@ -30,6 +30,7 @@ from web3.types import RPCEndpoint
 from zksolvency.onchain.client import Chain
 from zksolvency.onchain.deployment import Deployment
 from zksolvency.onchain.keeper import Keeper
+from zksolvency.onchain.tx import Flag
 from zksolvency.prover.setup import Artifacts
 
 from tests.conftest import TEST_BUILD, write_json
@@ -76,7 +77,7 @@ def test_a_ledger_that_lands_with_the_next_market_still_lets_the_trader_attest(
     # 42 is no longer the latest, but the trader owes it and its ledger is out: it attests it
     chain.submit_proof("attest", b42, OTHER)
     st = chain.status(OTHER)
-    assert st["attested_epoch"] == 42 and not st["solvent_now"] and st["flag"] == "none"
+    assert st["attested_epoch"] == 42 and not st["solvent_now"] and st["flag"] == Flag.NONE
     assert reg.ledgerOverdue().call() is False
     at(chain, t + 2 * d)
     ledger_then_next_market(chain, roles, 43, signal(b43, 2), 44, 4444)
@@ -87,7 +88,7 @@ def test_a_ledger_that_lands_with_the_next_market_still_lets_the_trader_attest(
     at(chain, l42 + GRACE)
     mine(chain)
     refused("SolvencyRegistry__GracePeriodNotOver", chain.flag_stale, [OTHER])
-    assert chain.status(OTHER)["flag"] == "none"
+    assert chain.status(OTHER)["flag"] == Flag.NONE
 
 
 def test_an_earlier_epoch_never_clears_a_stale_flag_and_a_batch_skips_it(chain: Chain, roles: Roles, venue_proofs: Path) -> None:
@@ -108,7 +109,7 @@ def test_an_earlier_epoch_never_clears_a_stale_flag_and_a_batch_skips_it(chain: 
     refused("SolvencyRegistry__AccountFlagged", chain.send, attest_batch_call(chain, [b42], epoch=42))
     chain.publish_ledger(43, signal(b43, 2), roles.venue)
     chain.submit_proof("attest", b43, OTHER)
-    assert chain.status(OTHER)["flag"] == "none" and chain.status(OTHER)["solvent_now"]
+    assert chain.status(OTHER)["flag"] == Flag.NONE and chain.status(OTHER)["solvent_now"]
 
 
 # ------------------------------------------------------------ frequent epochs, withheld ledgers

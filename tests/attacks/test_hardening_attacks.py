@@ -26,7 +26,7 @@ from web3.contract import Contract
 from web3.exceptions import ContractLogicError
 from web3.types import TxParams
 from zksolvency.onchain.client import Chain
-from zksolvency.onchain.tx import ChainError, proof_calldata
+from zksolvency.onchain.tx import ChainError, Flag, proof_calldata
 from zksolvency.onchain.vault import Vault
 from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.setup import Artifacts
@@ -77,7 +77,7 @@ def test_a_resolved_insolvency_flag_cannot_be_raised_again_by_replaying_its_proo
     selector = Web3.keccak(text="SolvencyRegistry__FlagResolvedThisEpoch(address,uint64)")[:4].hex().removeprefix("0x")
     assert str(raw.value.data).removeprefix("0x").startswith(selector)
     st = chain.status(ADDR)
-    assert st["flag"] == "none", f"ATTACK: the replayed proof flagged ADDR {st['flag']!r} again"
+    assert st["flag"] == Flag.NONE, f"ATTACK: the replayed proof flagged ADDR {st['flag']!r} again"
     refused("MarginVault__NotFlagged", v.liquidate, ADDR, roles.others[5])
     # what the resolve left it (400) and its new deposit (300), untouched
     assert v.balance(ADDR) == 700 * UNIT, "ATTACK: the cleared trader's new deposit was liquidated"
@@ -99,7 +99,7 @@ def test_stale_then_resolve_then_the_epochs_insolvency_proof_raises_no_flag(
     chain.resolve_flag(ADDR, roles.liquidator)
     refused("SolvencyRegistry__FlagResolvedThisEpoch", chain.submit_proof, "flag", b)
     refused("SolvencyRegistry__NotDue", chain.flag_stale, [ADDR])  # and no stale flag either
-    assert chain.status(ADDR)["flag"] == "none"
+    assert chain.status(ADDR)["flag"] == Flag.NONE
     # the next publication owes a new proof: the old one is for a past epoch now
     publish_with_ledger(chain, 43, 4343, 4344, now(chain) + 1)
     refused("SolvencyRegistry__StaleEpoch", chain.submit_proof, "flag", b)
@@ -111,7 +111,7 @@ def test_control_a_stale_flag_is_still_overridden_by_the_insolvency_proof(chain:
     at(chain, t + GRACE)
     chain.flag_stale([ADDR])
     chain.submit_proof("flag", b)
-    assert chain.status(ADDR)["flag"] == "insolvent"
+    assert chain.status(ADDR)["flag"] == Flag.INSOLVENT
 
 
 # ------------------------------------------------------------ 2. one address listed twice

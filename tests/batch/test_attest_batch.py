@@ -18,7 +18,7 @@ from web3.logs import DISCARD
 from web3.types import RPCEndpoint
 from zksolvency.onchain import anvil
 from zksolvency.onchain.client import Chain
-from zksolvency.onchain.tx import ChainError, proof_calldata
+from zksolvency.onchain.tx import ChainError, Flag, proof_calldata
 from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.setup import Artifacts
 from zksolvency.verifier.groth16 import InvalidProof
@@ -238,7 +238,7 @@ def test_a_member_flagged_stale_in_front_of_the_batch_is_attested_and_cleared(ch
     assert run.accounts == LEDGER_ACCOUNTS and run.skipped == []  # what the registry did, from its events
     assert attested(chain) == [True] * LEDGER_ACCOUNTS
     st = chain.status(late)
-    assert st["flag"] == "none" and st["solvent_now"] and st["flag_id"] == 1 and not st["flag_resolved"]
+    assert st["flag"] == Flag.NONE and st["solvent_now"] and st["flag_id"] == 1 and not st["flag_resolved"]
     reg = chain.contract("registry")
     receipt = chain.w3.eth.get_transaction_receipt(run.transactions[0].tx_hash)
     events = reg.events.StaleFlagCleared().process_receipt(receipt, errors=DISCARD)  # beside Attested logs
@@ -249,4 +249,4 @@ def test_a_member_flagged_stale_in_front_of_the_batch_is_attested_and_cleared(ch
     bs[3]["proof"]["pi_c"] = bs[2]["proof"]["pi_c"]
     with pytest.raises(ChainError, match=r"reverted: SolvencyRegistry__InvalidProof$"):
         chain.send(attest_batch_call(chain, bs))
-    assert chain.status(late)["flag"] == "stale"
+    assert chain.status(late)["flag"] == Flag.STALE

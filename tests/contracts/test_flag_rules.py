@@ -10,6 +10,7 @@ from typing import Any
 
 from web3.logs import DISCARD
 from zksolvency.onchain.client import Chain
+from zksolvency.onchain.tx import Flag
 
 from tests.contracts.conftest import GRACE, Roles, at, now, publish_with_ledger, refused
 from tests.contracts.test_registry import ADDR, OTHER, bundle, ready, signal
@@ -30,26 +31,26 @@ def test_an_override_stale_to_insolvent_keeps_the_flag_identity(chain: Chain, ro
     at(chain, t + GRACE)
     stale = chain.flag_stale([ADDR], roles.others[0])
     st = chain.status(ADDR)
-    assert (st["flag"], st["flag_id"], st["flagged_epoch"]) == ("stale", 1, 42)
+    assert (st["flag"], st["flag_id"], st["flagged_epoch"]) == (Flag.STALE, 1, 42)
     assert st["flagged_at"] == block_time(chain, stale.block) == t + GRACE
     assert events(chain, "FlaggedStale", stale.block)[0]["flagId"] == 1
     at(chain, t + GRACE + 100)
     over = chain.submit_proof("flag", b, roles.others[1])
     st = chain.status(ADDR)
     # the same flag (one liquidation continues), now insolvent, since the override's time
-    assert (st["flag"], st["flag_id"], st["flagged_at"]) == ("insolvent", 1, t + GRACE + 100)
+    assert (st["flag"], st["flag_id"], st["flagged_at"]) == (Flag.INSOLVENT, 1, t + GRACE + 100)
     assert events(chain, "FlaggedInsolvent", over.block) == [{"account": ADDR, "epoch": 42, "by": roles.others[1], "flagId": 1}]
     resolved = chain.resolve_flag(ADDR, roles.liquidator)
     assert events(chain, "FlagResolved", resolved.block) == [{"account": ADDR, "flag": 1, "by": roles.liquidator, "flagId": 1}]
     st = chain.status(ADDR)
-    assert (st["flag"], st["flag_id"], st["flag_resolved"], st["resolved_epoch"]) == ("none", 1, True, 42)
+    assert (st["flag"], st["flag_id"], st["flag_resolved"], st["resolved_epoch"]) == (Flag.NONE, 1, True, 42)
     # the next publication owes a proof again; missing it raises a NEW flag
     t43 = publish_with_ledger(chain, 43, 4343, 4344, now(chain) + 1)
     assert chain.status(ADDR)["resolved_epoch"] == 42 and chain.status(ADDR)["stale_at"] == t43 + GRACE  # closed up to 42 only
     at(chain, t43 + GRACE)
     chain.flag_stale([ADDR])
     st = chain.status(ADDR)
-    assert (st["flag"], st["flag_id"], st["flagged_epoch"], st["flag_resolved"]) == ("stale", 2, 43, False)
+    assert (st["flag"], st["flag_id"], st["flagged_epoch"], st["flag_resolved"]) == (Flag.STALE, 2, 43, False)
 
 
 def test_a_solvent_attestation_clears_a_stale_flag(chain: Chain, roles: Roles, venue_proofs: Path) -> None:
@@ -61,7 +62,7 @@ def test_a_solvent_attestation_clears_a_stale_flag(chain: Chain, roles: Roles, v
     res = chain.submit_proof("attest", b, roles.others[0])  # the late proof, for the latest epoch
     assert events(chain, "StaleFlagCleared", res.block) == [{"account": OTHER, "epoch": 42, "flagId": 1}]
     st = chain.status(OTHER)
-    assert st["flag"] == "none" and st["solvent_now"] and st["attested_epoch"] == 42
+    assert st["flag"] == Flag.NONE and st["solvent_now"] and st["attested_epoch"] == 42
     assert st["flag_id"] == 1 and not st["flag_resolved"]  # the last flag ended by an attestation
     refused("SolvencyRegistry__NotFlagged", chain.resolve_flag, OTHER, roles.liquidator)
     refused("SolvencyRegistry__AttestationCurrent", chain.flag_stale, [OTHER])
@@ -85,7 +86,7 @@ def test_only_the_liquidator_ends_an_insolvency_flag(chain: Chain, roles: Roles,
     receipt = chain.w3.eth.get_transaction_receipt(run.transactions[0].tx_hash)
     skipped = chain.contract("registry").events.AttestationSkipped().process_receipt(receipt, errors=DISCARD)
     assert [(e["args"]["account"], e["args"]["epoch"], e["args"]["flag"]) for e in skipped] == [(ADDR, 43, 1)]
-    assert chain.status(ADDR)["flag"] == "insolvent" and chain.status(OTHER)["solvent_now"]
+    assert chain.status(ADDR)["flag"] == Flag.INSOLVENT and chain.status(OTHER)["solvent_now"]
     refused("SolvencyRegistry__AccountFlagged", chain.attest_batch, [d / "a.json"])
     chain.resolve_flag(ADDR, roles.liquidator)
     chain.submit_proof("attest", recovered)  # resolved: its solvent proof of this epoch attests it

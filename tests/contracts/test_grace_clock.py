@@ -8,6 +8,7 @@ from __future__ import annotations
 from web3 import Web3
 from web3.types import RPCEndpoint
 from zksolvency.onchain.client import Chain
+from zksolvency.onchain.tx import Flag
 
 from tests.contracts.conftest import GRACE, LEDGER_GRACE, Roles, at, now, publish_with_ledger, refused
 
@@ -69,7 +70,7 @@ def test_a_withheld_ledger_shelters_nobody(chain: Chain, roles: Roles) -> None:
     chain.publish_ledger(1, 77, roles.venue)
     assert reg.ledgerOverdue().call() is False
     st = chain.status(addr(1))
-    assert st["stale_at"] == m + LEDGER_GRACE + GRACE and st["flag"] == "none"
+    assert st["stale_at"] == m + LEDGER_GRACE + GRACE and st["flag"] == Flag.NONE
 
 
 def test_flag_stale_announces_an_overdue_ledger(chain: Chain, roles: Roles) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import zksolvency
 from zksolvency.onchain import anvil
 from zksolvency.onchain.client import Chain
+from zksolvency.onchain.tx import Flag
 from zksolvency.prover import tools
 from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.prove import prove
@@ -39,7 +40,7 @@ def test_native_proofs_of_both_verdicts_pass_snarkjs_python_and_the_registry(
     ready(chain, roles, solvent)
     chain.submit_proof("attest", solvent, roles.others[0])
     chain.submit_proof("flag", insolvent, roles.others[0])
-    assert chain.status(OTHER)["attested_epoch"] == 42 and chain.status(ADDR)["flag"] == "insolvent"
+    assert chain.status(OTHER)["attested_epoch"] == 42 and chain.status(ADDR)["flag"] == Flag.INSOLVENT
 
 
 def test_two_native_proofs_of_one_statement_differ_and_snarkjs_proves_the_same_claims(
@@ -98,4 +99,4 @@ def test_native_proofs_on_the_default_instance_pass_every_verifier(
     ch.publish_ledger(int(alice["claims"]["epoch"]), int(alice["public_signals"][2]), roles.venue)
     ch.submit_proof("attest", alice, roles.others[0])
     ch.submit_proof("flag", bob, roles.others[0])
-    assert ch.status(alice["claims"]["account"])["solvent_now"] and ch.status(bob["claims"]["account"])["flag"] == "insolvent"
+    assert ch.status(alice["claims"]["account"])["solvent_now"] and ch.status(bob["claims"]["account"])["flag"] == Flag.INSOLVENT

@@ -12,7 +12,7 @@ from typing import Any
 from eth_typing import HexStr
 from web3 import Web3
 from zksolvency.onchain.client import Chain
-from zksolvency.onchain.tx import proof_calldata
+from zksolvency.onchain.tx import Flag, proof_calldata
 from zksolvency.zkcore.field import SNARK_FIELD
 
 from tests.conftest import read_json_object
@@ -76,7 +76,7 @@ def test_attest_records_the_epoch(chain: Chain, roles: Roles, venue_proofs: Path
     assert proven_index(b) == 1 and not chain.status(OTHER)["solvent_now"]
     res = chain.submit_proof("attest", b, roles.others[0])  # anyone may submit: the proof binds the account
     st = chain.status(OTHER)
-    assert st["attested"] and st["attested_epoch"] == 42 and st["flag"] == "none" and st["solvent_now"]
+    assert st["attested"] and st["attested_epoch"] == 42 and st["flag"] == Flag.NONE and st["solvent_now"]
     assert st["index"] == 1 and st["stale_at"] is None  # it owes nothing now
     logs = chain.contract("registry").events.Attested().get_logs(from_block=res.block, to_block=res.block)
     assert [(x["args"]["account"], x["args"]["epoch"], x["args"]["index"]) for x in logs] == [(OTHER, 42, 1)]
@@ -88,7 +88,7 @@ def test_flag_insolvent_with_a_real_proof(chain: Chain, roles: Roles, venue_proo
     ready(chain, roles, b)
     res = chain.submit_proof("flag", b, roles.others[0])
     st = chain.status(ADDR)
-    assert st["flag"] == "insolvent" and st["flagged_epoch"] == 42 and not st["solvent_now"]
+    assert st["flag"] == Flag.INSOLVENT and st["flagged_epoch"] == 42 and not st["solvent_now"]
     flag_of = chain.contract("registry").functions.flagOf
     assert (flag_of(ADDR).call(), flag_of(OTHER).call()) == (1, 0)  # the protocol's one-SLOAD view
     logs = chain.contract("registry").events.FlaggedInsolvent().get_logs(from_block=res.block, to_block=res.block)
@@ -107,7 +107,7 @@ def test_liquidator_resolves_a_flag_and_the_account_attests_again(chain: Chain, 
     refused("AccessControlUnauthorizedAccount", chain.resolve_flag, OTHER, roles.venue)
     chain.resolve_flag(OTHER, roles.liquidator)
     st = chain.status(OTHER)
-    assert st["flag"] == "none" and st["flag_resolved"] and st["resolved_epoch"] == 42 and st["flag_id"] == 1
+    assert st["flag"] == Flag.NONE and st["flag_resolved"] and st["resolved_epoch"] == 42 and st["flag_id"] == 1
     chain.submit_proof("attest", b)
     assert chain.status(OTHER)["solvent_now"]
 
@@ -120,7 +120,7 @@ def test_proof_of_one_account_never_attests_another(chain: Chain, roles: Roles, 
     ready(chain, roles, other)
     refused("SolvencyRegistry__AccountMismatch", chain.submit_proof, "attest", claiming(other, account=ADDR))
     refused("SolvencyRegistry__AccountMismatch", chain.submit_proof, "flag", claiming(insolvent, account=OTHER))
-    assert chain.status(OTHER)["flag"] == "none" and not chain.status(ADDR)["attested"]
+    assert chain.status(OTHER)["flag"] == Flag.NONE and not chain.status(ADDR)["attested"]
 
 
 def test_proof_for_index_i_never_attests_the_account_at_index_j(chain: Chain, roles: Roles, venue_proofs: Path) -> None:
@@ -147,7 +147,7 @@ def test_same_address_at_a_second_index_never_counts(chain: Chain, roles: Roles,
     refused("SolvencyRegistry__IndexMismatch", chain.submit_proof, "attest", fake)
     refused("SolvencyRegistry__AccountMismatch", chain.submit_proof, "attest", claiming(fake, account=third))
     chain.submit_proof("flag", true)
-    assert chain.status(ADDR)["flag"] == "insolvent" and not chain.status(ADDR)["solvent_now"]
+    assert chain.status(ADDR)["flag"] == Flag.INSOLVENT and not chain.status(ADDR)["solvent_now"]
 
 
 def test_proof_for_epoch_e_never_counts_for_e_plus_1(chain: Chain, roles: Roles, venue_proofs: Path) -> None:
@@ -259,7 +259,7 @@ def test_honest_account_is_never_stale_whatever_the_order_in_the_block(chain: Ch
     assert front == 0 and behind == 2 and again == 3
     at(chain, t43 + 10 * GRACE)
     refused("SolvencyRegistry__AttestationCurrent", chain.flag_stale, [OTHER])
-    assert chain.status(OTHER)["solvent_now"] and chain.status(OTHER)["flag"] == "none"
+    assert chain.status(OTHER)["solvent_now"] and chain.status(OTHER)["flag"] == Flag.NONE
 
 
 def test_insolvent_account_cannot_dodge_the_flag_by_recommitting(chain: Chain, roles: Roles, venue_proofs: Path) -> None:
@@ -280,7 +280,7 @@ def test_insolvent_account_cannot_dodge_the_flag_by_recommitting(chain: Chain, r
         flag = block.send(reg.flagInsolvent(ADDR, 42, a, bb, c, s), roles.others[0])
     assert [block.ok(i) for i in range(flag)] == [False] * flag
     assert block.ok(flag)
-    assert chain.status(ADDR)["flag"] == "insolvent"
+    assert chain.status(ADDR)["flag"] == Flag.INSOLVENT
     assert chain.ledger_root(42) == signal(b, 2)
 
 
@@ -298,7 +298,7 @@ def test_insolvent_account_cannot_choose_the_stale_flag(chain: Chain, roles: Rol
         flag = block.send(reg.flagInsolvent(ADDR, 42, a, bb, c, s), roles.others[0])
     assert block.ok(dodge) and block.ok(flag)
     st = chain.status(ADDR)
-    assert st["flag"] == "insolvent" and chain.contract("registry").functions.flagOf(ADDR).call() == 1
+    assert st["flag"] == Flag.INSOLVENT and chain.contract("registry").functions.flagOf(ADDR).call() == 1
     logs = chain.contract("registry").events.FlaggedInsolvent().get_logs(from_block=block.receipts[flag]["blockNumber"])
     assert [x["args"]["account"] for x in logs] == [ADDR]
     refused("SolvencyRegistry__AccountFlagged", chain.submit_proof, "flag", b)  # once insolvent, it stays so
@@ -337,7 +337,7 @@ def test_flag_dir_flags_the_insolvent_once_and_skips_those_already_flagged(
     ready(chain, roles, bundle(venue_proofs, "insolvent"))
     run = chain.flag_bundles([out], roles.others[0])
     assert [t.account for t in run.flagged] == [ADDR] and run.skipped == [] and run.failed == []
-    assert chain.status(ADDR)["flag"] == "insolvent" and chain.status(OTHER)["flag"] == "none"
+    assert chain.status(ADDR)["flag"] == Flag.INSOLVENT and chain.status(OTHER)["flag"] == Flag.NONE
     again = chain.flag_bundles([out], roles.others[0])
     assert again.flagged == [] and again.skipped == [ADDR] and again.failed == []
     # a tampered bundle among them is reported by name and does not stop the others

@@ -13,6 +13,7 @@ from eth_typing import HexStr
 from web3 import Web3
 from zksolvency.onchain import anvil
 from zksolvency.onchain.client import Chain
+from zksolvency.onchain.tx import Flag
 from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.setup import Artifacts
 from zksolvency.zkcore.field import SNARK_FIELD
@@ -86,11 +87,11 @@ def test_only_the_liquidator_resolves_flags(chain: Chain, roles: Roles) -> None:
     reg = chain.contract("registry").functions
     for who in (roles.admin, roles.venue, roles.others[0]):
         refused(UNAUTHORIZED, chain.resolve_flag, addr(0), who)
-    assert chain.status(addr(0))["flag"] == "stale"
+    assert chain.status(addr(0))["flag"] == Flag.STALE
     res = chain.resolve_flag(addr(0), roles.liquidator)
     logs = chain.contract("registry").events.FlagResolved().get_logs(from_block=res.block, to_block=res.block)
     assert [(log["args"]["account"], log["args"]["flag"]) for log in logs] == [(addr(0), 2)]
-    assert chain.status(addr(0))["flag"] == "none"
+    assert chain.status(addr(0))["flag"] == Flag.NONE
     refused("SolvencyRegistry__NotFlagged", chain.resolve_flag, addr(0), roles.liquidator)
     # resolving starts a fresh clock: nothing is owed until the next epoch
     refused("SolvencyRegistry__NotDue", chain.flag_stale, [addr(0)])
@@ -113,14 +114,14 @@ def test_enrollment_assigns_indices_in_order_and_never_twice(chain: Chain, roles
     # indices are never reused: the next one is 3
     assert chain.enroll([addr(3)], roles.venue).indices == {addr(3): 3}
     st = chain.status(addr(1))
-    assert st["enrolled"] and st["index"] == 1 and not st["attested"] and st["flag"] == "none"
+    assert st["enrolled"] and st["index"] == 1 and not st["attested"] and st["flag"] == Flag.NONE
     assert chain.status(addr(9)) | {"latest_epoch": None} == {
         "account": addr(9),
         "enrolled": False,
         "index": None,
         "attested": False,
         "attested_epoch": None,
-        "flag": "none",
+        "flag": Flag.NONE,
         "flagged_epoch": None,
         "flagged_at": None,
         "flag_id": 0,
@@ -202,7 +203,7 @@ def test_silent_account_cannot_hide_behind_frequent_epochs(chain: Chain, roles: 
     logs = chain.contract("registry").events.FlaggedStale().get_logs(from_block=res.block, to_block=res.block)
     assert [(log["args"]["account"], log["args"]["epoch"], log["args"]["by"]) for log in logs] == [(addr(0), 12, roles.others[0])]
     st = chain.status(addr(0))
-    assert st["flag"] == "stale" and st["flagged_epoch"] == 12 and not st["solvent_now"]
+    assert st["flag"] == Flag.STALE and st["flagged_epoch"] == 12 and not st["solvent_now"]
     refused("SolvencyRegistry__AccountFlagged", chain.flag_stale, [addr(0)])
 
 
@@ -216,7 +217,7 @@ def test_enrollment_opens_no_window_for_flag_stale(chain: Chain, roles: Roles) -
         block.send(reg.enroll([addr(0)]), roles.venue)
         back_run = block.send(reg.flagStale([addr(0)]), roles.others[0])
     assert block.ok(0) and not block.ok(back_run)
-    assert chain.status(addr(0))["flag"] == "none"
+    assert chain.status(addr(0))["flag"] == Flag.NONE
     refused("SolvencyRegistry__NotDue", chain.flag_stale, [addr(0)])
     # no second enrollment resets it, and the self-service `register` of old is gone
     refused("SolvencyRegistry__AlreadyEnrolled", chain.enroll, [addr(0)], roles.venue)
@@ -242,7 +243,7 @@ def test_flag_stale_many_accounts_in_one_call(chain: Chain, roles: Roles) -> Non
     assert one.flagged == accounts[:1] and ten.flagged == accounts[1:11] and ten.skipped == []
     print(f"\nflagStale gas: 1 account {one.gas_used:,}; 10 accounts {ten.gas_used:,} ({ten.gas_per_account:,} each)")
     assert ten.gas_per_account < one.gas_used / 2  # the call's fixed cost is shared
-    assert all(chain.status(a)["flag"] == "stale" for a in accounts[:11])
+    assert all(chain.status(a)["flag"] == Flag.STALE for a in accounts[:11])
     # a keeper's batch survives accounts that are no longer stale: they are skipped
     mixed = chain.flag_stale([accounts[0], accounts[11], accounts[5]])
     assert mixed.flagged == [accounts[11]] and mixed.skipped == [accounts[0], accounts[5]]
