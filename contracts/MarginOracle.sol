@@ -35,12 +35,6 @@ contract MarginOracle is IMarginOracle, AccessControl {
     mapping(uint64 seq => Publication) internal _bySeq;
     mapping(uint64 epoch => uint64 seq) internal _seqOf;
 
-    event EpochPublished(uint64 indexed epoch, uint256 root, uint64 publishedAt, uint64 seq);
-
-    error MarginOracle__EpochNotIncreasing(uint64 latest, uint64 given);
-    error MarginOracle__RootNotInField();
-    error MarginOracle__ZeroAddress();
-
     /// @param admin Who grants and revokes roles.
     /// @param publisher Who publishes epochs.
     constructor(address admin, address publisher) {

@@ -6,6 +6,16 @@ pragma solidity ^0.8.24;
 ///         and time of any publication by its sequence number (1, 2, 3, … in publication order).
 ///         `MarginOracle` implements it; the registry is given one in its constructor.
 interface IMarginOracle {
+    /// @notice The market `root` of `epoch` was published at `publishedAt`, as publication `seq`.
+    event EpochPublished(uint64 indexed epoch, uint256 root, uint64 publishedAt, uint64 seq);
+
+    /// @notice `given` is not above the `latest` epoch published: a published root is never replaced.
+    error MarginOracle__EpochNotIncreasing(uint64 latest, uint64 given);
+    /// @notice A market root outside the SNARK scalar field (no proof could open it).
+    error MarginOracle__RootNotInField();
+    /// @notice The admin or the publisher given as the zero address.
+    error MarginOracle__ZeroAddress();
+
     /// @notice The latest epoch with its root, publication time and sequence number, in one call.
     /// @return epoch The latest epoch (0 when none).
     /// @return root Its market root.

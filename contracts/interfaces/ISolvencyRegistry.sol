@@ -92,41 +92,77 @@ interface ISolvencyRegistry {
 
     // ------------------------------------------------------------------ errors
 
+    /// @notice A role holder given as the zero address, or the zero address listed for enrollment.
     error SolvencyRegistry__ZeroAddress();
+    /// @notice `enroll` or `flagStale` of an empty list, or an empty `attestBatch`.
     error SolvencyRegistry__EmptyList();
+    /// @notice `account` is enrolled already: an index is given once, for good.
     error SolvencyRegistry__AlreadyEnrolled(address account);
+    /// @notice Enrolling the list would pass the ledger's `capacity` (no proof opens an index
+    ///         beyond it).
     error SolvencyRegistry__LedgerFull(uint64 capacity);
+    /// @notice A capacity of 0 or above 2^40 accounts.
     error SolvencyRegistry__InvalidCapacity();
     /// @notice A grace period outside [`MIN_GRACE`, `MAX_GRACE`] seconds.
     error SolvencyRegistry__GracePeriodOutOfRange(uint64 given, uint64 min, uint64 max);
     /// @notice A ledger grace outside [`MIN_GRACE`, `MAX_LEDGER_GRACE`] seconds.
     error SolvencyRegistry__LedgerGraceOutOfRange(uint64 given, uint64 min, uint64 max);
+    /// @notice `account` is not enrolled.
     error SolvencyRegistry__NotEnrolled(address account);
+    /// @notice The oracle has published no epoch yet.
     error SolvencyRegistry__NoEpoch();
+    /// @notice A ledger root of 0 or outside the SNARK scalar field.
     error SolvencyRegistry__InvalidLedgerRoot();
+    /// @notice A ledger is published for the oracle's `latest` epoch only, not for `epoch`.
     error SolvencyRegistry__LedgerEpochNotLatest(uint64 epoch, uint64 latest);
+    /// @notice The ledger of `epoch` is published already: a root is never replaced.
     error SolvencyRegistry__LedgerAlreadyPublished(uint64 epoch);
+    /// @notice The venue has not published the ledger of `epoch`: there is nothing to prove against.
     error SolvencyRegistry__LedgerNotPublished(uint64 epoch);
+    /// @notice The oracle never published `epoch` (its latest is `latest`).
     error SolvencyRegistry__UnknownEpoch(uint64 epoch, uint64 latest);
+    /// @notice `epoch` is not one the call can use: `flagInsolvent` takes the oracle's `latest` epoch
+    ///         only, an attestation of an earlier epoch one the account still owes.
     error SolvencyRegistry__StaleEpoch(uint64 epoch, uint64 latest);
+    /// @notice Public signal `index` is not below the SNARK scalar field.
     error SolvencyRegistry__SignalNotInField(uint256 index);
+    /// @notice An attestation needs a proof with `solvent = 1`.
     error SolvencyRegistry__NotSolventProof();
+    /// @notice A flag needs a proof with `solvent = 0`.
     error SolvencyRegistry__NotInsolventProof();
+    /// @notice The proof's account (the low 160 bits of `accountIndex`) is not the account named.
     error SolvencyRegistry__AccountMismatch();
+    /// @notice The proof opens ledger index `proven`, the account is enrolled at `enrolled`.
     error SolvencyRegistry__IndexMismatch(uint64 enrolled, uint256 proven);
+    /// @notice The proof's ledger root is not the venue's root of the epoch.
     error SolvencyRegistry__LedgerRootMismatch();
+    /// @notice The proof's market root is not the oracle's root of the epoch.
     error SolvencyRegistry__MarketRootMismatch();
+    /// @notice The verifier (or the batch verifier) refused the proof.
     error SolvencyRegistry__InvalidProof();
+    /// @notice `attestBatch` with arrays of different lengths.
     error SolvencyRegistry__BatchLengthMismatch();
+    /// @notice A batch of `size` proofs, more than the batch verifier's `max`.
     error SolvencyRegistry__BatchTooLarge(uint256 size, uint256 max);
+    /// @notice The batch's accounts are not in strictly increasing index order (first break at
+    ///         `position`), so one account could be listed twice.
     error SolvencyRegistry__BatchNotInIndexOrder(uint256 position);
+    /// @notice `account` carries `flag`, which refuses the call: an insolvency flag stays until the
+    ///         liquidator resolves it, a stale flag is cleared only by an attestation of the latest
+    ///         epoch, and a flagged account is not flagged again (nor, in a batch that recorded no
+    ///         one, attested: the first account's flag is the reason given).
     error SolvencyRegistry__AccountFlagged(address account, Flag flag);
+    /// @notice `resolveFlag` of an account that is not flagged.
     error SolvencyRegistry__NotFlagged(address account);
     /// @notice The liquidator resolved the account's flag at `epoch` (or later): no flag is raised
     ///         again for a publication up to it.
     error SolvencyRegistry__FlagResolvedThisEpoch(address account, uint64 epoch);
+    /// @notice `flagStale` of an account attested for the latest `epoch`.
     error SolvencyRegistry__AttestationCurrent(address account, uint64 epoch);
+    /// @notice `flagStale` of an account that owes no attestation yet (enrolled or resolved at
+    ///         the latest publication).
     error SolvencyRegistry__NotDue(address account);
+    /// @notice `flagStale` of an account whose grace deadline, `deadline`, has not passed.
     error SolvencyRegistry__GracePeriodNotOver(address account, uint64 deadline);
     /// @notice An epoch before the latest for an account whose grace deadline passed at `deadline`:
     ///         late, it attests the latest epoch only (as a stale-flagged account does).
