@@ -36,6 +36,29 @@ class DeploymentRoles(TypedDict):
     liquidator: str  # resolves flags
 
 
+class VaultRecord(TypedDict):
+    """What ``vault deploy`` adds beside the vault's addresses: whether it deployed the example
+    token too, who deployed it, its roles, its policy (``min_bounty`` a decimal string of token
+    units, the rest integers), the block it was deployed in and the gas of each transaction."""
+
+    example_token: bool
+    deployer: str
+    roles: dict[str, str]
+    policy: dict[str, object]
+    deploy_block: int
+    gas_used: dict[str, int]
+
+
+class VaultEntries(TypedDict):
+    """The keys ``vault deploy`` adds to a deployment record (the vault's ABIs merge into ``abi``)."""
+
+    vault: str
+    insurance_fund: str
+    token: str
+    abi: dict[str, list[dict[str, Any]]]
+    vault_deployment: VaultRecord
+
+
 class Deployment(TypedDict):
     """The deployment record (``deployment.json``) as ``chain deploy`` writes it: where the
     contracts are, on which chain, with which key, rules and roles, and their ABIs.
@@ -63,9 +86,10 @@ class Deployment(TypedDict):
     roles: DeploymentRoles
     gas_used: dict[str, int]  # per contract deployed
     abi: dict[str, list[dict[str, Any]]]  # per contract, by the same names as the addresses
-    vault: NotRequired[str]
-    fund: NotRequired[str]
+    vault: NotRequired[str]  # the example vault (``vault deploy``), with its fund and token
+    insurance_fund: NotRequired[str]
     token: NotRequired[str]
+    vault_deployment: NotRequired[VaultRecord]
 
 
 def read_deployment(path: Path) -> Deployment:

@@ -10,7 +10,6 @@ units (integers), never floats; times are unix seconds of the chain's clock.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -22,12 +21,11 @@ from web3.exceptions import Web3Exception
 from web3.logs import DISCARD
 from web3.types import BlockIdentifier
 from zksolvency.onchain.client import Chain
-from zksolvency.onchain.deployment import chain_dir
+from zksolvency.onchain.deployment import Deployment, VaultEntries, chain_dir, write_deployment
 from zksolvency.onchain.solc import Compiled, compile_sources, contracts_dir
 from zksolvency.onchain.tx import ChainError, Fees, Flag, TxResult
 from zksolvency.zkcore.address import ADDRESS_RE
 from zksolvency.zkcore.errors import InputError
-from zksolvency.zkcore.files import write_atomic
 from zksolvency.zkcore.fixedpoint import format_fraction, parse_decimal
 
 #: Basis points in one whole (the vault's ``BPS``).
@@ -694,7 +692,7 @@ class VaultDeployment:
     gas_used: dict[str, int]
     deploy_block: int
 
-    def record(self) -> dict[str, Any]:
+    def record(self) -> VaultEntries:
         """What the deployment file records: the addresses and ABIs beside the registry's (so
         ``Chain.contract("vault")`` reads the vault like the registry), and ``vault_deployment``.
         ``min_bounty`` is a decimal string of token units, as every amount in the file."""
@@ -766,12 +764,12 @@ def deploy_example_vault(
     return VaultDeployment(vault, "token" in gas, deployer, roles, params, gas, txs["vault"].block)
 
 
-def record_vault(chain: Chain, deployed: VaultDeployment) -> dict[str, Any]:
+def record_vault(chain: Chain, deployed: VaultDeployment) -> VaultEntries:
     """Add ``deployed``'s record to the chain's deployment file (written atomically: a reader sees
     the old file or the whole new one); a vault recorded before is replaced. Returns the record."""
     rec = deployed.record()
     dep = chain.deployment
-    new = dep | {k: v for k, v in rec.items() if k != "abi"} | {"abi": dep.get("abi", {}) | rec["abi"]}
-    write_atomic(chain.deployment_file, json.dumps(new, indent=1))
+    new: Deployment = {**dep, **rec, "abi": dep.get("abi", {}) | rec["abi"]}
+    write_deployment(chain.deployment_file, new)
     dep.update(new)  # the client's copy, too
     return rec
