@@ -148,24 +148,23 @@ class Chain:
 
     def fees_within(self, caps: FeeCaps) -> Fees:
         """The fees to send with now, from the node's prices checked against ``caps``: the node's
-        suggested tip, and a fee cap of twice the next block's base fee plus that tip (what web3
-        would pick), lowered to ``caps.max_fee_per_gas``. Raises :class:`FeeCapExceeded` when the
-        tip is above ``caps.max_priority_fee`` or base fee plus tip above ``caps.max_fee_per_gas``:
+        suggested tip lowered to ``caps.max_priority_fee``, and a fee cap of twice the next block's
+        base fee plus that tip (what web3 would pick), lowered to ``caps.max_fee_per_gas``. A tip
+        suggestion above the cap does not hold the sender back (one high-tip transaction per block
+        lifts a node's suggestion for almost nothing); ``Fees.suggested_tip`` keeps it for the log.
+        Raises :class:`FeeCapExceeded` when base fee plus tip is above ``caps.max_fee_per_gas``:
         nothing should be sent then."""
         block = self.w3.eth.get_block("pending")
         base = int(block.get("baseFeePerGas") or 0)
-        tip = int(self.w3.eth.max_priority_fee)
+        suggested = int(self.w3.eth.max_priority_fee)
+        tip = min(suggested, caps.max_priority_fee)
         gwei = 10**9
-        if tip > caps.max_priority_fee:
-            raise FeeCapExceeded(
-                f"the node's priority fee {tip / gwei:g} gwei is above the cap of {caps.max_priority_fee / gwei:g} gwei"
-            )
         if base + tip > caps.max_fee_per_gas:
             raise FeeCapExceeded(
                 f"base fee {base / gwei:g} gwei + priority fee {tip / gwei:g} gwei is above the cap of"
                 f" {caps.max_fee_per_gas / gwei:g} gwei per gas"
             )
-        return Fees(min(caps.max_fee_per_gas, 2 * base + tip), tip)
+        return Fees(min(caps.max_fee_per_gas, 2 * base + tip), tip, suggested)
 
     def send(self, fn: Any, sender: str | None = None, value: int = 0, fees: Fees | None = None) -> TxResult:
         """Estimate, send and wait for a contract call; a revert becomes its custom error name.

@@ -96,8 +96,13 @@ class KeeperMetrics:
         self.ticks = Counter("zksolvency_keeper_ticks", "Completed ticks", registry=r)
         self.skipped = Counter(
             "zksolvency_keeper_skipped",
-            "Transactions not sent, by reason (fee_cap: gas prices above the caps)",
+            "Transactions not sent, by reason (fee_cap: base fee plus tip above --max-fee-per-gas)",
             ["reason"],
+            registry=r,
+        )
+        self.capped_tips = Counter(
+            "zksolvency_keeper_capped_tips",
+            "Transactions sent with the tip lowered to --max-priority-fee (the node suggested more)",
             registry=r,
         )
         self.node_errors = Counter(
@@ -336,6 +341,9 @@ class Keeper:
                 result.over_fee_cap.append(str(e))
                 log.warning("flagStale of %d accounts not sent: %s", len(batch), e)
                 continue
+            if note := fees.note():
+                m.capped_tips.inc()
+                log.info("flagStale of %d accounts: %s", len(batch), note)
             try:
                 res = self.chain.flag_stale(batch, self.sender, fees)
             except ChainError as e:
@@ -410,6 +418,8 @@ class Keeper:
                             on_tick(res)
             except (ZkSolvencyError, Web3Exception) as e:  # refused for another reason: log it, carry on
                 log.error("tick failed: %s: %s", type(e).__name__, e)
+            except Exception:  # a daemon outlives one bad answer; the traceback says where
+                log.exception("tick failed")
             stop.wait(max(0.0, interval - (time.monotonic() - started)))
 
 

@@ -5,22 +5,31 @@ keeper gains by outbidding another on gas: a priority fee buys an earlier place 
 a bigger bounty, and the first keeper for whom the bounty covers its cost acts. This module is
 that keeper's decision, made from the chain alone at each tick:
 
-1. the candidates are the accounts the registry flags (from the keeper's status read) and those
-   whose liquidation the vault started (its ``LiquidationStarted`` events, followed like the
-   registry's ``Enrolled`` events): a liquidation continues after a stale flag is cleared;
-2. for each, the vault's ``status`` and ``liquidationQuote`` against the pending block (the quote
-   is what ``liquidate`` sent now does, to the wei, if mined in that block; a later block only
-   pays more);
+1. the candidates are the accounts the registry flags that ever deposited in the vault (its
+   ``Deposited`` events) and those whose liquidation the vault started (its ``LiquidationStarted``
+   events), both followed like the registry's ``Enrolled`` events: a liquidation continues after a
+   stale flag is cleared, and an account with nothing in the vault costs the keeper nothing;
+2. the vault's ``status`` of every candidate against the pending block, in one JSON-RPC batch, and
+   the ``liquidationQuote`` of each liquidatable one (the quote is what ``liquidate`` sent now does,
+   to the wei, if mined in that block);
 3. the bounty's worth in wei (at ``--token-price-eth``) is set against the cost: the gas
    ``liquidate`` needs (``eth_estimateGas`` at the pending block) times the next base fee plus the
    tip the keeper sends with, plus ``--min-profit``; only a slice that covers it is sent;
-4. the tip is the node's suggestion within the keeper's caps, the same as for ``flagStale``, and
-   never raised to beat a competitor.
+4. the tip is the node's suggestion, lowered to the keeper's cap, the same as for ``flagStale``,
+   and never raised to beat a competitor.
 
-A slice is sent at most once by a keeper (by its flag identity and number): a transaction that
-lost the slice to another keeper reverts (the cooldown the winner started), and the next tick reads
-the next slice's auction from the chain. Nothing else is kept: a restarted keeper reads the events
-from the vault's deployment again.
+The bounty can still fall between the quote and the block: an insolvency proof sent in front of
+the keeper overrides a stale flag and restarts the first slice's auction. So the keeper sends
+``liquidateAtLeast`` with the smallest bounty its rule accepts; in such a block its transaction
+reverts instead of paying less than it priced.
+
+A slice is sent once while that transaction may still be mined: a keeper sends a slice again only
+when nothing of its own is in the node's pool (its pending nonce is its mined nonce) and the chain
+still shows the same slice liquidatable, that is after its transaction reverted (another keeper's
+slice, a ledger that moved the cure window, an override in front of it) or was lost with the
+node's pool. What it earns is what the token moved to it in the receipt, not what was quoted (a
+token may take a fee). Nothing else is kept: a restarted keeper reads the events from the vault's
+deployment again.
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ from typing import TYPE_CHECKING
 from web3 import Web3
 from web3.exceptions import ContractLogicError, Web3RPCError
 from zksolvency.onchain.tx import ChainError, FeeCapExceeded, FeeCaps, Fees, Flag, NotSent
-from zksolvency.onchain.vault import LiquidationQuote, LiquidationResult, Vault
+from zksolvency.onchain.vault import LiquidationQuote, LiquidationResult, Vault, VaultStatus
 
 if TYPE_CHECKING:
     from prometheus_client import Counter
@@ -94,6 +103,7 @@ class LiquidationTick:
     liquidated: list[LiquidationResult] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     over_fee_cap: list[str] = field(default_factory=list)
+    received: list[int] = field(default_factory=list)  # token units each mined slice moved to the keeper
 
 
 @dataclass(frozen=True)
@@ -101,7 +111,7 @@ class LiquidatorMetrics:
     """The liquidating keeper's counters (registered with the keeper's own metrics)."""
 
     liquidations: Counter  # by outcome: mined, refused, unprofitable
-    bounty: Counter  # token units earned
+    bounty: Counter  # token units received
     gas_cost: Counter  # wei paid for liquidations (gas used x effective gas price)
 
 
@@ -129,28 +139,32 @@ class Liquidator:
         self.metrics = metrics
         self._next_block = from_block
         self._started: set[str] = set()  # accounts whose liquidation the vault started, not yet over
+        self._depositors: set[str] = set()  # accounts that ever deposited in the vault
         self._sent: set[tuple[str, int, int]] = set()  # (account, flagId, slice) this keeper sent
         self._waiting: set[tuple[str, int, int]] = set()  # slices already logged as not paying yet
 
     def sync_started(self, to_block: int) -> None:
-        """Follow the vault's ``LiquidationStarted`` events up to ``to_block``."""
-        event = self.vault.vault.events.LiquidationStarted()
+        """Follow the vault's ``LiquidationStarted`` and ``Deposited`` events up to ``to_block``."""
+        events = self.vault.vault.events
+        started, deposited = events.LiquidationStarted(), events.Deposited()
         while self._next_block <= to_block:
             end = min(to_block, self._next_block + self.log_range - 1)
-            for entry in event.get_logs(from_block=self._next_block, to_block=end):
+            for entry in started.get_logs(from_block=self._next_block, to_block=end):
                 self._started.add(str(entry["args"]["account"]))
+            for entry in deposited.get_logs(from_block=self._next_block, to_block=end):
+                self._depositors.add(str(entry["args"]["account"]))
             self._next_block = end + 1
 
     def candidates(self, rows: Iterable[AccountStatus]) -> list[str]:
-        """Flagged accounts and accounts whose liquidation the vault started, in a stable order."""
-        flagged = {r.account for r in rows if r.flag != Flag.NONE}
+        """Flagged accounts that deposited in the vault, and accounts whose liquidation the vault
+        started, in a stable order."""
+        flagged = {r.account for r in rows if r.flag != Flag.NONE} & self._depositors
         return sorted(flagged | self._started, key=str.lower)
 
-    def decide(self, account: str, tip: int) -> Decision | None:
-        """Price the next slice of ``account`` at the pending block; None when it is not
-        liquidatable there (and the account is dropped from the started set once its liquidation
-        cannot continue)."""
-        st = self.vault.status(account, "pending")
+    def decide(self, account: str, st: VaultStatus, tip: int) -> Decision | None:
+        """Price the next slice of ``account``, whose vault status at the pending block is ``st``;
+        None when it is not liquidatable there (and the account is dropped from the started set
+        once its liquidation cannot continue)."""
         if not st.liquidatable:
             if st.deposit == 0 or (st.flag == Flag.NONE and not st.in_progress):
                 self._started.discard(account)
@@ -188,8 +202,12 @@ class Liquidator:
         todo = self.candidates(rows)
         out.candidates = len(todo)
         fees: Fees | None = None
-        for account in todo:
-            if fees is None:
+        for account, st in zip(todo, self.vault.statuses(todo, "pending"), strict=True):
+            if isinstance(st, ChainError):  # an answer the vault's ABI cannot hold: not this account's turn
+                out.refused.append(f"{account}: {st}")
+                log.warning("vault status of %s unreadable: %s", account, st)
+                continue
+            if fees is None and st.liquidatable:
                 try:
                     fees = self.chain.fees_within(caps)
                 except FeeCapExceeded as e:
@@ -197,7 +215,9 @@ class Liquidator:
                     out.over_fee_cap.append(str(e))
                     log.warning("no liquidation sent: %s", e)
                     return out
-            d = self.decide(account, fees.max_priority_fee_per_gas)
+                if note := fees.note():
+                    log.info("liquidations: %s", note)
+            d = self.decide(account, st, fees.max_priority_fee_per_gas if fees else 0)
             if d is None:
                 continue
             out.decisions.append(d)
@@ -220,10 +240,13 @@ class Liquidator:
                 )
                 continue
             if key in self._sent:
-                continue  # broadcast once already: mined, reverted or pending; never a second one
+                if self._in_flight():
+                    continue  # its transaction may still be mined: never a second one beside it
+                # reverted or lost with the node's pool, and the chain still offers the slice
+                log.info("slice %d of %s: sending again (the earlier transaction reverted or was dropped)", d.slice, account)
             self._sent.add(key)
             try:
-                res = self.vault.liquidate(account, self.sender, fees=fees)
+                res = self.vault.liquidate(account, self.sender, fees=fees, min_bounty=self.least_bounty(d))
             except NotSent as e:
                 # nothing was broadcast (another keeper took the slice since the quote, the trader
                 # cured, or the node refused): the next tick prices it again from the chain
@@ -239,20 +262,36 @@ class Liquidator:
                 continue
             receipt = self.chain.w3.eth.get_transaction_receipt(res.tx_hash)
             paid = int(receipt["gasUsed"]) * int(receipt["effectiveGasPrice"])
+            received = self.vault.received(receipt, self.sender)
             self.metrics.liquidations.labels("mined").inc()
-            self.metrics.bounty.inc(res.split.bounty)
+            self.metrics.bounty.inc(received)
             self.metrics.gas_cost.inc(paid)
             out.liquidated.append(res)
+            out.received.append(received)
             log.info(
-                "liquidated slice %d of %s (flag %d): seized %d, bounty %d (quoted %d) worth %d wei for %d wei of gas, tx %s",
+                "liquidated slice %d of %s (flag %d): seized %d, bounty %d (quoted %d, received %d)"
+                " worth %d wei for %d wei of gas, tx %s",
                 res.slice,
                 account,
                 res.flag_id,
                 res.seized,
                 res.split.bounty,
                 d.quote.bounty,
-                self.profit.value_wei(res.split.bounty),
+                received,
+                self.profit.value_wei(received),
                 paid,
                 res.tx_hash,
             )
         return out
+
+    def least_bounty(self, d: Decision) -> int:
+        """The smallest bounty, in token units, that still covers ``d``'s cost and the minimum
+        profit: the guard ``liquidateAtLeast`` checks in the block that mines it."""
+        need = d.cost_wei + self.profit.min_profit_wei
+        unit: int = 10**self.profit.decimals
+        return min(d.quote.bounty, -(-need * unit // self.profit.token_price_wei))  # rounded up
+
+    def _in_flight(self) -> bool:
+        """Whether a transaction of the keeper's is in the node's pool, not mined yet."""
+        eth = self.chain.w3.eth
+        return int(eth.get_transaction_count(self.sender, "pending")) > int(eth.get_transaction_count(self.sender, "latest"))

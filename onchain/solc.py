@@ -34,16 +34,32 @@ SCRIPT = Path(__file__).with_name("solc_compile.cjs")
 SETTINGS: dict[str, Any] = {
     "optimizer": {"enabled": True, "runs": 10_000},
     "evmVersion": "cancun",
-    "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
+    "outputSelection": {
+        "*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "evm.deployedBytecode.immutableReferences"]}
+    },
 }
 
 
 @dataclass(frozen=True)
 class Compiled:
-    """ABI and creation bytecode of one contract."""
+    """ABI and creation bytecode of one contract, with its runtime code and where in the runtime
+    code the constructor writes its immutables (byte offset, length)."""
 
     abi: list[dict[str, Any]]
     bytecode: str
+    runtime: str = "0x"
+    immutables: tuple[tuple[int, int], ...] = ()
+
+    def is_runtime_of(self, code: bytes) -> bool:
+        """Whether ``code`` (a deployed contract's code) is this contract's runtime code, whatever
+        values its immutables were given: a contract that merely answers the same calls is not."""
+        want = bytearray(bytes.fromhex(self.runtime.removeprefix("0x")))
+        got = bytearray(code)
+        if not want or len(got) != len(want):
+            return False
+        for start, length in self.immutables:
+            want[start : start + length] = got[start : start + length] = bytes(length)
+        return got == want
 
 
 def checked_verifiers(verifier_sol: Path) -> dict[str, str]:
@@ -138,5 +154,8 @@ def compile_sources(sources: dict[str, str], cache_dir: Path) -> dict[str, Compi
             if name in where:  # results are keyed by name: never let one silently replace another
                 raise ToolError(f"solc: two contracts named {name} ({where[name]} and {file})")
             where[name] = file
-            result[name] = Compiled(c["abi"], "0x" + c["evm"]["bytecode"]["object"])
+            deployed = c["evm"]["deployedBytecode"]
+            refs = deployed.get("immutableReferences", {}).values()
+            spans = tuple((int(r["start"]), int(r["length"])) for rs in refs for r in rs)
+            result[name] = Compiled(c["abi"], "0x" + c["evm"]["bytecode"]["object"], "0x" + deployed["object"], spans)
     return result

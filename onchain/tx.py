@@ -25,7 +25,10 @@ class Flag(StrEnum):
 
     @classmethod
     def from_value(cls, v: int) -> Flag:
-        """The flag of the contract's enum value (0, 1, 2)."""
+        """The flag of the contract's enum value (0, 1, 2); :class:`ChainError` for any other
+        value (a contract that is not the registry's or the vault's code answered)."""
+        if v not in (0, 1, 2):
+            raise ChainError(f"flag value {v} is not one of ISolvencyRegistry.Flag's (0, 1, 2)")
         return list(cls)[v]
 
 
@@ -62,10 +65,26 @@ class Fees:
 
     max_fee_per_gas: int
     max_priority_fee_per_gas: int
+    suggested_tip: int | None = None  # the node's suggestion, when a cap lowered it
+
+    @property
+    def tip_capped(self) -> bool:
+        """Whether the tip is below the node's suggestion (lowered to the sender's cap)."""
+        return self.suggested_tip is not None and self.suggested_tip > self.max_priority_fee_per_gas
 
     def as_tx(self) -> dict[str, int]:
         """The transaction fields."""
         return {"maxFeePerGas": self.max_fee_per_gas, "maxPriorityFeePerGas": self.max_priority_fee_per_gas}
+
+    def note(self) -> str | None:
+        """One line for the log when the tip was lowered to the cap, else None."""
+        if not self.tip_capped:
+            return None
+        gwei = 10**9
+        return (
+            f"the node's priority fee {(self.suggested_tip or 0) / gwei:g} gwei is above the cap:"
+            f" sending with {self.max_priority_fee_per_gas / gwei:g} gwei"
+        )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ units (integers), never floats; times are unix seconds of the chain's clock.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -362,6 +363,23 @@ def _one_event(contract: Contract, name: str, receipt: Any, tx_hash: str) -> Any
     return mine[0]["args"]
 
 
+def _vault_status(s: Any) -> VaultStatus:
+    """A ``status`` answer as a :class:`VaultStatus` (a flag outside the enum: :class:`ChainError`)."""
+    return VaultStatus(
+        deposit=int(s[0]),
+        held=int(s[1]),
+        flag=Flag.from_value(int(s[2])),
+        flag_id=int(s[3]),
+        in_progress=bool(s[4]),
+        basis=int(s[5]),
+        slices=int(s[6]),
+        last_slice_at=int(s[7]),
+        liquidatable=bool(s[8]),
+        next_liquidatable_at=int(s[9]),
+        shortfall_reported=bool(s[10]),
+    )
+
+
 class Vault:
     """One deployed ``MarginVault`` with its ``InsuranceFund`` and token, on a :class:`Chain`."""
 
@@ -392,14 +410,20 @@ class Vault:
     @classmethod
     def at(cls, chain: Chain, address: str) -> Vault:
         """Attach to the vault at ``address``, reading its fund and token from the vault itself.
-        Raises :class:`InputError` (parameter ``vault``) when nothing is deployed there or the
-        vault acts on another registry than ``chain``'s."""
+        Raises :class:`InputError` (parameter ``vault``) when nothing is deployed there, the code
+        there is not the example vault's (its immutables aside), or the vault acts on another
+        registry than ``chain``'s."""
         if not ADDRESS_RE.fullmatch(address):
             raise InputError("vault", address, "expected a 0x-prefixed 20-byte hex address")
         addr = Web3.to_checksum_address(address)
-        if not chain.w3.eth.get_code(addr):
+        code = chain.w3.eth.get_code(addr)
+        if not code:
             raise InputError("vault", address, "no contract at this address")
         compiled = vault_contracts(chain_dir(chain.build) / "solc-cache")
+        if not compiled["MarginVault"].is_runtime_of(bytes(code)):
+            # a contract that answers the vault's calls could still lie in them (a flag the enum
+            # does not have, a bounty it never pays): only this project's vault code is trusted
+            raise InputError("vault", address, "not a MarginVault: the code there is not the vault's (contracts/examples)")
         c = chain.w3.eth.contract(address=addr, abi=compiled["MarginVault"].abi)
         try:
             reads = (c.functions.registry, c.functions.token, c.functions.insuranceFund)
@@ -481,20 +505,32 @@ class Vault:
 
     def status(self, account: str, block: BlockIdentifier = "latest") -> VaultStatus:
         """``status(account)``: deposit, held, the registry flag and the liquidation of that flag."""
-        s = self.vault.functions.status(Web3.to_checksum_address(account)).call(block_identifier=block)
-        return VaultStatus(
-            deposit=int(s[0]),
-            held=int(s[1]),
-            flag=Flag.from_value(int(s[2])),
-            flag_id=int(s[3]),
-            in_progress=bool(s[4]),
-            basis=int(s[5]),
-            slices=int(s[6]),
-            last_slice_at=int(s[7]),
-            liquidatable=bool(s[8]),
-            next_liquidatable_at=int(s[9]),
-            shortfall_reported=bool(s[10]),
-        )
+        return _vault_status(self.vault.functions.status(Web3.to_checksum_address(account)).call(block_identifier=block))
+
+    def statuses(self, accounts: Sequence[str], block: BlockIdentifier = "latest") -> list[VaultStatus | ChainError]:
+        """:meth:`status` of every account at ``block``, in one JSON-RPC batch request (one round
+        trip, however many accounts); an answer that does not decode is a :class:`ChainError` in
+        its place."""
+        if not accounts:
+            return []
+        with self.chain.w3.batch_requests() as batch:
+            for a in accounts:
+                batch.add(self.vault.functions.status(Web3.to_checksum_address(a)).call(block_identifier=block))
+            answers = batch.execute()
+        out: list[VaultStatus | ChainError] = []
+        for answer in answers:
+            try:
+                out.append(_vault_status(answer))
+            except (ChainError, TypeError, ValueError, IndexError) as e:
+                out.append(e if isinstance(e, ChainError) else ChainError(f"vault status: {type(e).__name__}: {e}"))
+        return out
+
+    def received(self, receipt: Any, to: str) -> int:
+        """Token units the vault's token moved to ``to`` in ``receipt`` (its ``Transfer`` logs): a
+        bounty as it arrived, after any fee the token takes."""
+        moved = self.token.events.Transfer().process_receipt(receipt, errors=DISCARD)
+        want = Web3.to_checksum_address(to)
+        return sum(int(e["args"]["value"]) for e in moved if e["address"] == self.token.address and e["args"]["to"] == want)
 
     def liquidation(self, account: str) -> LiquidationRecord:
         """``liquidationOf(account)``: the account's latest liquidation as stored."""
@@ -543,11 +579,17 @@ class Vault:
 
     # ------------------------------------------------------------ keepers and the liquidator
 
-    def liquidate(self, account: str, sender: str | None = None, *, fees: Fees | None = None) -> LiquidationResult:
+    def liquidate(
+        self, account: str, sender: str | None = None, *, fees: Fees | None = None, min_bounty: int | None = None
+    ) -> LiquidationResult:
         """Vault: take the next slice of ``account``'s deposit; the bounty goes to ``sender``
-        (``fees``: explicit fee fields, else web3 asks the node)."""
+        (``fees``: explicit fee fields, else web3 asks the node). With ``min_bounty``, through
+        ``liquidateAtLeast``: refused (``MarginVault__BountyBelowMinimum``) in a block where the
+        bounty would be less."""
         addr = Web3.to_checksum_address(account)
-        res = self.chain.send(self.vault.functions.liquidate(addr), sender, fees=fees)
+        f = self.vault.functions
+        fn = f.liquidate(addr) if min_bounty is None else f.liquidateAtLeast(addr, min_bounty)
+        res = self.chain.send(fn, sender, fees=fees)
         return self.liquidation_result(res)
 
     def liquidation_result(self, res: TxResult) -> LiquidationResult:

@@ -233,17 +233,26 @@ def test_keeper_recovers_when_a_reorg_replaces_enrollments(venue: Venue) -> None
     assert set(real) <= set(k.tick().flagged)
 
 
-def test_keeper_sends_nothing_above_its_fee_caps_and_says_so(venue: Venue) -> None:
-    """The node suggests a 1 gwei tip; a keeper capped at half of it sends nothing, logs every
-    batch it holds back and counts it, and never falls silent. A base fee spike above the default
-    100 gwei cap holds back a default keeper the same way; once prices are back, it flags."""
+def test_keeper_tips_at_most_its_cap_and_holds_back_above_the_fee_cap(venue: Venue) -> None:
+    """The node suggests a 1 gwei tip; a keeper capped at half of it flags with a 0.5 gwei tip (a
+    suggestion anyone can lift with one high-tip transaction per block must not silence it), logs
+    that it lowered the tip and counts it. A base fee spike above the default 100 gwei cap holds
+    back a default keeper: it sends nothing, says so, and flags once prices are back."""
+    w3 = venue.chain.w3
+    snap = w3.provider.make_request(RPCEndpoint("evm_snapshot"), [])["result"]
     stingy, port, log = start_keeper(venue, "stingy", "--max-priority-fee", "0.5")
     set_time(venue, venue.stale_at())
-    wait_for(lambda: metric(port, "zksolvency_keeper_skipped_total{reason=fee_cap}") >= 2, what="two skipped batches")
-    assert venue.flagged_events() == [] and metric(port, "zksolvency_keeper_flags_sent_total") == 0
+    wait_for(lambda: metric(port, "zksolvency_keeper_flags_sent_total") >= 1, what="a flagStale at the capped tip")
+    assert metric(port, "zksolvency_keeper_capped_tips_total") >= 1
     assert stop_keeper(stingy) == 0
     text = log.read_text()
-    assert "not sent: the node's priority fee 1 gwei is above the cap of 0.5 gwei" in text and "Traceback" not in text
+    assert "the node's priority fee 1 gwei is above the cap: sending with 0.5 gwei" in text and "Traceback" not in text
+    logs = venue.chain.contract("registry").events.FlaggedStale().get_logs(from_block=0, to_block="latest")
+    assert {str(e["args"]["account"]) for e in logs} == _expected(venue)
+    assert {int(w3.eth.get_transaction(e["transactionHash"])["maxPriorityFeePerGas"]) for e in logs} == {5 * 10**8}
+    w3.provider.make_request(RPCEndpoint("evm_revert"), [snap])  # unflagged again, for the default keeper
+    assert venue.flagged_events() == []
+    set_time(venue, max(venue.stale_at(), int(w3.eth.get_block("latest")["timestamp"]) + 1))
 
     spike = 150 * 10**9
     venue.chain.w3.provider.make_request(RPCEndpoint("anvil_setNextBlockBaseFeePerGas"), [hex(spike)])
