@@ -264,7 +264,10 @@ def vault_quote(ctx: ChainContext, account: str, vault_address: str | None, as_j
     elif q.liquidatable_from:
         click.echo(f"{'liquidatable':<13} no: from {q.liquidatable_from} (cure window or cooldown)")
     else:
-        why = "not flagged, nothing deposited, or a stale flag while the venue's ledger is overdue"
+        why = (
+            "not flagged, nothing deposited, a stale flag while the venue's ledger is overdue,"
+            " or a stale flag's first slice waiting for the ledger of the latest market"
+        )
         click.echo(f"{'liquidatable':<13} no: not without a new event ({why})")
 
 

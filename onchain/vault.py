@@ -221,7 +221,10 @@ class LiquidationQuote:
 
     ``liquidatable_from``: when the slice is (or was) liquidatable, the start of its auction; 0 when
     it cannot become liquidatable without a new event (not flagged, nothing deposited, the venue's
-    ledger overdue for a stale flag). The amounts are 0 when ``liquidatable`` is false."""
+    ledger overdue for a stale flag, or the ledger of the oracle's latest market not yet published
+    for a stale flag's first slice: ``liquidate`` says ``MarginVault__LedgerPending(account,
+    epoch)``, and the cure window runs from that ledger). The amounts are 0 when ``liquidatable``
+    is false."""
 
     seized: int
     bounty: int
@@ -254,7 +257,8 @@ class VaultStatus:
     ``flag``/``flag_id``: the registry's current (or last) flag; ``basis``, ``slices`` and
     ``last_slice_at`` describe the liquidation of that flag (0 when none began); ``in_progress``:
     it took a slice and has not ended (the account cannot withdraw or deposit);
-    ``next_liquidatable_at``: when the next slice is liquidatable (0: not without a new event)."""
+    ``next_liquidatable_at``: when the next slice is liquidatable (0: not without a new event, as
+    :class:`LiquidationQuote`'s ``liquidatable_from``)."""
 
     deposit: int
     held: int

@@ -34,7 +34,13 @@ interface IRegistryOracle {
 ///        cooldown) and ends any cure window; a new `flagId` starts a new liquidation.
 ///      - An insolvency flag is liquidatable at once (from `flaggedAt`). A stale flag gets a cure
 ///        window for late proofs: no slice before max(`flaggedAt`, the latest ledger publication)
-///        + `cureWindow`, and none at all while `registry.ledgerOverdue()`. A solvent attestation
+///        + `cureWindow`, none at all while `registry.ledgerOverdue()`, and no first slice while
+///        the oracle's latest market has no ledger yet (a stale account may cure only by attesting
+///        the latest epoch, which needs its ledger root: a market published inside the window
+///        would otherwise leave the account no way to cure while the window ran; the ledger,
+///        when it comes, starts the window again). This concerns the first slice only: once a
+///        slice was taken the cure window is over, and the next slices keep their cooldown
+///        (only an overdue ledger stops them). A solvent attestation
 ///        for the latest epoch clears a stale flag in the registry: before the first slice that
 ///        ends it; once a slice was taken, the liquidation continues until the venue's liquidator
 ///        resolves the flag or the account attests an epoch whose market was published after the
@@ -128,7 +134,7 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
     /// @param liquidatable Whether `liquidate` succeeds in this block.
     /// @param from When this slice is (or was) liquidatable: the auction's start. 0 when it cannot
     ///        become liquidatable without a new event (not flagged, nothing deposited, the ledger
-    ///        overdue).
+    ///        overdue, or, for a stale flag's first slice, the latest market's ledger pending).
     struct Quote {
         uint256 seized;
         uint256 bounty;
@@ -171,6 +177,7 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
         NotFlagged,
         NothingToLiquidate,
         LedgerOverdue,
+        LedgerPending,
         NotYet
     }
 
@@ -182,6 +189,7 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
         bool fresh; // the first slice of a new liquidation
         uint256 basis;
         uint64 from;
+        uint64 pendingEpoch; // LedgerPending: the latest market, whose ledger the first slice waits for
         uint256 seized;
         uint256 bounty;
         uint256 penalty;
@@ -291,6 +299,10 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
     error MarginVault__NothingToLiquidate(address account);
     /// @notice A stale flag is not liquidated while the venue's ledger is overdue.
     error MarginVault__LedgerOverdue(address account);
+    /// @notice The first slice of a stale-flagged `account` waits for the venue's ledger of the
+    ///         oracle's latest `epoch` (the account cannot cure until it is published); its cure
+    ///         window runs from that ledger's publication.
+    error MarginVault__LedgerPending(address account, uint64 epoch);
     /// @notice The next slice of `account` is liquidatable at `from` (the cure window or the cooldown).
     error MarginVault__NotLiquidatableYet(address account, uint64 from);
     /// @notice A release of `amount` beyond what liquidations of `account` hold.
@@ -403,9 +415,10 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
     /// @dev Exactly what `liquidationQuote(account)` says in the same block (both run `_plan`).
     ///      Refused with `NotFlagged` (no flag and no liquidation continuing), `NothingToLiquidate`
     ///      (an empty deposit: never a zero-amount slice), `LedgerOverdue` (a stale flag while the
-    ///      venue's ledger is overdue), `NotLiquidatableYet` (the cure window or the cooldown).
-    ///      Of two keepers in one block only the first gets the slice (the second meets the
-    ///      cooldown), and its bounty depends on the block's time only, not on its priority fee.
+    ///      venue's ledger is overdue), `LedgerPending` (a stale flag's first slice while the
+    ///      oracle's latest market has no ledger), `NotLiquidatableYet` (the cure window or the
+    ///      cooldown). Of two keepers in one block only the first gets the slice (the second meets
+    ///      the cooldown), and its bounty depends on the block's time only, not on its priority fee.
     ///      The state is written before any transfer; a zero bounty or penalty is not transferred.
     ///      A flagged account liquidating itself gets the bounty: the bounty leaves the deposit
     ///      whoever calls, so this costs the venue nothing more.
@@ -446,7 +459,8 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
     /// @dev Runs the same code as `liquidate` (`_plan`). In an `eth_call` against the pending
     ///      block it is the quote of a transaction mined in that block. The amounts are 0 when
     ///      `liquidatable` is false. `from` is computed from the chain as it is: a ledger published
-    ///      later moves a cure window, and an overdue ledger stops a stale liquidation.
+    ///      later moves a cure window, an overdue ledger stops a stale liquidation, and a stale
+    ///      flag's first slice waits (`from` 0) while the latest market has no ledger.
     /// @param account The account.
     /// @return q The quote.
     function liquidationQuote(address account) external view returns (Quote memory q) {
@@ -599,7 +613,16 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
             p.basis = remaining;
             p.from = r.flaggedAt;
             if (r.flag == ISolvencyRegistry.Flag.Stale) {
-                (,, uint64 ledgerAt) = registry.latestLedger();
+                // the account cures only by attesting the latest epoch, which needs its ledger:
+                // until it is out there is no cure, so no cure window may run out
+                (uint64 ledgerEpoch,, uint64 ledgerAt) = registry.latestLedger();
+                (uint64 latest,,,) = oracle.latest(); // slots the registry just read: warm
+                if (ledgerEpoch != latest) {
+                    p.refusal = Refusal.LedgerPending;
+                    p.from = 0;
+                    p.pendingEpoch = latest;
+                    return p;
+                }
                 p.from = uint64(Math.max(r.flaggedAt, ledgerAt)) + cureWindow;
             }
         }
@@ -637,6 +660,7 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
         if (p.refusal == Refusal.NotFlagged) revert MarginVault__NotFlagged(account);
         if (p.refusal == Refusal.NothingToLiquidate) revert MarginVault__NothingToLiquidate(account);
         if (p.refusal == Refusal.LedgerOverdue) revert MarginVault__LedgerOverdue(account);
+        if (p.refusal == Refusal.LedgerPending) revert MarginVault__LedgerPending(account, p.pendingEpoch);
         revert MarginVault__NotLiquidatableYet(account, p.from);
     }
 

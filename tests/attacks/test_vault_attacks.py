@@ -11,6 +11,10 @@ proofs and real flags.
   as the registry finding); since issue 19 the stale flag's cure window also keeps the trader from
   liquidating itself before its insolvency proof lands, and the override continues the same
   liquidation under the insolvency flag.
+- a new market inside a stale account's cure window (the account can attest nothing until its
+  ledger is out): the first slice waits for that ledger (``LedgerPending``), whose publication
+  starts the window again. REFUSED since issue 19c (before: the whole deposit was sliced before
+  the ledger was due); an insolvency flag, and a stale liquidation's next slices, are not held.
 - documented limits, recorded as they are (no xfail: the contract says so itself): a trader
   attested at epoch E withdraws 100% of its deposit within E; a flagged trader whose slices are at
   most ``minBounty`` gets each of them back by liquidating itself.
@@ -22,12 +26,13 @@ from pathlib import Path
 
 import pytest
 from web3.contract import Contract
+from web3.types import RPCEndpoint
 from zksolvency.onchain.client import Chain
-from zksolvency.onchain.tx import ChainError
-from zksolvency.onchain.vault import Vault
+from zksolvency.onchain.tx import ChainError, Flag
+from zksolvency.onchain.vault import LiquidationQuote, Vault
 
-from tests.contracts.conftest import GRACE, Roles, at, now, refused
-from tests.contracts.test_registry import ADDR, OTHER, bundle, ready, signal
+from tests.contracts.conftest import GRACE, LEDGER_GRACE, Roles, at, now, publish_with_ledger, refused
+from tests.contracts.test_registry import ADDR, OTHER, bundle, claiming, ready, signal
 from tests.contracts.test_vault import PARAMS, UNIT, Actors, actors, funded, new_vault, vault  # noqa: F401  (fixtures)
 from tests.helpers.vault import mint
 
@@ -136,3 +141,102 @@ def test_documented_self_liquidation_below_the_minimum_bounty(
         at(chain, now(chain) + PARAMS.cooldown)
         v.liquidate(ADDR, ADDR)
     assert v.token_balance(ADDR) - before == 5 * UNIT and v.balance(ADDR) == 0
+
+
+# ------------------------------------------------------------------ issue 19c: the two holes
+
+
+def _mine(chain: Chain) -> None:
+    chain.w3.provider.make_request(RPCEndpoint("evm_mine"), [])
+
+
+def _quote_and_status_agree(v: Vault, account: str) -> LiquidationQuote:
+    """The quote at the latest block, checked against ``status`` at the same block (both ``_plan``)."""
+    q = v.quote(account, "latest")
+    st = v.status(account, "latest")
+    assert (st.liquidatable, st.next_liquidatable_at) == (q.liquidatable, q.liquidatable_from)
+    return q
+
+
+def test_a_new_market_inside_the_cure_window_holds_the_first_slice_until_its_ledger(
+    chain: Chain,
+    roles: Roles,
+    venue_proofs: Path,
+    vault: tuple[Vault, Contract],  # noqa: F811
+    actors: Actors,  # noqa: F811
+) -> None:
+    """REFUSED (was: WORKED). OTHER (solvent, attested 42) is late at 43 and flagged stale; 100 s
+    into its 900 s cure window the oracle publishes epoch 44 and the venue takes its allowed
+    LEDGER_GRACE for the ledger. OTHER can attest nothing meanwhile (43 is no longer the latest, 44
+    has no ledger), so the vault takes no first slice: past the old window's end, before and after
+    its whole auction, ``liquidate`` says LedgerPending(OTHER, 44) and quote and status say "not
+    without a new event" (from 0), though the ledger is not overdue. The ledger of 44 starts the
+    window again (max(flaggedAt, its publication) + cureWindow), and in it OTHER cures with its
+    proof of 44: its deposit is whole."""
+    v, token = vault
+    b42, b43 = bundle(venue_proofs, "other"), bundle(venue_proofs, "other43")
+    ready(chain, roles, b42)
+    funded(chain, v, token, OTHER, 1000 * UNIT)
+    chain.submit_proof("attest", b42)
+    publish_with_ledger(chain, 43, signal(b43, 3), signal(b43, 2))
+    at(chain, int(chain.status(OTHER)["stale_at"]))
+    chain.flag_stale([OTHER])
+    flagged_at = int(chain.status(OTHER)["flagged_at"])
+    at(chain, flagged_at + 100)
+    m44 = chain.publish(44, signal(b43, 3))  # the market of 44 (43's roots: OTHER's proof of 43 opens it)
+    published_44 = int(chain.w3.eth.get_block(m44.block)["timestamp"])
+    refused("SolvencyRegistry__AccountFlagged", chain.submit_proof, "attest", b43, OTHER)  # 43 is not the latest
+    registry = chain.contract("registry").functions
+    for t in (flagged_at + PARAMS.cure_window, flagged_at + PARAMS.cure_window + PARAMS.auction_duration):
+        at(chain, t)
+        _mine(chain)
+        assert not registry.ledgerOverdue().call() and chain.ledger_root(44) is None
+        q = _quote_and_status_agree(v, OTHER)
+        assert (q.liquidatable, q.liquidatable_from, q.seized, q.bounty) == (False, 0, 0, 0)
+        err = refused("MarginVault__LedgerPending", v.liquidate, OTHER, actors.keeper)
+        assert str(err).endswith(f"MarginVault__LedgerPending(account={OTHER}, epoch=44)")
+    assert now(chain) < published_44 + LEDGER_GRACE  # the venue is on time
+    ledger_at = published_44 + LEDGER_GRACE - 60
+    at(chain, ledger_at)
+    chain.publish_ledger(44, signal(b43, 2), roles.venue)
+    q = _quote_and_status_agree(v, OTHER)
+    assert (q.liquidatable, q.liquidatable_from) == (False, ledger_at + PARAMS.cure_window)
+    err = refused("MarginVault__NotLiquidatableYet", v.liquidate, OTHER, actors.keeper)
+    assert str(err).endswith(f"(account={OTHER}, from={ledger_at + PARAMS.cure_window})")
+    at(chain, ledger_at + PARAMS.cure_window)
+    _mine(chain)
+    q = _quote_and_status_agree(v, OTHER)  # the window is over: the first slice's auction starts
+    assert (q.liquidatable, q.liquidatable_from, q.bounty) == (True, ledger_at + PARAMS.cure_window, PARAMS.min_bounty)
+    chain.submit_proof("attest", claiming(b43, epoch=44), OTHER)  # ... but no slice was taken: OTHER cures
+    assert chain.status(OTHER)["flag"] == Flag.NONE
+    refused("MarginVault__NotFlagged", v.liquidate, OTHER, actors.keeper)
+    assert v.balance(OTHER) == 1000 * UNIT and v.held(OTHER) == 0
+
+
+def test_an_insolvency_flag_is_liquidatable_at_once_with_the_latest_ledger_pending(
+    chain: Chain,
+    roles: Roles,
+    venue_proofs: Path,
+    vault: tuple[Vault, Contract],  # noqa: F811
+    actors: Actors,  # noqa: F811
+) -> None:
+    """The ledger-pending hold is a stale flag's: ADDR, flagged insolvent at 42, is liquidated at
+    once after the market of 43 is out without its ledger; so is a continuing stale liquidation's
+    next slice (its cure window ended with its first slice)."""
+    v, token = vault
+    b = bundle(venue_proofs, "insolvent")
+    ready(chain, roles, b)
+    funded(chain, v, token, ADDR, 500 * UNIT)
+    funded(chain, v, token, OTHER, 1000 * UNIT)  # never attests: flagged stale at 42
+    chain.submit_proof("flag", b)
+    at(chain, int(chain.status(OTHER)["stale_at"]))
+    chain.flag_stale([OTHER])
+    at(chain, int(chain.status(OTHER)["flagged_at"]) + PARAMS.cure_window)
+    first = v.liquidate(OTHER, actors.keeper)  # the stale liquidation's first slice, in its window's end
+    chain.publish(43, signal(b, 3))  # no ledger for 43
+    assert chain.ledger_root(43) is None and not chain.contract("registry").functions.ledgerOverdue().call()
+    res = v.liquidate(ADDR, actors.keeper)
+    assert (res.flag, res.slice, res.seized) == (Flag.INSOLVENT, 1, 100 * UNIT)
+    at(chain, now(chain) + PARAMS.cooldown)
+    nxt = v.liquidate(OTHER, actors.keeper)
+    assert (nxt.flag, nxt.flag_id, nxt.slice) == (Flag.STALE, first.flag_id, 2)

@@ -261,11 +261,16 @@ def test_a_later_ledger_moves_the_cure_window_and_an_overdue_one_stops_stale_liq
     at(chain, flagged_at + CURE)
     err = refused("MarginVault__NotLiquidatableYet", v.liquidate, actors.newcomer, actors.keeper)
     assert f"from={ledger43 + CURE}" in str(err)
-    # the next market without its ledger: once the ledger grace is over, no stale liquidation at all
+    # the next market without its ledger: the account cannot cure (it attests the latest epoch
+    # only), so its first slice waits for that ledger; once the ledger grace is over, no stale
+    # liquidation at all
     at(chain, ledger43 + 200)
     market44 = int(chain.publish(44, 4444).block)
     market44_at = block_time(chain, market44)
-    assert quote_at(chain, v, actors.newcomer, market44_at + LEDGER_GRACE - 1).liquidatable  # not overdue yet
+    pending = quote_at(chain, v, actors.newcomer, market44_at + LEDGER_GRACE - 1)  # not overdue yet
+    assert pending == LiquidationQuote(0, 0, 0, 0, False, 0)
+    err = refused("MarginVault__LedgerPending", v.liquidate, actors.newcomer, actors.keeper)
+    assert str(err).endswith(f"(account={actors.newcomer}, epoch=44)")
     at(chain, market44_at + LEDGER_GRACE)
     assert chain.contract("registry").functions.ledgerOverdue().call(block_identifier="pending")
     assert v.quote(actors.newcomer) == LiquidationQuote(0, 0, 0, 0, False, 0)
