@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 from eth_typing import ChecksumAddress, HexStr
 from web3 import Web3
 from web3.contract import Contract
-from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
+from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception, Web3RPCError
 from web3.logs import DISCARD
+from web3.types import RPCEndpoint
 from zksolvency.onchain import DEFAULT_LEDGER_GRACE
 from zksolvency.onchain.deployment import (
     Deployment,
@@ -146,6 +147,21 @@ class Chain:
         name = explain_revert(data, self._errors()) if data else None
         return ChainError(f"reverted: {name}" if name else f"reverted: {e.message or e}")
 
+    def _mined_revert(self, tx_hash: Any) -> str | None:
+        """The custom error a mined transaction reverted with (``Name(arg=value, …)``), from the
+        node's ``debug_traceTransaction`` (anvil and geth have it): a transaction mined behind
+        another that changed the state since its estimate reverts on chain, and an ``eth_call``
+        replay cannot see the state it met. None when the node has no tracer or the data is unknown."""
+        try:
+            resp = self.w3.provider.make_request(
+                RPCEndpoint("debug_traceTransaction"), ["0x" + bytes(tx_hash).hex(), {"tracer": "callTracer"}]
+            )
+        except (Web3Exception, OSError, ValueError):  # a dropped connection: the plain "failed" stands
+            return None
+        result = resp.get("result") if isinstance(resp, dict) else None
+        data = result.get("output") if isinstance(result, dict) else None
+        return explain_revert(data, self._errors()) if isinstance(data, str) and len(data) >= 10 else None
+
     def fees_within(self, caps: FeeCaps) -> Fees:
         """The fees to send with now, from the node's prices checked against ``caps``: the node's
         suggested tip lowered to ``caps.max_priority_fee``, and a fee cap of twice the next block's
@@ -190,7 +206,8 @@ class Chain:
         except TimeExhausted:
             raise ChainError(f"transaction 0x{bytes(h).hex()} not mined within 120 s") from None
         if receipt["status"] != 1:
-            raise ChainError(f"transaction {h.hex()} failed")
+            name = self._mined_revert(h)
+            raise ChainError(f"transaction {h.hex()} reverted: {name}" if name else f"transaction {h.hex()} failed")
         return TxResult(
             HexStr("0x" + bytes(receipt["transactionHash"]).hex().removeprefix("0x")),
             int(receipt["gasUsed"]),

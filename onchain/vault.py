@@ -587,17 +587,26 @@ class Vault:
         self, account: str, sender: str | None = None, *, fees: Fees | None = None, min_bounty: int | None = None
     ) -> LiquidationResult:
         """Vault: take the next slice of ``account``'s deposit; the bounty goes to ``sender``
-        (``fees``: explicit fee fields, else web3 asks the node). With ``min_bounty``, through
-        ``liquidateAtLeast``: refused (``MarginVault__BountyBelowMinimum``) in a block where the
-        bounty would be less."""
+        (``fees``: explicit fee fields, else web3 asks the node).
+
+        ``min_bounty`` (token units): send ``liquidateAtLeast`` instead, which takes the slice only
+        if its bounty is at least that (a keeper passes the bounty it priced from :meth:`quote`);
+        else it reverts and the :class:`ChainError` says
+        ``MarginVault__BountyBelowMinimum(account=…, bounty=…, minBounty=…)``. None sends plain
+        ``liquidate``."""
         addr = Web3.to_checksum_address(account)
-        f = self.vault.functions
-        fn = f.liquidate(addr) if min_bounty is None else f.liquidateAtLeast(addr, min_bounty)
+        if min_bounty is None:
+            fn = self.vault.functions.liquidate(addr)
+        else:
+            if isinstance(min_bounty, bool) or not isinstance(min_bounty, int) or not 0 <= min_bounty <= MAX_AMOUNT:
+                raise ValueError(f"min_bounty is a number of token units in [0, 2^256 - 1], not {min_bounty!r}")
+            fn = self.vault.functions.liquidateAtLeast(addr, min_bounty)
         res = self.chain.send(fn, sender, fees=fees)
         return self.liquidation_result(res)
 
     def liquidation_result(self, res: TxResult) -> LiquidationResult:
-        """The ``Liquidated`` (and any ``LiquidationStarted``) event of a mined ``liquidate``."""
+        """The ``Liquidated`` (and any ``LiquidationStarted``) event of a mined ``liquidate`` (or
+        ``liquidateAtLeast``)."""
         receipt = self.chain.w3.eth.get_transaction_receipt(res.tx_hash)
         a = _one_event(self.vault, "Liquidated", receipt, res.tx_hash)  # beside the token's Transfer logs
         started = self.vault.events.LiquidationStarted().process_receipt(receipt, errors=DISCARD)

@@ -52,6 +52,11 @@ interface IRegistryOracle {
 ///        remainder of dust that no keeper would pay gas for; the next slice is liquidatable `cooldown`
 ///        seconds later. Split: `split`. `liquidationQuote` runs the same code as `liquidate`
 ///        (`_plan`), so the two cannot diverge.
+///      - `liquidateAtLeast(account, minBounty_)` is `liquidate` with a slippage guard: it reverts
+///        (`BountyBelowMinimum`) unless the bounty is at least `minBounty_`. A keeper that priced
+///        the quote at the pending block sends it with the quoted bounty, so that anything mined in
+///        front of it that lowers the bounty (an insolvency override restarts the first slice's
+///        auction at `flaggedAt`) costs it the gas of a revert, not the slice at the floor.
 ///      Every parameter is immutable: no role can change the bounty or the penalty in front of a
 ///      liquidation; a new policy is a new vault. Roles (OpenZeppelin AccessControl): the admin
 ///      only grants and revokes roles; `LIQUIDATOR_ROLE` (the venue's liquidator) only moves what
@@ -80,10 +85,10 @@ interface IRegistryOracle {
 ///        can block a liquidation.
 ///      Reentrancy: every state-changing entry point is `nonReentrant` (the transient-storage
 ///      guard: EIP-1153 on the cancun target, measured against the storage guard by
-///      `bench/vault.py`). `withdraw`, `liquidate`, `release` and `reportShortfall` also follow
-///      checks-effects-interactions; `deposit` cannot (it credits the balance difference across
-///      the transfer), so there the guard is what keeps a token's callback from being credited
-///      twice.
+///      `bench/vault.py`). `withdraw`, `liquidate`, `liquidateAtLeast`, `release` and
+///      `reportShortfall` also follow checks-effects-interactions; `deposit` cannot (it credits
+///      the balance difference across the transfer), so there the guard is what keeps a token's
+///      callback from being credited twice.
 contract MarginVault is AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -305,6 +310,9 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
     error MarginVault__LedgerPending(address account, uint64 epoch);
     /// @notice The next slice of `account` is liquidatable at `from` (the cure window or the cooldown).
     error MarginVault__NotLiquidatableYet(address account, uint64 from);
+    /// @notice `liquidateAtLeast`: the slice of `account` would pay a `bounty` below the caller's
+    ///         `minBounty` (nothing was taken).
+    error MarginVault__BountyBelowMinimum(address account, uint256 bounty, uint256 minBounty);
     /// @notice A release of `amount` beyond what liquidations of `account` hold.
     error MarginVault__InsufficientHeld(address account, uint256 held, uint256 amount);
     /// @notice A shortfall is reported only for an account the registry flags insolvent.
@@ -418,7 +426,10 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
     ///      venue's ledger is overdue), `LedgerPending` (a stale flag's first slice while the
     ///      oracle's latest market has no ledger), `NotLiquidatableYet` (the cure window or the
     ///      cooldown). Of two keepers in one block only the first gets the slice (the second meets
-    ///      the cooldown), and its bounty depends on the block's time only, not on its priority fee.
+    ///      the cooldown), and its bounty depends on the block's time only, not on its priority fee:
+    ///      but a transaction mined in front of it can lower it (an insolvency override restarts a
+    ///      first slice's auction). A keeper that wants the bounty it priced calls
+    ///      `liquidateAtLeast`.
     ///      The state is written before any transfer; a zero bounty or penalty is not transferred.
     ///      A flagged account liquidating itself gets the bounty: the bounty leaves the deposit
     ///      whoever calls, so this costs the venue nothing more.
@@ -432,8 +443,41 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
         nonReentrant
         returns (uint256 seized, uint256 bounty, uint256 penalty, uint256 held)
     {
+        return _liquidate(account, 0);
+    }
+
+    /// @notice `liquidate(account)` with a slippage guard: the same slice and split, but nothing
+    ///         happens unless the bounty is at least `minBounty_` (the bounty this block pays
+    ///         before any token fee, as `liquidationQuote` shows it).
+    /// @dev Refused with `liquidate`'s refusals first, then `BountyBelowMinimum(account, bounty,
+    ///      minBounty_)`. A keeper that priced the quote at the pending block passes the quoted
+    ///      bounty: a later block only pays more for the same slice, unless something mined in
+    ///      front of it restarted the auction (an insolvency override of a stale flag sets
+    ///      `flaggedAt` to its block, and a first slice's auction starts there) and then this
+    ///      reverts instead of taking the slice at a lower bounty. 0 is `liquidate`.
+    /// @param account The account.
+    /// @param minBounty_ The smallest bounty the caller accepts, in token units.
+    /// @return seized Taken from the deposit.
+    /// @return bounty Paid to the caller (at least `minBounty_`).
+    /// @return penalty Paid to the insurance fund.
+    /// @return held Kept for the venue's liquidator.
+    function liquidateAtLeast(address account, uint256 minBounty_)
+        external
+        nonReentrant
+        returns (uint256 seized, uint256 bounty, uint256 penalty, uint256 held)
+    {
+        return _liquidate(account, minBounty_);
+    }
+
+    /// @dev `liquidate` and `liquidateAtLeast`: the plan, its refusal, the caller's minimum bounty,
+    ///      then the state, the event and the transfers.
+    function _liquidate(address account, uint256 atLeast)
+        internal
+        returns (uint256 seized, uint256 bounty, uint256 penalty, uint256 held)
+    {
         Plan memory p = _plan(account);
         if (p.refusal != Refusal.None) _revertRefusal(account, p);
+        if (p.bounty < atLeast) revert MarginVault__BountyBelowMinimum(account, p.bounty, atLeast);
         Liquidation storage l = liquidationOf[account];
         if (p.fresh) {
             l.basis = p.basis;
@@ -581,9 +625,10 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
 
     // ------------------------------------------------------------------ internal
 
-    /// @dev The one computation behind `liquidate`, `liquidationQuote` and `status`: which
-    ///      liquidation the account is in (continuing, or a new one of its current flag), whether
-    ///      it may take a slice now, since when, and the slice's split at this block's time.
+    /// @dev The one computation behind `liquidate`, `liquidateAtLeast`, `liquidationQuote` and
+    ///      `status`: which liquidation the account is in (continuing, or a new one of its current
+    ///      flag), whether it may take a slice now, since when, and the slice's split at this
+    ///      block's time.
     function _plan(address account) internal view returns (Plan memory p) {
         ISolvencyRegistry.AccountStatus memory r = registry.status(account);
         Liquidation memory l = liquidationOf[account];

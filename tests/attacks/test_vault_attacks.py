@@ -15,6 +15,9 @@ proofs and real flags.
   ledger is out): the first slice waits for that ledger (``LedgerPending``), whose publication
   starts the window again. REFUSED since issue 19c (before: the whole deposit was sliced before
   the ledger was due); an insolvency flag, and a stale liquidation's next slices, are not held.
+- an insolvency override mined in front of a keeper restarts the first slice's auction at
+  ``minBounty``: a keeper that sends ``liquidateAtLeast`` with the bounty it was quoted gets a
+  revert (``BountyBelowMinimum``), not the slice at the floor. REFUSED since issue 19c.
 - documented limits, recorded as they are (no xfail: the contract says so itself): a trader
   attested at epoch E withdraws 100% of its deposit within E; a flagged trader whose slices are at
   most ``minBounty`` gets each of them back by liquidating itself.
@@ -22,14 +25,16 @@ proofs and real flags.
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from web3.contract import Contract
-from web3.types import RPCEndpoint
+from web3.types import RPCEndpoint, Wei
 from zksolvency.onchain.client import Chain
-from zksolvency.onchain.tx import ChainError, Flag
-from zksolvency.onchain.vault import LiquidationQuote, Vault
+from zksolvency.onchain.tx import ChainError, Flag, NotSent, proof_calldata
+from zksolvency.onchain.vault import LiquidationQuote, LiquidationResult, Vault
 
 from tests.contracts.conftest import GRACE, LEDGER_GRACE, Roles, at, now, publish_with_ledger, refused
 from tests.contracts.test_registry import ADDR, OTHER, bundle, claiming, ready, signal
@@ -150,6 +155,10 @@ def _mine(chain: Chain) -> None:
     chain.w3.provider.make_request(RPCEndpoint("evm_mine"), [])
 
 
+def _automine(chain: Chain, on: bool) -> None:
+    chain.w3.provider.make_request(RPCEndpoint("evm_setAutomine"), [on])
+
+
 def _quote_and_status_agree(v: Vault, account: str) -> LiquidationQuote:
     """The quote at the latest block, checked against ``status`` at the same block (both ``_plan``)."""
     q = v.quote(account, "latest")
@@ -240,3 +249,132 @@ def test_an_insolvency_flag_is_liquidatable_at_once_with_the_latest_ledger_pendi
     at(chain, now(chain) + PARAMS.cooldown)
     nxt = v.liquidate(OTHER, actors.keeper)
     assert (nxt.flag, nxt.flag_id, nxt.slice) == (Flag.STALE, first.flag_id, 2)
+
+
+def test_an_insolvency_override_in_front_of_a_guarded_keeper_reverts_its_liquidation(
+    chain: Chain,
+    roles: Roles,
+    venue_proofs: Path,
+    vault: tuple[Vault, Contract],  # noqa: F811
+    actors: Actors,  # noqa: F811
+) -> None:
+    """REFUSED (was: WORKED with ``liquidate``). ADDR, flagged stale, has waited its cure window and
+    its first slice's whole auction: the quote at the pending block pays the top bounty (100
+    tokens). The keeper sends ``liquidateAtLeast`` with that bounty; while it waits in the pool,
+    ADDR's solvent = 0 proof overrides the stale flag (a higher tip, the same block): flaggedAt
+    moves to the block, and the first slice's auction with it, to minBounty. The keeper's
+    transaction reverts with BountyBelowMinimum(ADDR, 10 tokens, 100 tokens); no slice is taken,
+    and the next slice (the insolvency flag's auction from flaggedAt) is still there."""
+    v, token = vault
+    b = bundle(venue_proofs, "insolvent")
+    ready(chain, roles, b)
+    funded(chain, v, token, ADDR, 10_000 * UNIT)
+    at(chain, int(chain.status(ADDR)["stale_at"]))
+    chain.flag_stale([ADDR])
+    flagged_at = int(chain.status(ADDR)["flagged_at"])
+    at(chain, flagged_at + PARAMS.cure_window + PARAMS.auction_duration)  # the window and the auction are over
+    _mine(chain)
+    quoted = v.quote(ADDR)
+    assert quoted.liquidatable and quoted.bounty == 100 * UNIT
+    a, bb, c, s = proof_calldata(b["proof"], b["public_signals"])
+    override = chain.contract("registry").functions.flagInsolvent(ADDR, 42, a, bb, c, s)
+    keeper_before = v.token_balance(actors.keeper)
+
+    out: dict[str, BaseException | LiquidationResult] = {}
+
+    def keeper() -> None:
+        try:
+            out["r"] = v.liquidate(ADDR, actors.keeper, min_bounty=quoted.bounty)
+        except BaseException as e:  # asserted below
+            out["e"] = e
+
+    def pending() -> int:
+        return int(chain.w3.eth.get_block_transaction_count("pending"))
+
+    _automine(chain, False)
+    th = threading.Thread(target=keeper)
+    try:
+        th.start()
+        deadline = time.monotonic() + 60
+        while pending() < 1 and th.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert th.is_alive() and pending() == 1, f"the keeper's liquidation is not in the pool: {out}"
+        chain.w3.eth.send_transaction(
+            {
+                "from": chain._ensure_sender(roles.venue),
+                "to": override.address,
+                "data": override._encode_transaction_data(),
+                "gas": 3_000_000,
+                "maxPriorityFeePerGas": Wei(100 * 10**9),
+                "maxFeePerGas": Wei(10**12),
+            }
+        )
+        assert pending() == 2
+        _mine(chain)  # one block: the override (the higher tip) first, then the keeper's transaction
+        th.join(timeout=60)
+    finally:
+        _automine(chain, True)
+    assert not th.is_alive()
+    block = chain.w3.eth.get_block("latest")
+    txs = block["transactions"]
+    assert len(txs) == 2 and chain.w3.eth.get_transaction_by_block("latest", 0)["to"] == override.address
+    err = out.get("e")
+    assert isinstance(err, ChainError) and not isinstance(err, NotSent), out  # mined, and reverted
+    assert str(err).endswith(
+        f"reverted: MarginVault__BountyBelowMinimum(account={ADDR}, bounty={PARAMS.min_bounty}, minBounty={100 * UNIT})"
+    )
+    st = chain.status(ADDR)
+    assert st["flag"] == Flag.INSOLVENT and int(st["flagged_at"]) == int(block["timestamp"])
+    assert v.balance(ADDR) == 10_000 * UNIT and v.held(ADDR) == 0 and v.liquidation(ADDR).slices == 0
+    assert v.token_balance(actors.keeper) == keeper_before
+    # the auction of the insolvency flag rises from its flag: the keeper's guard waits for its price
+    at(chain, int(block["timestamp"]) + PARAMS.auction_duration)
+    res = v.liquidate(ADDR, actors.keeper, min_bounty=quoted.bounty)
+    assert (res.flag, res.slice, res.split.bounty) == (Flag.INSOLVENT, 1, 100 * UNIT)
+
+
+def test_liquidate_at_least_the_quoted_bounty_is_liquidate(
+    chain: Chain,
+    roles: Roles,
+    venue_proofs: Path,
+    vault: tuple[Vault, Contract],  # noqa: F811
+    actors: Actors,  # noqa: F811
+) -> None:
+    """``liquidateAtLeast`` with a minimum at or below the bounty takes exactly ``liquidate``'s
+    slice and split (the same block time, a chain snapshot apart); above it, it is refused before
+    anything is sent and nothing moves."""
+    v, token = vault
+    ready(chain, roles, bundle(venue_proofs, "insolvent"))
+    funded(chain, v, token, ADDR, 10_000 * UNIT)
+    chain.submit_proof("flag", bundle(venue_proofs, "insolvent"))
+    t = int(chain.status(ADDR)["flagged_at"]) + PARAMS.auction_duration // 3
+    at(chain, t)
+    _mine(chain)
+    q = v.quote(ADDR, "latest")  # the split at t, as liquidate in a block at t would pay it
+    assert q.liquidatable and PARAMS.min_bounty < q.bounty < 100 * UNIT  # a rising bounty
+
+    def take(min_bounty: int | None = None) -> LiquidationResult:
+        snap = chain.w3.provider.make_request(RPCEndpoint("evm_snapshot"), [])["result"]
+        try:
+            at(chain, t + 1)
+            res = v.liquidate(ADDR, actors.keeper, min_bounty=min_bounty)
+            assert (v.balance(ADDR), v.held(ADDR)) == (10_000 * UNIT - res.seized, res.split.held)
+            return res
+        finally:
+            chain.w3.provider.make_request(RPCEndpoint("evm_revert"), [snap])
+
+    def shape(r: LiquidationResult) -> tuple[object, ...]:
+        return (r.seized, r.split, r.slice, r.basis, r.flag, r.flag_id, r.started)
+
+    plain = take()
+    assert (plain.seized, plain.split) == (q.seized, PARAMS.split(q.seized, t + 1 - (t - PARAMS.auction_duration // 3)))
+    for minimum in (0, PARAMS.min_bounty, plain.split.bounty):
+        guarded = take(min_bounty=minimum)
+        assert shape(guarded) == shape(plain)
+    at(chain, t + 1)
+    err = refused("MarginVault__BountyBelowMinimum", v.liquidate, ADDR, actors.keeper, min_bounty=plain.split.bounty + 1)
+    assert isinstance(err, NotSent)  # the estimate at the pending block says it
+    assert str(err).endswith(f"(account={ADDR}, bounty={plain.split.bounty}, minBounty={plain.split.bounty + 1})")
+    assert v.balance(ADDR) == 10_000 * UNIT and v.liquidation(ADDR).slices == 0
+    with pytest.raises(ValueError, match="min_bounty"):
+        v.liquidate(ADDR, actors.keeper, min_bounty=-1)

@@ -20,9 +20,9 @@ IMPORTS = (
     "contracts/interfaces/IMarginOracle.sol",
     "contracts/examples/InsuranceFund.sol",
 )
-#: The vault's entry points that carry the reentrancy guard: deposit, withdraw, liquidate, release,
-#: reportShortfall.
-GUARDED = 5
+#: The vault's entry points that carry the reentrancy guard: deposit, withdraw, liquidate,
+#: liquidateAtLeast, release, reportShortfall.
+GUARDED = 6
 
 
 def cache(chain: Chain) -> Path:
