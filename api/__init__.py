@@ -924,12 +924,17 @@ def vault_liquidate(
     rpc: str | None = None,
     deployment: StrPath | None = None,
     build_dir: StrPath | None = None,
+    min_bounty: str | None = None,
 ) -> LiquidationResult:
     """Take the next slice of ``account``'s deposit; the bounty goes to ``sender`` (default: the
-    chain's default sender). A refusal names the vault's error (``NotLiquidatableYet(from=…)``, …)."""
+    chain's default sender). ``min_bounty`` (a decimal string of whole tokens): through
+    ``liquidateAtLeast``, refused unless the bounty in the block that mines it is at least that. A
+    refusal names the vault's error (``NotLiquidatableYet(from=…)``, ``BountyBelowMinimum``, …)."""
     _check_address("account", account)
     _check_address("sender", sender)
-    return _attach(client, vault, rpc, deployment, build_dir).liquidate(account, sender)
+    v = _attach(client, vault, rpc, deployment, build_dir)
+    floor = None if min_bounty is None else v.token_info().units(min_bounty, "min_bounty")
+    return v.liquidate(account, sender, min_bounty=floor)
 
 
 def vault_status(

@@ -276,16 +276,24 @@ def vault_quote(ctx: ChainContext, account: str, vault_address: str | None, as_j
 @click.option(
     "--from", "sender", metavar="ADDRESS", default=None, help="the keeper, paid the bounty (default: the chain's default sender)"
 )
+@click.option(
+    "--min-bounty",
+    metavar="AMOUNT",
+    default=None,
+    help="refuse (liquidateAtLeast) unless the bounty, in the block that mines it, is at least AMOUNT whole tokens",
+)
 @vault_option
 @chain_options
 @json_option
-def vault_liquidate(ctx: ChainContext, account: str, sender: str | None, vault_address: str | None, as_json: bool) -> None:
+def vault_liquidate(
+    ctx: ChainContext, account: str, sender: str | None, min_bounty: str | None, vault_address: str | None, as_json: bool
+) -> None:
     """Take the next slice of ADDRESS's deposit: the bounty to --from, the penalty to the insurance
     fund, the rest held for the venue's liquidator."""
     import zksolvency
 
     v = _client(ctx, vault_address)
-    r = zksolvency.vault_liquidate(account, sender=sender, client=v)
+    r = zksolvency.vault_liquidate(account, sender=sender, client=v, min_bounty=min_bounty)
     tok = v.token_info()
     s = r.split
     obj: dict[str, Any] = {"vault": v.addresses.vault, "token": tok.as_json(), "account": r.account, "keeper": r.keeper}

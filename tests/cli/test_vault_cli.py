@@ -218,7 +218,10 @@ def test_a_full_walk_deploy_mint_deposit_flag_quote_liquidate_release_report_sho
     at(chain, t)
     q = cli.js("vault", "quote", ADDR)
     text = cli.run("vault", "quote", ADDR).output
-    liq = cli.js("vault", "liquidate", ADDR, "--from", keeper)
+    above = format_amount(int(q["bounty"]["units"]) + 1, 6)  # one unit more than this block pays
+    line = cli.refused(1, "vault", "liquidate", ADDR, "--from", keeper, "--min-bounty", above)
+    assert f"MarginVault__BountyBelowMinimum(account={ADDR}, bounty={q['bounty']['units']}," in line
+    liq = cli.js("vault", "liquidate", ADDR, "--from", keeper, "--min-bounty", q["bounty"]["tokens"])
     assert block_time(chain, liq["block"]) == t
     s1 = 1001 * U * PARAMS.slice_bps // 10_000  # 200.2 tokens
     split = PARAMS.split(s1, 100)
@@ -357,6 +360,8 @@ def test_bad_amounts_exit_2_with_one_line_naming_the_argument_and_send_nothing(c
             line = cli.refused(2, *args(bad))
             assert line.startswith("error: AMOUNT: ") and repr(bad) in line, (case, name, line)
         line = cli.refused(2, "vault", "deploy", "--min-bounty", bad)
+        assert line.startswith("error: --min-bounty: "), (case, line)
+        line = cli.refused(2, "vault", "liquidate", ADDR, "--min-bounty", bad)
         assert line.startswith("error: --min-bounty: "), (case, line)
     assert "has 7 fractional digits, at most 6 allowed" in cli.refused(2, "vault", "deposit", "1.0000001", "--from", ADDR)
     assert "must not be negative" in cli.refused(2, "vault", "mint", "-1", "--to", ADDR)
