@@ -12,7 +12,7 @@ include "circomlib/circuits/poseidon.circom";
 //
 // Why this shape: one 16-wide Poseidon costs 609 constraints against 297 for a 4-wide one, so
 // absorbing the whole record in 16-wide chunks (1,218 constraints per position at T=4, S=16)
-// costs less than the former tier chain plus risk-array hash plus leaf hash (2,094). The layout
+// costs less than a tier chain plus a risk-array hash plus a leaf hash (2,094). The layout
 // does not depend on the circuit's T: a circuit with fewer tier slots hashes zeros where the record
 // has none, and refuses (hash mismatch) an instrument with more tiers than it holds.
 //

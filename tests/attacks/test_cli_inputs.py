@@ -2,13 +2,13 @@
 partial output" and "encodings are canonical". No proofs are made here (fast).
 
 - deeply nested JSON in every file a command reads (market, account, statement, ledger.json,
-  --indices): RecursionError escapes every reader (they catch ValueError / JSONDecodeError), so
-  the CLI prints "internal error: RecursionError" and exits 1 instead of 2. SUCCEEDED before the fix, refused now (low).
-- duplicate JSON keys: account.json and market.json refuse them, but statements (which embed the
-  book), ledger.json and --indices files are parsed with plain ``json.loads`` (last key wins): a
-  venue can hand a trader a statement whose first ``book`` is the trader's true book (what a
-  first-key-wins viewer shows) and whose last ``book`` is what zksolvency checks and proves.
-  SUCCEEDED before the fix, refused now (low: parser differential; ``--account`` catches it).
+  --indices): a RecursionError that escaped a reader would make the CLI print "internal error:
+  RecursionError" and exit 1 instead of 2. Refused (severity low): bad input, exit 2.
+- duplicate JSON keys in statements (which embed the book), ledger.json and --indices files, as in
+  account.json and market.json: with last-key-wins parsing a venue could hand a trader a statement
+  whose first ``book`` is the trader's true book (what a first-key-wins viewer shows) and whose
+  last ``book`` is what zksolvency checks and proves. Refused (severity low: a parser
+  differential, which ``--account`` also catches).
 - a batch of encodings SPEC §1 refuses that tests/helpers/bad_inputs.py does not list. REFUSED.
 """
 
@@ -97,7 +97,7 @@ def _dup_book_statement(d: Path) -> tuple[Path, dict[str, Any]]:
 def test_statement_with_two_books_is_refused(tmp_path: Path) -> None:
     p, _st = _dup_book_statement(tmp_path)
     r = CliRunner().invoke(main, ["statement", "verify", str(p), "--ledger", str(tmp_path / "ledger.json")])
-    # before the fix: "OK — the ledger of epoch 42 commits to this book ..." (the SECOND, insolvent book)
+    # not "OK — the ledger of epoch 42 commits to this book ..." about the SECOND, insolvent book
     assert r.exit_code == 2 and "duplicate key" in r.output, r.output
 
 

@@ -1,13 +1,13 @@
 """ATTACK the trust labels: get a beacon-only (anyone-can-forge) key accepted without
 ``--allow-insecure-key``.
 
-``find_ptau`` labels a ``--ptau`` file from the contribution TYPE field recorded in its section 7
-(1 = beacon), which nothing authenticates. Rewriting that one u32 from 1 to 0 in a beacon-only
-ptau leaves every point (tau, alpha, beta: all derivable from the public beacon hash, which the
-record even still carries) unchanged, and the key ``setup`` makes on it is labelled
-``single-party-development`` -- an ACCEPTED label. ``verify`` and ``chain deploy`` then accept it,
-and a forged ``solvent = 1`` proof for any account verifies. RESULT: SUCCEEDED before the fix, refused now (needs the operator
-to run ``setup --ptau`` on an attacker-supplied file; the label exists precisely to catch that).
+The contribution TYPE field in a ptau's section 7 (1 = beacon) is not authenticated. Rewriting
+that one u32 from 1 to 0 in a beacon-only ptau leaves every point (tau, alpha, beta: all derivable
+from the public beacon hash, which the record even still carries) unchanged; if ``find_ptau``
+labelled the key ``setup`` makes on it ``single-party-development`` (an ACCEPTED label), ``verify``
+and ``chain deploy`` would accept it and a forged ``solvent = 1`` proof for any account would
+verify. Refused: the label, ``verify`` and ``chain deploy`` all refuse the key. (The attack needs
+the operator to run ``setup --ptau`` on an attacker-supplied file; the label exists to catch that.)
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def test_a_relabelled_beacon_ptau_is_still_refused(lab: Lab, tmp_path: Path) -> 
         "verify": "refused" if verdict_error is not None else f"solvent={v.solvent} account={v.account} trust={v.key_trust}",
         "deploy": "refused" if deploy_error is not None else "accepted",
     }
-    # before the fix: {'label': 'single-party-development', 'verify': 'solvent=True …', 'deploy': 'accepted'}
+    # the attack would read {'label': 'single-party-development', 'verify': 'solvent=True …', 'deploy': 'accepted'}
     assert outcome["label"] in (Trust.INSECURE_BEACON, Trust.UNKNOWN), f"ATTACK: {outcome}"
     assert (outcome["verify"], outcome["deploy"]) == ("refused", "refused"), f"ATTACK: {outcome}"
 
@@ -89,9 +89,9 @@ def test_a_relative_ptau_path_keys_on_the_file_that_was_labelled(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """ATTACK (review 2): the operator runs `setup --ptau REL` from another directory. Python labelled
-    ./REL, but snarkjs runs in the checkout and opened <checkout>/REL: the attacker's beacon file
-    there became keys labelled like the good file. RESULT: SUCCEEDED before the fix, refused now."""
+    """ATTACK (review 2): the operator runs `setup --ptau REL` from another directory. Python labels
+    ./REL; if snarkjs (which runs in the checkout) opened <checkout>/REL, the attacker's beacon file
+    there would become keys labelled like the good file. Refused: the keys rest on the labelled file."""
     rel = Path(".zksolvency") / "pytest" / "attack-relative" / f"{tmp_path.name}.ptau"
     planted = ROOT / rel  # what the attacker put in the checkout
     planted.parent.mkdir(parents=True, exist_ok=True)
@@ -109,10 +109,10 @@ def test_a_relative_ptau_path_keys_on_the_file_that_was_labelled(
 
 
 def test_a_ptau_swapped_after_its_check_does_not_reach_the_keys(lab: Lab, tmp_path: Path) -> None:  # noqa: F811
-    """ATTACK (review 2): `setup` labels the --ptau file, compiles for minutes, then snarkjs opened
-    the path again; repointing a link (or rewriting a file on a shared mount) in between made the
-    keys from a beacon file under the good file's label. RESULT: SUCCEEDED before the fix, refused
-    now: only the private copy made while hashing is read after the check."""
+    """ATTACK (review 2): `setup` labels the --ptau file, then compiles for minutes; if snarkjs opened
+    the path again, repointing a link (or rewriting a file on a shared mount) in between would make
+    the keys from a beacon file under the good file's label. Refused: only the private copy made
+    while hashing is read after the check."""
     link = tmp_path / "powersOfTau28_hez_final_16.ptau"
     link.symlink_to(shared_ptau())
     ptau, prov = find_ptau(0, tmp_path / "build", link)

@@ -1,16 +1,15 @@
 """ATTACK the Python verifier (``verify``, ``verify-batch``, ``zksolvency.verify``) with real bundles.
 
-Tests assert what the threat model requires. They were written by an independent review against
-the code as it was; the attacks that worked then were marked ``xfail(strict=True)``, and each
-marker was removed when its fix landed (each test fails against the code before its fix).
+Tests assert what the threat model requires (an independent review wrote them; each fails
+against code that lets its attack through).
 
-- crash: a bundle of deeply nested JSON (``[[[[...]]]]``) -> RecursionError out of ``json.loads``,
-  which ``read_bundle`` does not catch (it catches ValueError). SUCCEEDED before the fix, refused now (robustness).
-- grief verify-batch: one such file among valid bundles aborts the whole batch; no bundle is
-  named or verified. SUCCEEDED before the fix, refused now (DoS of a relayer that batch-checks bundles it is sent).
-- replay with a lying epoch: claims.epoch is not a public signal; without --market, ``verify``
-  says ``valid: true`` with whatever epoch the bundle claims (flagged ``epoch_checked: false``).
-  PARTIAL before the fix, refused now (documented, but an integrator reading ``epoch`` is fooled).
+- crash: a bundle of deeply nested JSON (``[[[[...]]]]``) makes ``json.loads`` raise
+  RecursionError, or overflow the C stack. Refused (robustness): a clean invalid-bundle error.
+- grief verify-batch: one such file among valid bundles must not abort the whole batch (a DoS of a
+  relayer that batch-checks bundles it is sent). Refused: every bundle is named and verified.
+- replay with a lying epoch: claims.epoch is not a public signal, so without --market ``verify``
+  cannot check it, and an integrator reading ``epoch`` would be fooled. Refused: such a bundle is
+  never reported valid at the claimed epoch, and --market catches the lie.
 - cancelling proofs: C_0 + D and C_1 - D in one verify-batch -> both named invalid. REFUSED.
 - type confusion in claims (1 for true, "0" for 0, extra claims). REFUSED.
 """
@@ -61,7 +60,7 @@ def test_deeply_nested_bundle_is_a_clean_rejection(tmp_path: Path, artifacts: An
     p.write_text(DEEP)
     r = zk("verify", str(p))
     assert r.returncode == 1
-    assert "internal error" not in r.stderr, r.stderr  # before the fix: "internal error: RecursionError ..."
+    assert "internal error" not in r.stderr, r.stderr  # not "internal error: RecursionError ..."
 
 
 API_PROBE = """
@@ -95,7 +94,7 @@ def test_one_poisoned_bundle_does_not_hide_the_valid_ones(bundle_dir: Path, tmp_
     (tmp_path / "c.json").write_text(DEEP)  # dropped into the directory by an attacker
     r = zk("verify-batch", str(tmp_path), "--json")
     assert r.returncode == 1
-    lines = [json.loads(x) for x in r.stdout.splitlines()]  # before the fix: no JSON at all, one error line
+    lines = [json.loads(x) for x in r.stdout.splitlines()]  # one JSON line per bundle, the poisoned one too
     assert [x["valid"] for x in lines] == [True, True, False]
 
 
@@ -106,7 +105,7 @@ def test_a_lying_epoch_claim_is_never_reported_valid(bundle_dir: Path, tmp_path:
     p.write_text(json.dumps(b))
     r = cli("verify", str(p), "--json")
     out = json.loads(r.output)
-    # before the fix: {"valid": true, "epoch": 43, "epoch_checked": false, ...} and exit 0
+    # never {"valid": true, "epoch": 43, ...} with exit 0
     assert not (r.exit_code == 0 and out["valid"] and out["epoch"] == 43)
 
 

@@ -1,11 +1,11 @@
 """What the contract compile puts on chain is regenerated from the key it is given, never read from a
 file beside it or in the source tree.
 
-ATTACKS of an independent review (all SUCCEEDED before the fix, refused now): a verifier of another
-key beside this key under this key's header line (the deploy check matched that line only); the
-same with just the header line appended; another key's batch verifier beside the right single
-one (not checked at all); and, before that, the verifier copied into ``contracts/generated/``, where
-two keys in use at once could deploy each other's.
+ATTACKS of an independent review, all refused: a verifier of another key beside this key under
+this key's header line (a deploy check that matched that line only would pass it); the same with
+just the header line appended; another key's batch verifier beside the right single one; and a
+verifier copied into ``contracts/generated/``, where two keys in use at once could deploy each
+other's.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@ r"""One bad input per SPEC §1 rule: (id, which file, mutation, the field the er
 
 SPEC §1 v2 grammars are exact: ASCII digits only, the whole string (no trailing newline, no spaces),
 no exponent, no ``+``; the ``strict-`` cases below are the encodings a lenient ``re.match`` with
-``$`` and ``\d`` used to let through. ``CROSS_FILE`` cases need the market to be wrong.
+``$`` and ``\d`` would let through. ``CROSS_FILE`` cases need the market to be wrong.
 """
 
 from __future__ import annotations

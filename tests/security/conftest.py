@@ -19,7 +19,7 @@ from zksolvency.zkcore.paths import ROOT
 from tests.conftest import TEST_BUILD, read_json_object
 
 CIRCUIT = Path(__file__).with_name("four_signals.circom")
-BEACON = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20"  # the old `setup` beacon
+BEACON = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20"  # a public beacon hash
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Lab:
 
 
 def _beacon_ptau(d: Path) -> Path:
-    """What `setup` used to make: powersoftau new + beacon + prepare phase2 (no secret anywhere)."""
+    """A beacon-only ptau: powersoftau new + beacon + prepare phase2 (no secret anywhere)."""
     new, beaconed, final = d / "new.ptau", d / "beacon.ptau", d / "beacon_8.ptau"
     tools.snarkjs("powersoftau", "new", "bn128", "8", new)
     tools.snarkjs("powersoftau", "beacon", new, beaconed, BEACON, "10", "-n=public beacon")

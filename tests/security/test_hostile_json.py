@@ -1,8 +1,8 @@
 """Hostile JSON (attacker review, findings 5, 6, 8, 9): files nested a hundred thousand levels deep,
 and keys given twice. In a process that imported web3 (py_ecc raises the recursion limit to
-100,000) a deeply nested file used to overflow the C stack and kill the process; elsewhere it was
-an "internal error" (exit 1) instead of bad input, and one such bundle aborted a whole verify-batch.
-Each test runs the attack in a real process and shows it refused with one line."""
+100,000) a deeply nested file can overflow the C stack and kill the process; elsewhere it would be
+an "internal error" (exit 1) instead of bad input, and one such bundle could abort a whole
+verify-batch. Each test runs the attack in a real process and shows it refused with one line."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """Issue 8 §2 (high): a bundle must not choose the key it is verified against.
 
 The attack: one weak instance anywhere in the build directory (a ``--param`` experiment, here keys
-of a beacon-only ptau) and a forged bundle that names it (``circuit``, ``vkey_sha256``). Before the
-fix, ``verify`` without ``--vkey`` took ``build/<bundle["circuit"]>/verification_key.json`` and
-accepted it. Each test first shows the forgery passes the raw check against the weak key, then that
+of a beacon-only ptau) and a forged bundle that names it (``circuit``, ``vkey_sha256``), so that a
+``verify`` without ``--vkey`` that took ``build/<bundle["circuit"]>/verification_key.json`` would
+accept it. Each test first shows the forgery passes the raw check against the weak key, then that
 ``verify``, ``verify-batch`` and the chain client's pre-check refuse it.
 """
 

@@ -95,7 +95,8 @@ def test_a_relabelled_beacon_ptau_is_not_accepted(lab: Lab, tmp_path: Path) -> N
 
 
 def test_cached_beacon_only_dev_ptau_is_never_reused(lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A build dir from before the fix holds a beacon-only dev_8.ptau: `setup` makes a new one."""
+    """A build dir holding a beacon-only dev_8.ptau (as old zksolvency versions made it): `setup`
+    makes a new one."""
     monkeypatch.setattr(ptau_mod, "shared_ptau", lambda: tmp_path / "no-shared" / "dev_16.ptau")
     (tmp_path / "ptau").mkdir()
     old = tmp_path / "ptau" / "dev_8.ptau"
@@ -106,7 +107,7 @@ def test_cached_beacon_only_dev_ptau_is_never_reused(lab: Lab, tmp_path: Path, m
 
 
 def test_keys_without_an_accepted_label_are_remade(artifacts: Artifacts, tmp_path: Path) -> None:
-    """Keys made before the fix (manifest v1, beacon ptau) are not `ready`: the next setup remakes them."""
+    """Keys without an accepted trust label or of manifest v1 are not `ready`: the next setup remakes them."""
     art = Artifacts(tmp_path / artifacts.name, artifacts.name)
     shutil.copytree(artifacts.dir, art.dir)
     assert is_ready(art)
@@ -117,10 +118,10 @@ def test_keys_without_an_accepted_label_are_remade(artifacts: Artifacts, tmp_pat
 
 
 def test_a_ptau_name_cannot_write_into_the_solidity_header(tmp_path: Path) -> None:
-    """ATTACK (second review): a ptau file name with a line break went into the key's provenance and
-    from there onto a `//` line of both Solidity verifiers, turning the rest of the name into code
-    (a deploy blocked by a parse error). RESULT: SUCCEEDED before the fix, refused now: at the name,
-    and by the header for any provenance field."""
+    """ATTACK (second review): a ptau file name with a line break would go into the key's provenance
+    and from there onto a `//` line of both Solidity verifiers, turning the rest of the name into
+    code (a deploy blocked by a parse error). Refused: at the name, and by the header for any
+    provenance field."""
     from zksolvency.verifier.solidity import header
 
     named = tmp_path / "dev.ptau\ncontract X {}\n//"
