@@ -1,25 +1,40 @@
 """Session-scoped artifacts: the small test circuit is compiled and set up once per session
-(cached across sessions by the hash of its sources in .zksolvency/pytest)."""
+(cached across sessions by the hash of its sources in .zksolvency/pytest).
+
+Fixtures more than one folder uses live in tests/fixtures/ (registered below); plain helpers in
+tests/helpers/; a folder's conftest.py holds only that folder's own fixtures.
+"""
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from zksolvency.prover.config import CircuitConfig, load_config
 from zksolvency.prover.setup import Artifacts, setup
-from zksolvency.zkcore.paths import ROOT
 
+from tests.helpers.files import TEST_BUILD, write_json
 from tests.helpers.witness import WitnessServer, read_sym
 
-TEST_BUILD = ROOT / ".zksolvency" / "pytest"
-os.environ["ZKSOLVENCY_BUILD"] = str(TEST_BUILD)
-#: In the suite a native prover failure fails the test instead of falling back to snarkjs.
-os.environ["ZKSOLVENCY_NO_FALLBACK"] = "1"
+pytest_plugins = ["tests.fixtures.chain", "tests.fixtures.proofs"]
+
+#: The session's environment, seen by the suite and by every process it starts (the CLI, keepers):
+#: artifacts go to TEST_BUILD, and a native prover failure fails the test instead of falling back
+#: to snarkjs.
+SESSION_ENV = {"ZKSOLVENCY_BUILD": str(TEST_BUILD), "ZKSOLVENCY_NO_FALLBACK": "1"}
+_session_env = pytest.MonkeyPatch()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Set SESSION_ENV before any test module is collected."""
+    for name, value in SESSION_ENV.items():
+        _session_env.setenv(name, value)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Give the process its environment back."""
+    _session_env.undo()
 
 
 @pytest.fixture(scope="session")
@@ -76,19 +91,6 @@ def t9_compiled() -> Path:
     out = TEST_BUILD / "compile-only" / cfg.name
     compile_circuit(cfg, out, report=None)
     return out
-
-
-def write_json(path: Path, data: Any) -> Path:
-    """Write JSON test input."""
-    path.write_text(json.dumps(data, indent=1))
-    return path
-
-
-def read_json_object(path: Path) -> dict[str, Any]:
-    """A JSON file that holds one object (a bundle, a ledger, a market spec)."""
-    obj = json.loads(path.read_text())
-    assert isinstance(obj, dict), f"{path}: not a JSON object"
-    return obj
 
 
 @pytest.fixture(scope="session")

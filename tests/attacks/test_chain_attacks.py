@@ -41,10 +41,10 @@ from zksolvency.onchain.tx import ChainError, Flag, proof_calldata
 from zksolvency.zkcore.commitment import market_root
 from zksolvency.zkcore.models import Market
 
-from tests.batch.conftest import LEDGER_ACCOUNTS, ledger_address
-from tests.conftest import TEST_BUILD, write_json
-from tests.contracts.conftest import GRACE, LEDGER_BOOKS, OneBlock, Roles, at, now, publish_with_ledger, refused, write_statements
 from tests.helpers import data
+from tests.helpers.batch import LEDGER_ACCOUNTS, ledger_address
+from tests.helpers.chain import GRACE, LEDGER_BOOKS, OneBlock, Roles, at, now, publish_with_ledger, refused, write_statements
+from tests.helpers.files import TEST_BUILD, write_json
 from tests.helpers.groth16 import rerandomize
 
 pytestmark = pytest.mark.slow

@@ -25,8 +25,8 @@ import pytest
 from click.testing import CliRunner
 from zksolvency.cli import main
 
-from tests.conftest import TEST_BUILD, write_json
 from tests.helpers import data
+from tests.helpers.files import TEST_BUILD, write_json
 
 ZKSOLVENCY = str(Path(sys.executable).with_name("zksolvency"))
 ENV = {**os.environ, "ZKSOLVENCY_BUILD": str(TEST_BUILD)}

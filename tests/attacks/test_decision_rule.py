@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.attacks.test_grace_and_ledger_attacks import cli
-from tests.conftest import write_json
 from tests.helpers import data
+from tests.helpers.files import write_json
 
 pytestmark = pytest.mark.slow
 

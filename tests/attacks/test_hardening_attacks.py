@@ -32,11 +32,11 @@ from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.setup import Artifacts
 from zksolvency.zkcore.errors import InputError
 
-from tests.conftest import TEST_BUILD, write_json
-from tests.contracts.conftest import GRACE, LEDGER_BOOKS, Roles, at, now, publish_with_ledger, refused, write_statements
 from tests.contracts.test_registry import ADDR, bundle, ready, signal
 from tests.contracts.test_vault import UNIT, Actors, actors, funded, vault  # noqa: F401  (fixtures)
 from tests.helpers import data
+from tests.helpers.chain import GRACE, LEDGER_BOOKS, Roles, at, now, publish_with_ledger, refused, write_statements
+from tests.helpers.files import TEST_BUILD, write_json
 
 pytestmark = pytest.mark.slow
 

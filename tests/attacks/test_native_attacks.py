@@ -168,8 +168,8 @@ def real_wtns(artifacts: Any, test_cfg: Any, tmp_path_factory: pytest.TempPathFa
     from zksolvency.prover.witness import LedgerOpening, build_input
     from zksolvency.zkcore.models import Account, Market
 
-    from tests.conftest import write_json
     from tests.helpers import data
+    from tests.helpers.files import write_json
 
     d = tmp_path_factory.mktemp("wtns")
     acc = Account(**data.ACCOUNT)

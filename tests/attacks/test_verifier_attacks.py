@@ -32,8 +32,8 @@ from py_ecc.optimized_bn128 import optimized_curve as oc
 from zksolvency.cli import main
 from zksolvency.zkcore.field import SNARK_FIELD
 
-from tests.conftest import TEST_BUILD
 from tests.helpers.data import DEEP_JSON
+from tests.helpers.files import TEST_BUILD
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ import pytest
 from zksolvency.verifier.bn254 import Q, R
 from zksolvency.verifier.groth16 import BATCH_MAX, PreparedKey, batch_verify_fiat_shamir
 
-from tests.batch.conftest import Entry, Verifiers, batch_args, evm_accepts, py_accepts
+from tests.helpers.batch import Entry, Verifiers, batch_args, evm_accepts, py_accepts
 from tests.helpers.groth16 import twist_point_outside_subgroup
 
 

@@ -24,8 +24,8 @@ from zksolvency.prover.setup import Artifacts
 from zksolvency.verifier.groth16 import InvalidProof
 from zksolvency.zkcore.errors import InputError
 
-from tests.batch.conftest import LEDGER_ACCOUNTS, ledger_address
-from tests.conftest import TEST_BUILD
+from tests.helpers.batch import LEDGER_ACCOUNTS, ledger_address
+from tests.helpers.files import TEST_BUILD
 from tests.helpers.groth16 import rerandomize
 
 GRACE = 3600

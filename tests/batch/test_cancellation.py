@@ -17,7 +17,7 @@ from zksolvency.verifier.groth16 import (
     verify_fast,
 )
 
-from tests.batch.conftest import Entry, Verifiers, batch_args, evm_accepts, py_accepts
+from tests.helpers.batch import Entry, Verifiers, batch_args, evm_accepts, py_accepts
 from tests.helpers.groth16 import shift_c
 
 DELTA = oc.multiply(oc.G1, 123_456_789)  # any G1 point

@@ -7,7 +7,7 @@ from typing import Any
 
 from zksolvency.verifier.groth16 import BATCH_MAX
 
-from tests.batch.conftest import Entry, Verifiers, batch_args, evm_accepts
+from tests.helpers.batch import Entry, Verifiers, batch_args, evm_accepts
 from tests.helpers.groth16 import rerandomize
 
 

@@ -13,7 +13,7 @@ from zksolvency.verifier.groth16 import BATCH_MAX, InvalidProof, PreparedKey, ba
 from zksolvency.verifier.solidity import render_batch, write_batch_verifier
 from zksolvency.zkcore.errors import InputError
 
-from tests.batch.conftest import Verifiers
+from tests.helpers.batch import Verifiers
 from tests.helpers.groth16 import g1_json, g2_json
 
 PROVENANCE = {"circuit": "toy", "zkey_sha256": "ab" * 32, "snarkjs": "0.0.0", "ptau": "INSECURE toy ptau"}

@@ -15,7 +15,7 @@ from zksolvency.zkcore.field import SNARK_FIELD
 from zksolvency.zkcore.paths import ROOT
 from zksolvency.zkcore.poseidon import poseidon
 
-from tests.conftest import TEST_BUILD
+from tests.helpers.files import TEST_BUILD
 from tests.helpers.witness import WitnessServer
 
 #: Pinned R1CS sizes (circom 2.2.3 --O2, circomlib 2.0.5). A change here is a change in proving

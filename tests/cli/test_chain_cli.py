@@ -17,8 +17,8 @@ from zksolvency.onchain.anvil import rpc_alive
 from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.setup import Artifacts
 
-from tests.conftest import write_json
 from tests.helpers import data
+from tests.helpers.files import write_json
 
 A = Web3.to_checksum_address(data.ADDR)
 B = Web3.to_checksum_address(data.OTHER_ADDR)

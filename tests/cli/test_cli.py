@@ -16,9 +16,9 @@ from zksolvency.zkcore.commitment import account_commitment, market_root
 from zksolvency.zkcore.field import hex32
 from zksolvency.zkcore.models import Account, Market
 
-from tests.conftest import write_json
 from tests.helpers import data
 from tests.helpers.bad_inputs import CASES
+from tests.helpers.files import write_json
 
 
 def run(*args: str) -> Any:

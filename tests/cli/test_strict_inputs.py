@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from zksolvency.cli import main
 from zksolvency.zkcore.models import Account, new_salt
 
-from tests.conftest import write_json
 from tests.helpers import data
 from tests.helpers.bad_inputs import CASES, CROSS_FILE
+from tests.helpers.files import write_json
 
 SINGLE_FILE = [c for c in CASES if c[0] not in CROSS_FILE]
 DEAD_RPC = "http://127.0.0.1:9"  # the file is refused before any node is contacted

@@ -10,7 +10,7 @@ from web3.types import RPCEndpoint
 from zksolvency.onchain.client import Chain
 from zksolvency.onchain.tx import Flag
 
-from tests.contracts.conftest import GRACE, LEDGER_GRACE, Roles, at, now, publish_with_ledger, refused
+from tests.helpers.chain import GRACE, LEDGER_GRACE, Roles, at, now, publish_with_ledger, refused
 
 
 def addr(i: int) -> str:

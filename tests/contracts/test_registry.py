@@ -15,9 +15,9 @@ from zksolvency.onchain.client import Chain
 from zksolvency.onchain.tx import Flag, proof_calldata
 from zksolvency.zkcore.field import SNARK_FIELD
 
-from tests.conftest import read_json_object
-from tests.contracts.conftest import GRACE, OneBlock, Roles, at, now, publish_with_ledger, refused
 from tests.helpers import data
+from tests.helpers.chain import GRACE, OneBlock, Roles, at, now, publish_with_ledger, refused
+from tests.helpers.files import read_json_object
 
 ADDR = Web3.to_checksum_address(data.ADDR)
 OTHER = Web3.to_checksum_address(data.OTHER_ADDR)

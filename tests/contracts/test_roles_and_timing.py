@@ -18,7 +18,7 @@ from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.setup import Artifacts
 from zksolvency.zkcore.field import SNARK_FIELD
 
-from tests.contracts.conftest import GRACE, NO_PROOF, OneBlock, Roles, at, now, publish_with_ledger, refused
+from tests.helpers.chain import GRACE, NO_PROOF, OneBlock, Roles, at, now, publish_with_ledger, refused
 
 HALF_HOUR = 1800
 UNAUTHORIZED = "AccessControlUnauthorizedAccount"

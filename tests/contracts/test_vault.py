@@ -16,8 +16,8 @@ from web3.contract import Contract
 from zksolvency.onchain.client import Chain
 from zksolvency.onchain.vault import Split, Vault, VaultParams, deploy_vault
 
-from tests.contracts.conftest import GRACE, Roles, at, now, publish_with_ledger, refused
 from tests.contracts.test_registry import ADDR, OTHER, bundle, ready, signal
+from tests.helpers.chain import GRACE, Roles, at, now, publish_with_ledger, refused
 from tests.helpers.vault import cache, create_address, deploy_test_contract, deploy_token, mint, vault_variant
 
 UNIT = 10**18

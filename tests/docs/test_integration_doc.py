@@ -20,8 +20,8 @@ from zksolvency.prover.config import load_config
 from zksolvency.prover.setup import Artifacts, setup
 from zksolvency.zkcore.paths import ROOT
 
-from tests.conftest import TEST_BUILD
-from tests.contracts.conftest import Roles, refused
+from tests.helpers.chain import Roles, refused
+from tests.helpers.files import TEST_BUILD
 
 DOC = ROOT / "docs" / "integration.md"
 BIN = Path(sys.executable).parent

@@ -6,7 +6,7 @@ import pytest
 from zksolvency.demo import DEPOSITS, USD, run_demo
 from zksolvency.prover.config import load_config
 
-from tests.conftest import TEST_BUILD
+from tests.helpers.files import TEST_BUILD
 
 
 @pytest.mark.slow

@@ -16,8 +16,8 @@ from zksolvency.zkcore.commitment import market_root
 from zksolvency.zkcore.field import hex32
 from zksolvency.zkcore.models import Market
 
-from tests.conftest import read_json_object
 from tests.helpers import data
+from tests.helpers.files import read_json_object
 
 
 def _ledger(bundle_dir: Path, name: str) -> dict[str, Any]:
@@ -77,7 +77,7 @@ def test_vkey_and_verifier_say_which_setup_made_them(artifacts: Artifacts) -> No
 def test_setup_is_cached(artifacts: Artifacts, test_cfg: CircuitConfig) -> None:
     from zksolvency.prover.setup import setup
 
-    from tests.conftest import TEST_BUILD
+    from tests.helpers.files import TEST_BUILD
 
     before = artifacts.zkey.stat().st_mtime_ns
     assert setup(test_cfg, TEST_BUILD) == artifacts
@@ -95,7 +95,7 @@ def test_real_proofs_on_the_margin_line(artifacts: Artifacts, tmp_path: Path, de
     from zksolvency.zkcore.fixedpoint import format_fraction
     from zksolvency.zkcore.models import Account
 
-    from tests.conftest import write_json
+    from tests.helpers.files import write_json
 
     r = margin_report(Account(**data.account(collateral=[])), Market(**data.MARKET))
     usdc = format_fraction(r.maintenance - r.equity + Fraction(delta))
@@ -115,7 +115,7 @@ def test_prove_refuses_a_statement_whose_path_misses_its_root(artifacts: Artifac
     from click.testing import CliRunner
     from zksolvency.cli import main
 
-    from tests.conftest import write_json
+    from tests.helpers.files import write_json
 
     st = data.statement(data.ACCOUNT, index=3)
     st["index"] = 4  # the venue's path is for index 3

@@ -23,8 +23,8 @@ from zksolvency.verifier.verify import TrustedKeys, Verdict, verify_batch
 from zksolvency.zkcore.ledger import load_ledger_info
 from zksolvency.zkcore.models import Account, Market
 
-from tests.conftest import TEST_BUILD, write_json
 from tests.helpers import data
+from tests.helpers.files import TEST_BUILD, write_json
 
 N_ACCOUNTS = 8
 ZKS = str(Path(sys.executable).with_name("zksolvency"))

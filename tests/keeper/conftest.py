@@ -33,7 +33,8 @@ from zksolvency.onchain.keeper import Keeper, TickResult
 from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.setup import Artifacts
 
-from tests.contracts.conftest import LEDGER_BOOKS, venue_proofs  # noqa: F401  (a fixture)
+from tests.fixtures.proofs import venue_proofs  # noqa: F401  (a fixture)
+from tests.helpers.chain import LEDGER_BOOKS
 
 GRACE = 600
 EXTRA = 40  # silent accounts beside the three of the ledger: the keeper flags in batches

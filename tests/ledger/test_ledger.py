@@ -18,8 +18,8 @@ from zksolvency.zkcore.merkle import root_from_path
 from zksolvency.zkcore.models import Account
 from zksolvency.zkcore.poseidon import poseidon
 
-from tests.conftest import write_json
 from tests.helpers import data
+from tests.helpers.files import write_json
 
 ADDRS = [data.ADDR, data.OTHER_ADDR, "0x90f79bf6eb2c4f870365e785982e1f101e93b906"]
 

@@ -30,8 +30,8 @@ from zksolvency.zkcore.errors import ToolError
 from zksolvency.zkcore.models import Account, Market
 from zksolvency.zkcore.paths import ROOT
 
-from tests.conftest import TEST_BUILD, write_json
 from tests.helpers import data
+from tests.helpers.files import TEST_BUILD, write_json
 
 pytestmark = pytest.mark.slow
 
@@ -113,7 +113,7 @@ def _tamper(wtns: Path, index: int) -> None:
 
 
 def _statement(test_cfg: CircuitConfig, tmp_path: Path) -> tuple[Path, Path]:
-    from tests.contracts.conftest import write_statements
+    from tests.helpers.chain import write_statements
 
     books = {0: data.ACCOUNT}
     st = write_statements(tmp_path / "st", books, 42, test_cfg.LD)[0]

@@ -15,7 +15,7 @@ from zksolvency.cli import main
 from zksolvency.oracle.marketbuild import black_scholes, build_market, norm_cdf, q8
 from zksolvency.zkcore.models import Market
 
-from tests.conftest import read_json_object, write_json
+from tests.helpers.files import read_json_object, write_json
 
 SPEC = Path(__file__).resolve().parents[2] / "examples" / "market-spec.json"
 

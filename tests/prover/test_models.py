@@ -14,9 +14,9 @@ from zksolvency.zkcore.errors import InputError
 from zksolvency.zkcore.fixedpoint import parse_decimal
 from zksolvency.zkcore.models import load_account, load_market
 
-from tests.conftest import write_json
 from tests.helpers import data
 from tests.helpers.bad_inputs import CASES, Mut
+from tests.helpers.files import write_json
 
 
 @pytest.mark.parametrize(("case", "target", "mutate", "field"), CASES, ids=[c[0] for c in CASES])

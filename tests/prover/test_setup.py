@@ -14,7 +14,7 @@ from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.ptau import find_ptau
 from zksolvency.prover.setup import Artifacts, required_power
 
-from tests.conftest import TEST_BUILD
+from tests.helpers.files import TEST_BUILD
 
 
 def test_without_shared_a_dev_ptau_is_made_and_verifies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,7 @@ from zksolvency.prover import tools
 from zksolvency.zkcore.errors import ToolError
 from zksolvency.zkcore.paths import ROOT
 
-from tests.conftest import TEST_BUILD
+from tests.helpers.files import TEST_BUILD
 
 
 def test_a_node_crash_keeps_its_message_not_its_stack(tmp_path: Path) -> None:

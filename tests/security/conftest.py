@@ -16,7 +16,7 @@ from zksolvency.prover.setup import make_keys
 from zksolvency.verifier.solidity import write_verifiers
 from zksolvency.zkcore.paths import ROOT
 
-from tests.conftest import TEST_BUILD, read_json_object
+from tests.helpers.files import TEST_BUILD, read_json_object
 
 CIRCUIT = Path(__file__).with_name("four_signals.circom")
 BEACON = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20"  # a public beacon hash

@@ -23,7 +23,7 @@ from zksolvency.verifier.bn254 import R
 from zksolvency.verifier.groth16 import parse_proof, parse_vkey, prepare, verify_fast
 from zksolvency.zkcore.bundle import vkey_digest
 
-from tests.conftest import TEST_BUILD
+from tests.helpers.files import TEST_BUILD
 from tests.security.attacker import beacon_secrets, forge
 from tests.security.conftest import Lab
 

@@ -34,8 +34,8 @@ from zksolvency.verifier.groth16 import (
 from zksolvency.zkcore.bundle import vkey_digest
 from zksolvency.zkcore.field import SNARK_FIELD
 
-from tests.conftest import read_json_object
 from tests.helpers import data
+from tests.helpers.files import read_json_object
 from tests.verifier.test_bn254 import g2, twist_point_outside_subgroup
 
 

@@ -1,0 +1,25 @@
+"""Where the suite builds, and the JSON files tests write and read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from zksolvency.zkcore.paths import ROOT
+
+#: The suite's artifact directory (the session points ``$ZKSOLVENCY_BUILD`` at it, see tests/conftest.py).
+TEST_BUILD = ROOT / ".zksolvency" / "pytest"
+
+
+def write_json(path: Path, data: Any) -> Path:
+    """Write JSON test input."""
+    path.write_text(json.dumps(data, indent=1))
+    return path
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON file that holds one object (a bundle, a ledger, a market spec)."""
+    obj = json.loads(path.read_text())
+    assert isinstance(obj, dict), f"{path}: not a JSON object"
+    return obj
