@@ -23,3 +23,15 @@ def read_json_object(path: Path) -> dict[str, Any]:
     obj = json.loads(path.read_text())
     assert isinstance(obj, dict), f"{path}: not a JSON object"
     return obj
+
+
+def write_good_inputs(d: Path) -> None:
+    """Valid inputs of every reader in ``d``: market.json, account.json, statement.json and an
+    (empty) ledger.json."""
+    from tests.helpers import data
+
+    write_json(d / "market.json", data.MARKET)
+    write_json(d / "account.json", data.ACCOUNT)
+    write_json(d / "statement.json", data.statement(data.ACCOUNT))
+    write_json(d / "ledger.json", {"format": "zksolvency-ledger/1", "epoch": 42, "root": "0x" + "11" * 32, "depth": 8,
+                                   "accounts": []})  # fmt: skip

@@ -1,7 +1,9 @@
-"""Issue 7 / issue 8 §3: every command that reads a market or an account refuses every bad input of
-SPEC §1 (trailing newline, spaces, exponent, plus sign, non-ASCII digits, short salts, ...) with
-exit code 2 and one line naming the file and the field. ``check`` and ``prove`` are covered in
-test_cli.py over the same cases."""
+"""ATTACK the input contract: every command that reads a market or an account refuses every bad
+input of SPEC §1 (trailing newline, spaces, exponent, plus sign, non-ASCII digits, short salts, ...)
+with exit code 2 and one line naming the file and the field, and leaves no partial output (issue 7,
+issue 8 §3). ``check`` and ``prove`` are covered in tests/cli/test_cli.py over the same cases; the
+encodings of ``EXTRA_BAD_DECIMALS`` are ones tests/helpers/bad_inputs.py does not list. Only the
+``verify --market`` test needs proofs (``bundle_dir``); the rest makes none."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from zksolvency.zkcore.models import Account, new_salt
 
 from tests.helpers import data
 from tests.helpers.bad_inputs import CASES, CROSS_FILE
-from tests.helpers.files import write_json
+from tests.helpers.files import write_good_inputs, write_json
 
 SINGLE_FILE = [c for c in CASES if c[0] not in CROSS_FILE]
 DEAD_RPC = "http://127.0.0.1:9"  # the file is refused before any node is contacted
@@ -100,3 +102,43 @@ def test_statement_hex_fields_are_matched_in_full(tmp_path: Path, where: str) ->
         st["ledger_root"] += "\n"
     with pytest.raises(InputError, match=where):
         load_statement(write_json(tmp_path / "st.json", st))
+
+
+EXTRA_BAD_DECIMALS = ["1.", "-", "", "1_000", "0x10", "1,5", "١", "NaN", "Infinity", "1e-3", "--1", "1.-5", "\u00a01",
+                      "1\t", "1\r", "0.000000001", "-0.1"]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", EXTRA_BAD_DECIMALS)
+def test_more_non_canonical_decimals_are_refused(tmp_path: Path, value: str) -> None:
+    m = data.market()
+    m["collateral"][0]["price"] = value
+    f = write_json(tmp_path / "m.json", m)
+    r = CliRunner().invoke(main, ["market-root", str(f)])
+    assert r.exit_code == 2 and "collateral[0].price" in r.output and len(r.output.strip().splitlines()) == 1, r.output
+
+
+@pytest.mark.parametrize(
+    "salt",
+    ["0x" + "f" * 31, "0x" + "0" * 30 + "f" * 31, "0x" + "1" + "0" * 62, "0X" + "ab" * 20, "ab" * 20, "0x" + "g" * 40],
+    ids=["124-bit", "zero-padded-124-bit", "2^248", "0X", "no-0x", "non-hex"],
+)
+def test_weak_or_non_canonical_salts_are_refused(tmp_path: Path, salt: str) -> None:
+    f = write_json(tmp_path / "a.json", data.account(salt=salt))
+    r = CliRunner().invoke(main, ["commit", str(f)])
+    assert r.exit_code == 2 and "salt" in r.output, r.output
+
+
+def test_failed_commands_leave_no_output(tmp_path: Path) -> None:
+    """prove and ledger build with a bad input: no file, no directory, no temporary left behind."""
+    write_good_inputs(tmp_path)
+    bad = data.market()
+    bad["instruments"][0]["mark_price"] = "1e3"
+    write_json(tmp_path / "bad-market.json", bad)
+    before = set(tmp_path.iterdir())
+    r = CliRunner().invoke(main, ["ledger", "build", str(tmp_path / "account.json"), "--market",
+                                  str(tmp_path / "bad-market.json"), "--config", "test", "-o", str(tmp_path / "L")])  # fmt: skip
+    assert r.exit_code == 2
+    r = CliRunner().invoke(main, ["prove", str(tmp_path / "statement.json"), str(tmp_path / "bad-market.json"),
+                                  "--config", "test", "-o", str(tmp_path / "b.json")])  # fmt: skip
+    assert r.exit_code == 2
+    assert set(tmp_path.iterdir()) == before

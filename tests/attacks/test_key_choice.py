@@ -24,8 +24,8 @@ from zksolvency.verifier.groth16 import parse_proof, parse_vkey, prepare, verify
 from zksolvency.zkcore.bundle import vkey_digest
 
 from tests.helpers.files import TEST_BUILD
-from tests.security.attacker import beacon_secrets, forge
-from tests.security.conftest import Lab
+from tests.helpers.forgery import beacon_secrets, forge
+from tests.helpers.ptau_lab import Lab
 
 pytestmark = pytest.mark.slow
 

@@ -23,8 +23,8 @@ from zksolvency.verifier.bn254 import R
 from zksolvency.verifier.groth16 import parse_proof, parse_vkey, prepare, verify_fast, verify_reference
 from zksolvency.zkcore.bundle import BUNDLE_FORMAT, SIGNAL_NAMES, claims_from_signals, vkey_digest
 
-from tests.security.attacker import alpha_beta_match, beacon_secrets, forge
-from tests.security.conftest import Lab
+from tests.helpers.forgery import alpha_beta_match, beacon_secrets, forge
+from tests.helpers.ptau_lab import Lab
 
 pytestmark = pytest.mark.slow
 

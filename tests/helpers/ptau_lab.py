@@ -1,5 +1,6 @@
 """A forgery lab: one tiny circuit keyed twice, on a beacon-only ptau and on a ptau made the
-project's way (new + one OS-entropy contribution), each 2^8 so the whole lab takes seconds."""
+project's way (new + one OS-entropy contribution), each 2^8 so the whole lab takes seconds. The
+``lab`` fixture of tests/attacks/conftest.py builds it once per session."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
 from zksolvency.prover import tools
 from zksolvency.prover.ptau import find_ptau, make_dev_ptau
 from zksolvency.prover.setup import make_keys
@@ -63,8 +63,8 @@ def _keyed(r1cs: Path, ptau: Path | None, out: Path) -> Keyed:
     return k
 
 
-@pytest.fixture(scope="session")
-def lab() -> Lab:
+def make_lab() -> Lab:
+    """Build the lab afresh under TEST_BUILD."""
     d = TEST_BUILD / "security"
     if d.exists():
         shutil.rmtree(d)  # fresh keys and ptau files every session
