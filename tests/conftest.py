@@ -17,7 +17,7 @@ from zksolvency.prover.setup import Artifacts, setup
 from tests.helpers.files import TEST_BUILD, write_json
 from tests.helpers.witness import WitnessServer, read_sym
 
-pytest_plugins = ["tests.fixtures.chain", "tests.fixtures.proofs"]
+pytest_plugins = ["tests.fixtures.chain", "tests.fixtures.proofs", "tests.fixtures.vault", "tests.fixtures.keeper"]
 
 #: The session's environment, seen by the suite and by every process it starts (the CLI, keepers):
 #: artifacts go to TEST_BUILD, and a native prover failure fails the test instead of falling back

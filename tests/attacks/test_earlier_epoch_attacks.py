@@ -18,9 +18,9 @@ from zksolvency.onchain.tx import ChainError
 
 from tests.attacks.test_grace_and_ledger_attacks import ledger_then_next_market, mine
 from tests.batch.test_attest_batch import attest_batch_call
-from tests.contracts.test_registry import ENROLLED, OTHER, bundle, signal
 from tests.helpers.batch import LEDGER_ACCOUNTS, ledger_address
 from tests.helpers.chain import GRACE, LEDGER_GRACE, OneBlock, Roles, at, now, publish_with_ledger, refused
+from tests.helpers.registry import ENROLLED, OTHER, bundle, signal
 
 pytestmark = pytest.mark.slow
 

@@ -33,10 +33,10 @@ from zksolvency.onchain.keeper import Keeper
 from zksolvency.onchain.tx import Flag
 from zksolvency.prover.setup import Artifacts
 
-from tests.contracts.test_registry import ENROLLED, OTHER, bundle, signal
 from tests.helpers import data
 from tests.helpers.chain import GRACE, LEDGER_GRACE, OneBlock, Roles, at, now, refused
 from tests.helpers.files import TEST_BUILD, write_json
+from tests.helpers.registry import ENROLLED, OTHER, bundle, signal
 
 pytestmark = pytest.mark.slow
 

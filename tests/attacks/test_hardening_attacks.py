@@ -32,11 +32,11 @@ from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.setup import Artifacts
 from zksolvency.zkcore.errors import InputError
 
-from tests.contracts.test_registry import ADDR, bundle, ready, signal
-from tests.contracts.test_vault import UNIT, Actors, actors, funded, vault  # noqa: F401  (fixtures)
 from tests.helpers import data
 from tests.helpers.chain import GRACE, LEDGER_BOOKS, Roles, at, now, publish_with_ledger, refused, write_statements
 from tests.helpers.files import TEST_BUILD, write_json
+from tests.helpers.registry import ADDR, bundle, ready, signal
+from tests.helpers.vault import UNIT, Actors, funded
 
 pytestmark = pytest.mark.slow
 
@@ -55,8 +55,8 @@ def test_a_resolved_insolvency_flag_cannot_be_raised_again_by_replaying_its_proo
     chain: Chain,
     roles: Roles,
     venue_proofs: Path,
-    vault: tuple[Vault, Contract],  # noqa: F811
-    actors: Actors,  # noqa: F811
+    vault: tuple[Vault, Contract],
+    actors: Actors,
 ) -> None:
     v, token = vault
     b = bundle(venue_proofs, "insolvent")

@@ -37,12 +37,10 @@ from zksolvency.onchain.tx import ChainError, FeeCaps, Flag, proof_calldata
 from zksolvency.onchain.vault import Vault, VaultAddresses, vault_contracts
 from zksolvency.zkcore.errors import InputError
 
-from tests.contracts.conftest import Roles, at
-from tests.contracts.test_registry import ADDR, OTHER, bundle, ready, signal
-from tests.contracts.test_vault import PARAMS, UNIT, Actors, actors, funded, new_vault, vault  # noqa: F401  (fixtures)
-from tests.helpers.vault import cache, deploy_test_contract, deploy_token
-from tests.keeper.conftest import ZKSOLVENCY, Venue, metric, set_time, start_keeper, stop_keeper, ticks_pass, venue, wait_for  # noqa: F401
-from tests.keeper.test_liquidating_keeper import _liquidations, _vault
+from tests.helpers.chain import Roles, at
+from tests.helpers.keeper import ZKSOLVENCY, Venue, insolvent_vault, liquidations, set_time, start_keeper, stop_keeper, wait_for
+from tests.helpers.registry import ADDR, OTHER, bundle, ready, signal
+from tests.helpers.vault import PARAMS, UNIT, Actors, cache, deploy_test_contract, deploy_token, funded, mint, new_vault
 
 pytestmark = pytest.mark.slow
 
@@ -213,7 +211,7 @@ def spawn_keeper(v: Venue, name: str, *args: str, interval: float = 0.3) -> tupl
 # ------------------------------------------------------------------ a contract that is not the vault
 
 
-def test_a_fake_vault_that_names_the_registry_is_refused(venue: Venue) -> None:  # noqa: F811
+def test_a_fake_vault_that_names_the_registry_is_refused(venue: Venue) -> None:
     """A 40-line contract answers ``registry()`` with the deployment's registry, reports flag value
     7 and a 10^30 bounty, and burns gas in ``liquidate``. ``Vault.at`` compares the code at the
     address with the vault's own runtime code (immutables aside) and refuses it; ``keeper run
@@ -235,7 +233,7 @@ def test_a_fake_vault_that_names_the_registry_is_refused(venue: Venue) -> None: 
     assert ch.w3.eth.get_transaction_count(sender) == nonce0
 
 
-def test_an_unreadable_vault_status_is_one_refused_account_not_a_dead_keeper(venue: Venue) -> None:  # noqa: F811
+def test_an_unreadable_vault_status_is_one_refused_account_not_a_dead_keeper(venue: Venue) -> None:
     """Past the code check (a client built on the fake directly), a status with flag value 7 does
     not decode: ``Vault.statuses`` puts a ChainError in its place, the liquidating tick reports the
     account refused and sends nothing, and the flag enum refuses any value it does not have."""
@@ -268,8 +266,8 @@ def test_an_override_in_front_of_the_keeper_makes_its_slice_revert_not_pay_less(
     chain: Chain,
     roles: Roles,
     venue_proofs: Path,
-    vault: tuple[Vault, Contract],  # noqa: F811
-    actors: Actors,  # noqa: F811
+    vault: tuple[Vault, Contract],
+    actors: Actors,
 ) -> None:
     """A stale account's first slice has waited its whole auction (the quote pays the top bounty,
     100 tokens). In front of the keeper's transaction, in the same block, the holder of the
@@ -309,11 +307,11 @@ def test_an_override_in_front_of_the_keeper_makes_its_slice_revert_not_pay_less(
     assert again.liquidated[0].split.bounty == 100 * UNIT
 
 
-def test_a_liquidation_lost_with_the_node_is_sent_again(venue: Venue, venue_proofs: Path) -> None:  # noqa: F811
+def test_a_liquidation_lost_with_the_node_is_sent_again(venue: Venue, venue_proofs: Path) -> None:
     """Automine off: the keeper daemon broadcasts slice 1 and waits for it; the node goes away and
     comes back without its pool. The keeper reconnects, finds nothing of its own in the pool and
     the same slice on offer, and sends it again: the slice is taken by that keeper."""
-    lv, flagged_at = _vault(venue, venue_proofs)
+    lv, flagged_at = insolvent_vault(venue, venue_proofs)
     ch = venue.chain
     sender = Web3.to_checksum_address(list(ch.w3.eth.accounts)[4])
     nonce0 = ch.w3.eth.get_transaction_count(sender)
@@ -326,8 +324,8 @@ def test_a_liquidation_lost_with_the_node_is_sent_again(venue: Venue, venue_proo
     ch = venue.chain
     wait_for(lambda: "answers again" in log.read_text(), what="the keeper to reconnect", timeout=90)
     set_time(venue, max(int(ch.w3.eth.get_block("latest")["timestamp"]) + 1, flagged_at + 60))
-    wait_for(lambda: len(_liquidations(lv)) == 1, what="the same keeper to take the slice", timeout=90)
-    (got,) = _liquidations(lv)
+    wait_for(lambda: len(liquidations(lv)) == 1, what="the same keeper to take the slice", timeout=90)
+    (got,) = liquidations(lv)
     assert got["keeper"] == sender and got["slice"] == 1
     assert "sending again" in log.read_text()  # the first one was lost with the pool, not mined late
     assert ch.w3.eth.get_transaction_count(sender) == nonce0 + 1  # one transaction mined in all
@@ -341,8 +339,8 @@ def test_one_high_tip_transaction_per_block_does_not_hold_a_capped_keeper_back(
     chain: Chain,
     roles: Roles,
     venue_proofs: Path,
-    vault: tuple[Vault, Contract],  # noqa: F811
-    actors: Actors,  # noqa: F811
+    vault: tuple[Vault, Contract],
+    actors: Actors,
 ) -> None:
     """Someone sends a 21,000-gas self-transfer with a 50 gwei tip before every tick, lifting the
     node's tip suggestion far above the keeper's default 2 gwei cap. The keeper sends anyway, with
@@ -384,7 +382,7 @@ def test_a_token_fee_is_not_counted_as_earned(
     chain: Chain,
     roles: Roles,
     venue_proofs: Path,
-    actors: Actors,  # noqa: F811
+    actors: Actors,
 ) -> None:
     """The token's owner raises its transfer fee to 100% in front of the keeper's liquidation. The
     keeper cannot be paid by a token that keeps everything, but it does not believe it was: its
@@ -392,7 +390,6 @@ def test_a_token_fee_is_not_counted_as_earned(
     v, token = new_vault(chain, roles, actors, "FeeToken")
     b = bundle(venue_proofs, "insolvent")
     ready(chain, roles, b)
-    from tests.helpers.vault import mint
 
     mint(chain, token, ADDR, 10_000 * UNIT)
     v.deposit(ADDR, 10_000 * UNIT)
@@ -409,11 +406,11 @@ def test_a_token_fee_is_not_counted_as_earned(
     assert keeper.metrics.registry.get_sample_value("zksolvency_keeper_bounty_earned_total") == 0
 
 
-def test_flagged_accounts_without_a_deposit_cost_the_keeper_no_request(venue: Venue, venue_proofs: Path) -> None:  # noqa: F811
+def test_flagged_accounts_without_a_deposit_cost_the_keeper_no_request(venue: Venue, venue_proofs: Path) -> None:
     """200 more accounts enrolled and flagged stale, none of which ever deposited in the vault (silent
     customers or sybils the venue enrolled): the liquidating side of a tick makes exactly as many
     RPC requests as before, and its candidates are the vault's depositors only."""
-    lv, _ = _vault(venue, venue_proofs)  # accounts[0] flagged insolvent, with a deposit
+    lv, _ = insolvent_vault(venue, venue_proofs)  # accounts[0] flagged insolvent, with a deposit
     ch = venue.chain
     set_time(venue, int(ch.status(venue.accounts[2])["stale_at"]))  # index 1 attested: the others owe 42
     keeper = keeper_for(ch, lv, str(list(ch.w3.eth.accounts)[4]), min_profit_wei=10**40)  # reads only: never pays

@@ -36,10 +36,9 @@ from zksolvency.onchain.client import Chain
 from zksolvency.onchain.tx import ChainError, Flag, NotSent, proof_calldata
 from zksolvency.onchain.vault import LiquidationQuote, LiquidationResult, Vault
 
-from tests.contracts.conftest import GRACE, LEDGER_GRACE, Roles, at, now, publish_with_ledger, refused
-from tests.contracts.test_registry import ADDR, OTHER, bundle, claiming, ready, signal
-from tests.contracts.test_vault import PARAMS, UNIT, Actors, actors, funded, new_vault, vault  # noqa: F401  (fixtures)
-from tests.helpers.vault import mint
+from tests.helpers.chain import GRACE, LEDGER_GRACE, Roles, at, now, publish_with_ledger, refused
+from tests.helpers.registry import ADDR, OTHER, bundle, claiming, ready, signal
+from tests.helpers.vault import PARAMS, UNIT, Actors, funded, mint
 
 pytestmark = pytest.mark.slow
 
@@ -48,8 +47,8 @@ def test_drain_attempts_are_refused(
     chain: Chain,
     roles: Roles,
     venue_proofs: Path,
-    vault: tuple[Vault, Contract],  # noqa: F811
-    actors: Actors,  # noqa: F811
+    vault: tuple[Vault, Contract],
+    actors: Actors,
 ) -> None:
     v, token = vault
     ready(chain, roles, bundle(venue_proofs, "insolvent"))
@@ -81,7 +80,7 @@ def test_an_insolvent_trader_is_liquidated_as_insolvent(
     chain: Chain,
     roles: Roles,
     venue_proofs: Path,
-    vault: tuple[Vault, Contract],  # noqa: F811
+    vault: tuple[Vault, Contract],
 ) -> None:
     v, token = vault
     b = bundle(venue_proofs, "insolvent")
@@ -108,8 +107,8 @@ def test_documented_full_withdrawal_within_the_attested_epoch(
     chain: Chain,
     roles: Roles,
     venue_proofs: Path,
-    vault: tuple[Vault, Contract],  # noqa: F811
-    actors: Actors,  # noqa: F811
+    vault: tuple[Vault, Contract],
+    actors: Actors,
 ) -> None:
     """MarginVault's own NatSpec: 'within one epoch the latest attestation is all the chain knows'.
     A trader attested at 42 (with the vault deposit counted in its book) takes ALL of it out; when
@@ -131,7 +130,7 @@ def test_documented_self_liquidation_below_the_minimum_bounty(
     chain: Chain,
     roles: Roles,
     venue_proofs: Path,
-    vault: tuple[Vault, Contract],  # noqa: F811
+    vault: tuple[Vault, Contract],
 ) -> None:
     """bounty = min(slice, minBounty + ...): a flagged trader whose slices are at most minBounty takes
     each of them back (no penalty) by liquidating itself -- as any keeper could take it."""
@@ -171,8 +170,8 @@ def test_a_new_market_inside_the_cure_window_holds_the_first_slice_until_its_led
     chain: Chain,
     roles: Roles,
     venue_proofs: Path,
-    vault: tuple[Vault, Contract],  # noqa: F811
-    actors: Actors,  # noqa: F811
+    vault: tuple[Vault, Contract],
+    actors: Actors,
 ) -> None:
     """REFUSED (was: WORKED). OTHER (solvent, attested 42) is late at 43 and flagged stale; 100 s
     into its 900 s cure window the oracle publishes epoch 44 and the venue takes its allowed
@@ -226,8 +225,8 @@ def test_an_insolvency_flag_is_liquidatable_at_once_with_the_latest_ledger_pendi
     chain: Chain,
     roles: Roles,
     venue_proofs: Path,
-    vault: tuple[Vault, Contract],  # noqa: F811
-    actors: Actors,  # noqa: F811
+    vault: tuple[Vault, Contract],
+    actors: Actors,
 ) -> None:
     """The ledger-pending hold is a stale flag's: ADDR, flagged insolvent at 42, is liquidated at
     once after the market of 43 is out without its ledger; so is a continuing stale liquidation's
@@ -255,8 +254,8 @@ def test_an_insolvency_override_in_front_of_a_guarded_keeper_reverts_its_liquida
     chain: Chain,
     roles: Roles,
     venue_proofs: Path,
-    vault: tuple[Vault, Contract],  # noqa: F811
-    actors: Actors,  # noqa: F811
+    vault: tuple[Vault, Contract],
+    actors: Actors,
 ) -> None:
     """REFUSED (was: WORKED with ``liquidate``). ADDR, flagged stale, has waited its cure window and
     its first slice's whole auction: the quote at the pending block pays the top bounty (100
@@ -337,8 +336,8 @@ def test_liquidate_at_least_the_quoted_bounty_is_liquidate(
     chain: Chain,
     roles: Roles,
     venue_proofs: Path,
-    vault: tuple[Vault, Contract],  # noqa: F811
-    actors: Actors,  # noqa: F811
+    vault: tuple[Vault, Contract],
+    actors: Actors,
 ) -> None:
     """``liquidateAtLeast`` with a minimum at or below the bounty takes exactly ``liquidate``'s
     slice and split (the same block time, a chain snapshot apart); above it, it is refused before

@@ -41,9 +41,9 @@ from zksolvency.onchain.vault import (
 )
 from zksolvency.zkcore.errors import InputError
 
-from tests.contracts.test_registry import ADDR, bundle, ready
 from tests.helpers.chain import Roles, at
 from tests.helpers.files import TEST_BUILD
+from tests.helpers.registry import ADDR, bundle, ready
 from tests.helpers.vault import cache, deploy_token, mint
 
 #: The example token's unit: 6 decimals.

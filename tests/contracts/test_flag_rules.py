@@ -12,8 +12,8 @@ from web3.logs import DISCARD
 from zksolvency.onchain.client import Chain
 from zksolvency.onchain.tx import Flag
 
-from tests.contracts.test_registry import ADDR, OTHER, bundle, ready, signal
 from tests.helpers.chain import GRACE, Roles, at, now, publish_with_ledger, refused
+from tests.helpers.registry import ADDR, OTHER, bundle, ready, signal
 
 
 def block_time(chain: Chain, block: int) -> int:

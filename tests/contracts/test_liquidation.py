@@ -28,10 +28,9 @@ from zksolvency.onchain.client import Chain
 from zksolvency.onchain.tx import TxResult
 from zksolvency.onchain.vault import LiquidationQuote, LiquidationResult, Vault
 
-from tests.contracts.conftest import LEDGER_GRACE, Roles, at, now, publish_with_ledger, refused
-from tests.contracts.test_registry import ADDR, OTHER, bundle, ready, signal
-from tests.contracts.test_vault import PARAMS, UNIT, Actors, flag_insolvent, funded, new_vault
-from tests.helpers.vault import mint
+from tests.helpers.chain import LEDGER_GRACE, Roles, at, now, publish_with_ledger, refused
+from tests.helpers.registry import ADDR, OTHER, bundle, ready, signal
+from tests.helpers.vault import PARAMS, UNIT, Actors, flag_insolvent, funded, mint, new_vault
 
 pytestmark = pytest.mark.slow
 

@@ -19,9 +19,9 @@ from zksolvency.prover.prove import prove
 from zksolvency.prover.setup import Artifacts
 from zksolvency.zkcore.paths import ROOT
 
-from tests.contracts.test_registry import ADDR, OTHER, bundle, ready
 from tests.helpers.chain import GRACE, Roles
 from tests.helpers.files import TEST_BUILD
+from tests.helpers.registry import ADDR, OTHER, bundle, ready
 
 
 def _snarkjs_accepts(art: Artifacts, b: dict[str, Any]) -> bool:

@@ -7,75 +7,34 @@ tests/contracts/test_liquidation.py."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from web3 import Web3
 from web3.contract import Contract
 from zksolvency.onchain.client import Chain
-from zksolvency.onchain.vault import Split, Vault, VaultParams, deploy_vault
+from zksolvency.onchain.vault import Split, Vault
 
-from tests.contracts.test_registry import ADDR, OTHER, bundle, ready, signal
 from tests.helpers.chain import GRACE, Roles, at, now, publish_with_ledger, refused
-from tests.helpers.vault import cache, create_address, deploy_test_contract, deploy_token, mint, vault_variant
+from tests.helpers.registry import ADDR, OTHER, bundle, ready, signal
+from tests.helpers.vault import (
+    PARAMS,
+    UNIT,
+    Actors,
+    cache,
+    create_address,
+    deploy_test_contract,
+    deploy_token,
+    flag_insolvent,
+    funded,
+    mint,
+    new_vault,
+    vault_variant,
+)
 
-UNIT = 10**18
-#: The client's defaults: slices of 20% of the basis 30 s apart; the bounty rises from 10 tokens to
-#: 5% of the slice over 600 s; a 3% penalty; a 900 s cure window for stale flags.
-PARAMS = VaultParams.for_decimals(18)
 ZERO = "0x" + "00" * 20
 GUARD_ERROR = Web3.keccak(text="ReentrancyGuardReentrantCall()")[:4]
-
-
-@dataclass(frozen=True)
-class Actors:
-    """Who does what around the vault (none of them holds a registry role)."""
-
-    keeper: str  # liquidates for the bounty
-    liquidator: str  # the venue's liquidator: the vault's LIQUIDATOR_ROLE
-    guardian: str  # pays out of the insurance fund
-    newcomer: str  # a trader enrolled with the others, who never attests
-    treasury: str  # the venue's own account (ADDR, the insolvent trader, is anvil's venue account)
-
-
-@pytest.fixture
-def actors(roles: Roles) -> Actors:
-    return Actors(*roles.others[:5])
-
-
-def new_vault(chain: Chain, roles: Roles, actors: Actors, token: str = "TestToken") -> tuple[Vault, Contract]:
-    t = deploy_token(chain, token)
-    v = deploy_vault(
-        chain,
-        t.address,
-        PARAMS,
-        venue=actors.treasury,
-        admin=roles.admin,
-        liquidator=actors.liquidator,
-        guardian=actors.guardian,
-        sender=roles.admin,
-    )
-    return v, t
-
-
-@pytest.fixture
-def vault(chain: Chain, roles: Roles, actors: Actors) -> tuple[Vault, Contract]:
-    """A fresh vault of a plain test token (rolled back with the chain after each test)."""
-    return new_vault(chain, roles, actors)
-
-
-def funded(chain: Chain, v: Vault, token: Contract, account: str, amount: int) -> None:
-    """Mint ``amount`` to ``account`` and deposit it."""
-    mint(chain, token, account, amount)
-    v.deposit(account, amount)
-
-
-def flag_insolvent(chain: Chain, venue_proofs: Path) -> int:
-    """Flag ADDR with the real `solvent = 0` proof of its ledger entry (epoch 42); returns the
-    flag's time (`flaggedAt`)."""
-    chain.submit_proof("flag", bundle(venue_proofs, "insolvent"))
-    return int(chain.status(ADDR)["flagged_at"])
 
 
 # ------------------------------------------------------------ withdrawals follow the registry

@@ -4,6 +4,7 @@ control experiments. All compiled with ``compile_sources``: none of it ships und
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from web3 import Web3
@@ -11,6 +12,10 @@ from web3.contract import Contract
 from zksolvency.onchain.client import Chain
 from zksolvency.onchain.deployment import chain_dir
 from zksolvency.onchain.solc import Compiled, compile_sources, contracts_dir
+from zksolvency.onchain.vault import Vault, VaultParams, deploy_vault
+
+from tests.helpers.chain import Roles
+from tests.helpers.registry import ADDR, bundle
 
 SOLIDITY = Path(__file__).with_name("solidity")
 VAULT_SOL = contracts_dir() / "examples" / "MarginVault.sol"
@@ -86,3 +91,49 @@ def create_address(sender: str, nonce: int) -> str:
 
     payload = b"\x94" + bytes.fromhex(Web3.to_checksum_address(sender)[2:]) + rlp_int(nonce)
     return Web3.to_checksum_address(Web3.keccak(bytes([0xC0 + len(payload)]) + payload)[12:])
+
+
+UNIT = 10**18
+#: The client's defaults: slices of 20% of the basis 30 s apart; the bounty rises from 10 tokens to
+#: 5% of the slice over 600 s; a 3% penalty; a 900 s cure window for stale flags.
+PARAMS = VaultParams.for_decimals(18)
+
+
+@dataclass(frozen=True)
+class Actors:
+    """Who does what around the vault (none of them holds a registry role)."""
+
+    keeper: str  # liquidates for the bounty
+    liquidator: str  # the venue's liquidator: the vault's LIQUIDATOR_ROLE
+    guardian: str  # pays out of the insurance fund
+    newcomer: str  # a trader enrolled with the others, who never attests
+    treasury: str  # the venue's own account (ADDR, the insolvent trader, is anvil's venue account)
+
+
+def new_vault(chain: Chain, roles: Roles, actors: Actors, token: str = "TestToken") -> tuple[Vault, Contract]:
+    """A vault of the client's default policy on a fresh ``token`` (a contract of tests/helpers/solidity)."""
+    t = deploy_token(chain, token)
+    v = deploy_vault(
+        chain,
+        t.address,
+        PARAMS,
+        venue=actors.treasury,
+        admin=roles.admin,
+        liquidator=actors.liquidator,
+        guardian=actors.guardian,
+        sender=roles.admin,
+    )
+    return v, t
+
+
+def funded(chain: Chain, v: Vault, token: Contract, account: str, amount: int) -> None:
+    """Mint ``amount`` to ``account`` and deposit it."""
+    mint(chain, token, account, amount)
+    v.deposit(account, amount)
+
+
+def flag_insolvent(chain: Chain, venue_proofs: Path) -> int:
+    """Flag ADDR with the real `solvent = 0` proof of its ledger entry (epoch 42); returns the
+    flag's time (`flaggedAt`)."""
+    chain.submit_proof("flag", bundle(venue_proofs, "insolvent"))
+    return int(chain.status(ADDR)["flagged_at"])

@@ -10,7 +10,7 @@ from collections import Counter
 from web3.types import RPCEndpoint
 from zksolvency.onchain.keeper import Keeper, TickResult
 
-from tests.keeper.conftest import (
+from tests.helpers.keeper import (
     EXTRA,
     Venue,
     metric,
@@ -175,7 +175,7 @@ def test_keeper_scans_events_in_bounded_ranges(venue: Venue) -> None:
 def test_keeper_cli_once_and_bad_input(venue: Venue) -> None:
     import subprocess
 
-    from tests.keeper.conftest import ZKSOLVENCY
+    from tests.helpers.keeper import ZKSOLVENCY
 
     dep = str(venue.dir / "deployment.json")
     set_time(venue, venue.stale_at())
@@ -270,7 +270,7 @@ def test_keeper_tips_at_most_its_cap_and_holds_back_above_the_fee_cap(venue: Ven
 def test_keeper_fee_flags_are_checked(venue: Venue) -> None:
     import subprocess
 
-    from tests.keeper.conftest import ZKSOLVENCY
+    from tests.helpers.keeper import ZKSOLVENCY
 
     for bad in ("-1", "1e9", "0.0000000001", "abc"):
         r = subprocess.run(

@@ -19,13 +19,13 @@ import pytest
 from web3 import Web3
 from zksolvency.onchain.keeper import Keeper
 from zksolvency.onchain.liquidator import Profitability
-from zksolvency.onchain.vault import Vault, VaultParams, deploy_vault
-from zksolvency.zkcore.jsonio import read_object
+from zksolvency.onchain.vault import Vault, VaultParams
 
-from tests.helpers.vault import deploy_token, mint
-from tests.keeper.conftest import (
+from tests.helpers.keeper import (
     ZKSOLVENCY,
     Venue,
+    insolvent_vault,
+    liquidations,
     metric,
     race,
     set_time,
@@ -45,48 +45,6 @@ PRICE_WEI = 10**15  # per whole token
 #: Tokens per second the bounty rises: (5% of a 2,000-token slice - 10) / 600 s.
 RISE = (2_000 * PARAMS.max_bounty_bps // 10_000 * UNIT - PARAMS.min_bounty) / PARAMS.auction_duration / UNIT
 STEP = 10  # seconds of chain time between two looks of the keepers
-
-
-def _vault(v: Venue, proofs: Path) -> tuple[Vault, int]:
-    """A vault with the trader at index 0 holding DEPOSIT, flagged insolvent by its real proof;
-    returns the vault and the flag's time."""
-    ch, roles = v.chain, v.roles
-    token = deploy_token(ch)
-    vault = deploy_vault(
-        ch,
-        token.address,
-        PARAMS,
-        venue=roles["admin"],
-        admin=roles["admin"],
-        liquidator=roles["liquidator"],
-        sender=roles["admin"],
-    )
-    trader = v.accounts[0]
-    mint(ch, token, trader, DEPOSIT)
-    vault.deposit(trader, DEPOSIT)
-    ch.submit_proof("flag", read_object(proofs / "insolvent.bundle.json"), roles["keeper"])
-    st = ch.status(trader)
-    assert st["flag"] == "insolvent"
-    return vault, int(st["flagged_at"])
-
-
-def _liquidations(vault: Vault) -> list[dict[str, Any]]:
-    """Every Liquidated event with its transaction's sender, tip, gas and block time."""
-    w3 = vault.chain.w3
-    out = []
-    for e in vault.vault.events.Liquidated().get_logs(from_block=0, to_block="latest"):
-        tx, receipt = w3.eth.get_transaction(e["transactionHash"]), w3.eth.get_transaction_receipt(e["transactionHash"])
-        out.append(
-            {
-                "keeper": str(e["args"]["keeper"]),
-                "slice": int(e["args"]["slice"]),
-                "bounty": int(e["args"]["bounty"]),
-                "at": int(w3.eth.get_block(e["blockNumber"])["timestamp"]),
-                "tip": int(tx["maxPriorityFeePerGas"]),
-                "paid": int(receipt["gasUsed"]) * int(receipt["effectiveGasPrice"]),
-            }
-        )
-    return out
 
 
 def _sent_to(v: Venue, sender: str, to: str, since: int) -> list[int]:
@@ -131,7 +89,7 @@ def _walk(v: Venue, start: int, ports: list[int], until: Any, limit: int = 900) 
 
 
 def test_the_cheaper_keeper_liquidates_first_near_its_cost_and_nobody_sends_twice(venue: Venue, venue_proofs: Path) -> None:
-    vault, flagged_at = _vault(venue, venue_proofs)
+    vault, flagged_at = insolvent_vault(venue, venue_proofs)
     w3 = venue.chain.w3
     start_block = int(w3.eth.block_number)
     cheap, dear = (str(a) for a in list(w3.eth.accounts)[4:6])
@@ -142,17 +100,17 @@ def test_the_cheaper_keeper_liquidates_first_near_its_cost_and_nobody_sends_twic
     )
     trader = venue.accounts[0]
 
-    t = _walk(venue, flagged_at + 1, [port_a, port_b], lambda: len(_liquidations(vault)) == 1)
+    t = _walk(venue, flagged_at + 1, [port_a, port_b], lambda: len(liquidations(vault)) == 1)
     # the restarted cheap keeper has no memory: it reads the taken slice from the chain
     assert stop_keeper(pa) == 0
     pa, port_a, log_a = _keeper(venue, "cheap-again", cheap, vault, "0.03")
-    t = _walk(venue, t, [port_a, port_b], lambda: len(_liquidations(vault)) == 2)
+    t = _walk(venue, t, [port_a, port_b], lambda: len(liquidations(vault)) == 2)
     assert stop_keeper(pa) == 0  # the cheap keeper is gone: the dear one acts once it pays for it
-    _walk(venue, t, [port_b], lambda: len(_liquidations(vault)) == 3)
+    _walk(venue, t, [port_b], lambda: len(liquidations(vault)) == 3)
     ticks_pass(port_b, 3)
     assert stop_keeper(pb) == 0
 
-    done = _liquidations(vault)
+    done = liquidations(vault)
     assert [(d["keeper"], d["slice"]) for d in done] == [(cheap, 1), (cheap, 2), (dear, 3)]
     tip = int(w3.eth.max_priority_fee)
     auction_start = flagged_at
@@ -184,18 +142,18 @@ def test_the_cheaper_keeper_liquidates_first_near_its_cost_and_nobody_sends_twic
 def test_metrics_and_a_node_that_goes_away(venue: Venue, venue_proofs: Path) -> None:
     """A keeper that wants no profit liquidates a slice as soon as it is liquidatable, also after
     its node was stopped and started again; its metrics count the bounty and the wei it paid."""
-    vault, flagged_at = _vault(venue, venue_proofs)
+    vault, flagged_at = insolvent_vault(venue, venue_proofs)
     sender = str(list(venue.chain.w3.eth.accounts)[4])
     proc, port, log = _keeper(venue, "solo", sender, vault, "0")
-    wait_for(lambda: len(_liquidations(vault)) == 1, what="the first slice")
+    wait_for(lambda: len(liquidations(vault)) == 1, what="the first slice")
     venue.stop_node()
     wait_for(lambda: "unreachable" in log.read_text(), what="the keeper to notice the node went away", timeout=30)
     venue.start_node()
     wait_for(lambda: "answers again" in log.read_text(), what="the keeper to reconnect", timeout=60)
-    set_time(venue, _liquidations(vault)[0]["at"] + PARAMS.cooldown)
-    wait_for(lambda: len(_liquidations(vault)) == 2, what="the second slice after the node came back")
+    set_time(venue, liquidations(vault)[0]["at"] + PARAMS.cooldown)
+    wait_for(lambda: len(liquidations(vault)) == 2, what="the second slice after the node came back")
     ticks_pass(port, 3)
-    done = _liquidations(vault)
+    done = liquidations(vault)
     assert [d["keeper"] for d in done] == [sender, sender] and done[0]["at"] >= flagged_at
     assert metric(port, "zksolvency_keeper_liquidations_total{outcome=mined}") == 2
     assert metric(port, "zksolvency_keeper_bounty_earned_total") == sum(d["bounty"] for d in done)
@@ -207,7 +165,7 @@ def test_two_keepers_in_one_block_one_transaction_each_and_no_retry(venue: Venue
     """Automine off: both keepers price the same slice while the first's liquidation waits in the
     pool. The second reads the pending block, which holds it, and sends nothing (or, had it read
     before, its transaction reverts in the block); either way its next tick sends nothing."""
-    vault, _ = _vault(venue, venue_proofs)
+    vault, _ = insolvent_vault(venue, venue_proofs)
     ch = venue.chain
     profit = Profitability(PRICE_WEI, 0, 18)
     a_addr, b_addr = (str(x) for x in list(ch.w3.eth.accounts)[4:6])
@@ -228,7 +186,7 @@ def test_two_keepers_in_one_block_one_transaction_each_and_no_retry(venue: Venue
 def test_liquidating_keeper_flags_are_checked(venue: Venue, venue_proofs: Path) -> None:
     """--vault needs --token-price-eth; prices and profits are exact decimal ETH; the vault must be
     a MarginVault of this deployment's registry. Each refusal: exit 2, one line naming the flag."""
-    vault, _ = _vault(venue, venue_proofs)
+    vault, _ = insolvent_vault(venue, venue_proofs)
     base = [ZKSOLVENCY, "keeper", "run", "--rpc", venue.node.rpc, "--deployment", str(venue.dir / "deployment.json"), "--once"]
     cases = [
         (["--vault", vault.addresses.vault], "--token-price-eth"),

@@ -1,4 +1,5 @@
-"""A venue on its own anvil for each keeper test, and the keeper as a real process.
+"""A venue on its own anvil (the ``venue`` fixture of tests/fixtures/keeper.py), and the keeper as a
+real process.
 
 Every test gets a fresh node (keeper tests stop and restart nodes), the real contracts of the test
 circuit, and a venue state: the three LEDGER_BOOKS accounts plus ``EXTRA`` silent ones enrolled,
@@ -17,12 +18,11 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 from eth_typing import ChecksumAddress
 from prometheus_client.parser import text_string_to_metric_families
 from web3 import Web3
@@ -30,11 +30,13 @@ from web3.types import RPCEndpoint
 from zksolvency.onchain import anvil
 from zksolvency.onchain.client import Chain
 from zksolvency.onchain.keeper import Keeper, TickResult
+from zksolvency.onchain.vault import Vault, deploy_vault
 from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.setup import Artifacts
+from zksolvency.zkcore.jsonio import read_object
 
-from tests.fixtures.proofs import venue_proofs  # noqa: F401  (a fixture)
 from tests.helpers.chain import LEDGER_BOOKS
+from tests.helpers.vault import PARAMS, UNIT, deploy_token, mint
 
 GRACE = 600
 EXTRA = 40  # silent accounts beside the three of the ledger: the keeper flags in batches
@@ -75,7 +77,8 @@ class Venue:
         self.node = anvil.start(self.dir, port=port, state=self.state)
 
 
-def _deploy(node: anvil.Node, artifacts: Artifacts, cfg: CircuitConfig, d: Path, proofs: Path) -> Venue:
+def deploy_venue(node: anvil.Node, artifacts: Artifacts, cfg: CircuitConfig, d: Path, proofs: Path) -> Venue:
+    """Deploy the test circuit's contracts on ``node`` and set up the venue state described above."""
     ch = Chain(node.rpc, d / "deployment.json")
     w3 = ch.w3
     admin, venue, liquidator, keeper = list(w3.eth.accounts[:4])  # a list: web3 types eth.accounts as a 1-tuple
@@ -91,23 +94,6 @@ def _deploy(node: anvil.Node, artifacts: Artifacts, cfg: CircuitConfig, d: Path,
     ch.submit_proof("attest", other, keeper)
     roles = {"admin": admin, "venue": venue, "liquidator": liquidator, "keeper": keeper}
     return Venue(node, ch, d, roles, [*books, *extra], [books[1]])
-
-
-@pytest.fixture
-def venue(artifacts: Artifacts, test_cfg: CircuitConfig, venue_proofs: Path, tmp_path: Path) -> Iterator[Venue]:  # noqa: F811
-    """A fresh node (keeping its state in a file across restarts) with the venue state above."""
-    state = tmp_path / "anvil-state.json"
-    node = anvil.start(tmp_path, state=state)
-    v = _deploy(node, artifacts, test_cfg, tmp_path, venue_proofs)
-    v.state = state
-    try:
-        yield v
-    finally:
-        for k in v.keepers:
-            if k.poll() is None:
-                k.kill()
-                k.wait()
-        anvil.stop(v.node.pid)
 
 
 def start_keeper(v: Venue, name: str, *args: str, interval: float = 0.3) -> tuple[subprocess.Popen[str], int, Path]:
@@ -200,3 +186,45 @@ def race(v: Venue, a: Keeper, b: Keeper) -> tuple[TickResult, TickResult]:
     finally:
         w3.provider.make_request(RPCEndpoint("evm_setAutomine"), [True])
     return results["a"], results["b"]
+
+
+def insolvent_vault(v: Venue, proofs: Path) -> tuple[Vault, int]:
+    """A vault with the trader at index 0 holding 10,000 tokens, flagged insolvent by its real proof;
+    returns the vault and the flag's time."""
+    ch, roles = v.chain, v.roles
+    token = deploy_token(ch)
+    vault = deploy_vault(
+        ch,
+        token.address,
+        PARAMS,
+        venue=roles["admin"],
+        admin=roles["admin"],
+        liquidator=roles["liquidator"],
+        sender=roles["admin"],
+    )
+    trader = v.accounts[0]
+    mint(ch, token, trader, 10_000 * UNIT)
+    vault.deposit(trader, 10_000 * UNIT)
+    ch.submit_proof("flag", read_object(proofs / "insolvent.bundle.json"), roles["keeper"])
+    st = ch.status(trader)
+    assert st["flag"] == "insolvent"
+    return vault, int(st["flagged_at"])
+
+
+def liquidations(vault: Vault) -> list[dict[str, Any]]:
+    """Every Liquidated event with its transaction's sender, tip, gas and block time."""
+    w3 = vault.chain.w3
+    out = []
+    for e in vault.vault.events.Liquidated().get_logs(from_block=0, to_block="latest"):
+        tx, receipt = w3.eth.get_transaction(e["transactionHash"]), w3.eth.get_transaction_receipt(e["transactionHash"])
+        out.append(
+            {
+                "keeper": str(e["args"]["keeper"]),
+                "slice": int(e["args"]["slice"]),
+                "bounty": int(e["args"]["bounty"]),
+                "at": int(w3.eth.get_block(e["blockNumber"])["timestamp"]),
+                "tip": int(tx["maxPriorityFeePerGas"]),
+                "paid": int(receipt["gasUsed"]) * int(receipt["effectiveGasPrice"]),
+            }
+        )
+    return out
