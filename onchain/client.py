@@ -47,6 +47,7 @@ from zksolvency.onchain.tx import (
     Flag,
     NodeUnavailable,
     NotSent,
+    Reverted,
     TxResult,
     error_table,
     explain_revert,
@@ -187,10 +188,12 @@ class Chain:
 
         ``fees``: explicit EIP-1559 fee fields (else web3 asks the node)."""
         frm = self._ensure_sender(sender or self.default_sender())
+        priced = fees.as_tx() if fees else {}
         try:
-            # against the block the transaction will land in (its timestamp decides grace periods)
-            gas = fn.estimate_gas({"from": frm, "value": value}, block_identifier="pending")
-            tx = {"from": frm, "gas": int(gas * 1.2) + 10_000, "value": value, **(fees.as_tx() if fees else {})}
+            # against the block the transaction will land in (its timestamp decides grace periods),
+            # at the fees it is sent with: code may behave otherwise at a gas price of zero
+            gas = fn.estimate_gas({"from": frm, "value": value, **priced}, block_identifier="pending")
+            tx = {"from": frm, "gas": int(gas * 1.2) + 10_000, "value": value, **priced}
             if self._key and self.w3.eth.account.from_key(self._key).address == frm:
                 built = fn.build_transaction({**tx, "nonce": self.w3.eth.get_transaction_count(frm)})
                 signed = self.w3.eth.account.sign_transaction(built, self._key)
@@ -207,7 +210,15 @@ class Chain:
             raise ChainError(f"transaction 0x{bytes(h).hex()} not mined within 120 s") from None
         if receipt["status"] != 1:
             name = self._mined_revert(h)
-            raise ChainError(f"transaction {h.hex()} reverted: {name}" if name else f"transaction {h.hex()} failed")
+            tx_hash = "0x" + bytes(h).hex()
+            used = int(receipt["gasUsed"])
+            raise Reverted(
+                f"transaction {h.hex()} reverted: {name}" if name else f"transaction {h.hex()} failed",
+                tx_hash,
+                used,
+                used * int(receipt.get("effectiveGasPrice") or 0),
+                name.split("(", 1)[0] if name else None,
+            )
         return TxResult(
             HexStr("0x" + bytes(receipt["transactionHash"]).hex().removeprefix("0x")),
             int(receipt["gasUsed"]),

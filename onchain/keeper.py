@@ -40,7 +40,7 @@ from web3.exceptions import ProviderConnectionError, Web3Exception
 from zksolvency.onchain.batch import TX_GAS_CAP
 from zksolvency.onchain.liquidator import LiquidationTick, Liquidator, LiquidatorMetrics, Profitability
 from zksolvency.onchain.results import STATUS_TYPES, AccountStatus, FlagStaleResult
-from zksolvency.onchain.tx import ChainError, FeeCapExceeded, FeeCaps, NodeUnavailable
+from zksolvency.onchain.tx import ChainError, FeeCapExceeded, FeeCaps, NodeUnavailable, Reverted
 from zksolvency.zkcore.errors import ZkSolvencyError
 
 if TYPE_CHECKING:
@@ -350,6 +350,8 @@ class Keeper:
                 # another keeper or the traders got there first, or the node refused: the next tick
                 # re-reads the chain instead of resending the same batch
                 m.txs.labels("refused").inc()
+                if isinstance(e, Reverted):  # mined: its gas was paid
+                    m.gas.inc(e.gas_used)
                 result.refused.append(str(e))
                 log.warning("flagStale of %d accounts not sent or reverted: %s", len(batch), e)
                 continue

@@ -37,11 +37,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from web3 import Web3
 from web3.exceptions import ContractLogicError, Web3RPCError
-from zksolvency.onchain.tx import ChainError, FeeCapExceeded, FeeCaps, Fees, Flag, NotSent
+from web3.types import TxParams, Wei
+from zksolvency.onchain.tx import ChainError, FeeCapExceeded, FeeCaps, Fees, Flag, NotSent, Reverted
 from zksolvency.onchain.vault import LiquidationQuote, LiquidationResult, Vault, VaultStatus
 
 if TYPE_CHECKING:
@@ -51,6 +53,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("zksolvency.keeper")
 
 WEI_PER_ETH = 10**18
+
+#: The vault's refusals a liquidation meets when another transaction came first in its block (a
+#: slice taken, a flag cleared or overridden, a ledger published): the slice may be on offer again.
+RACE_ERRORS = frozenset(
+    f"MarginVault__{n}"
+    for n in ("NotLiquidatableYet", "BountyBelowMinimum", "NotFlagged", "NothingToLiquidate", "LedgerOverdue", "LedgerPending")
+)
 
 
 @dataclass(frozen=True)
@@ -141,6 +150,8 @@ class Liquidator:
         self._started: set[str] = set()  # accounts whose liquidation the vault started, not yet over
         self._depositors: set[str] = set()  # accounts that ever deposited in the vault
         self._sent: set[tuple[str, int, int]] = set()  # (account, flagId, slice) this keeper sent
+        self._given_up: set[tuple[str, int, int]] = set()  # slices whose revert the vault's rules do not explain
+        self._delivery: Fraction | None = None  # the smallest share of a bounty the token delivered
         self._waiting: set[tuple[str, int, int]] = set()  # slices already logged as not paying yet
 
     def sync_started(self, to_block: int) -> None:
@@ -161,10 +172,10 @@ class Liquidator:
         flagged = {r.account for r in rows if r.flag != Flag.NONE} & self._depositors
         return sorted(flagged | self._started, key=str.lower)
 
-    def decide(self, account: str, st: VaultStatus, tip: int) -> Decision | None:
-        """Price the next slice of ``account``, whose vault status at the pending block is ``st``;
-        None when it is not liquidatable there (and the account is dropped from the started set
-        once its liquidation cannot continue)."""
+    def decide(self, account: str, st: VaultStatus, fees: Fees | None) -> Decision | None:
+        """Price the next slice of ``account``, whose vault status at the pending block is ``st``,
+        at ``fees``; None when it is not liquidatable there (and the account is dropped from the
+        started set once its liquidation cannot continue)."""
         if not st.liquidatable:
             if st.deposit == 0 or (st.flag == Flag.NONE and not st.in_progress):
                 self._started.discard(account)
@@ -173,12 +184,17 @@ class Liquidator:
         if not quote.liquidatable:  # the pending block moved between the two reads
             return None
         fn = self.vault.vault.functions.liquidate(Web3.to_checksum_address(account))
+        tx: TxParams = {"from": self.sender}
+        if fees:
+            tx["maxFeePerGas"] = Wei(fees.max_fee_per_gas)
+            tx["maxPriorityFeePerGas"] = Wei(fees.max_priority_fee_per_gas)
         try:
-            gas = int(fn.estimate_gas({"from": self.sender}, block_identifier="pending"))
+            # at the fees it would be sent with: a token may behave otherwise at a gas price of zero
+            gas = int(fn.estimate_gas(tx, block_identifier="pending"))
         except (ContractLogicError, Web3RPCError):  # taken or cleared since the quote
             return None
         base = int(self.chain.w3.eth.get_block("pending").get("baseFeePerGas") or 0)
-        price = base + tip
+        price = base + (fees.max_priority_fee_per_gas if fees else 0)
         cost = gas * price
         # a continuing liquidation keeps its flag identity; a fresh one starts at slice 1
         number = (st.slices if st.in_progress else 0) + 1
@@ -189,10 +205,17 @@ class Liquidator:
             quote=quote,
             gas=gas,
             gas_price=price,
-            value_wei=self.profit.value_wei(quote.bounty),
+            value_wei=self.profit.value_wei(self.delivered(quote.bounty)),
             cost_wei=cost,
-            send=self.profit.worth_it(quote.bounty, cost),
+            send=self.profit.worth_it(self.delivered(quote.bounty), cost),
         )
+
+    def delivered(self, bounty: int) -> int:
+        """What a quoted ``bounty`` is expected to deliver: all of it, until a mined liquidation
+        delivered less (a token that takes a fee); then the smallest share delivered so far."""
+        if self._delivery is None:
+            return bounty
+        return bounty * self._delivery.numerator // self._delivery.denominator
 
     def tick(self, rows: Iterable[AccountStatus], block: int, caps: FeeCaps) -> LiquidationTick:
         """Liquidate every candidate slice that pays at the node's current prices (within
@@ -217,7 +240,7 @@ class Liquidator:
                     return out
                 if note := fees.note():
                     log.info("liquidations: %s", note)
-            d = self.decide(account, st, fees.max_priority_fee_per_gas if fees else 0)
+            d = self.decide(account, st, fees)
             if d is None:
                 continue
             out.decisions.append(d)
@@ -239,10 +262,12 @@ class Liquidator:
                     self.profit.min_profit_wei,
                 )
                 continue
+            if key in self._given_up:
+                continue
+            if self._in_flight():
+                continue  # a transaction of its own may still be mined: never a second one beside it
             if key in self._sent:
-                if self._in_flight():
-                    continue  # its transaction may still be mined: never a second one beside it
-                # reverted or lost with the node's pool, and the chain still offers the slice
+                # reverted in a race or lost with the node's pool, and the chain still offers it
                 log.info("slice %d of %s: sending again (the earlier transaction reverted or was dropped)", d.slice, account)
             self._sent.add(key)
             try:
@@ -255,7 +280,19 @@ class Liquidator:
                 out.refused.append(f"{account}: {e}")
                 log.warning("liquidate %s (slice %d) not sent: %s", account, d.slice, e)
                 continue
-            except ChainError as e:  # broadcast and reverted (lost in the block) or not mined yet
+            except Reverted as e:
+                self.metrics.liquidations.labels("refused").inc()
+                self.metrics.gas_cost.inc(e.paid_wei)
+                out.refused.append(f"{account}: {e}")
+                if e.error in RACE_ERRORS:  # lost a race: the chain says when (or whether) it is on offer again
+                    log.warning("liquidate %s (slice %d) reverted: %s", account, d.slice, e)
+                else:  # the vault's rules do not explain it (out of gas, a token that fails): never again
+                    self._given_up.add(key)
+                    log.error(
+                        "liquidate %s (slice %d) reverted for no reason of the vault's: %s; not sent again", account, d.slice, e
+                    )
+                continue
+            except ChainError as e:  # broadcast and not mined yet
                 self.metrics.liquidations.labels("refused").inc()
                 out.refused.append(f"{account}: {e}")
                 log.warning("liquidate %s (slice %d) failed: %s", account, d.slice, e)
@@ -263,6 +300,15 @@ class Liquidator:
             receipt = self.chain.w3.eth.get_transaction_receipt(res.tx_hash)
             paid = int(receipt["gasUsed"]) * int(receipt["effectiveGasPrice"])
             received = self.vault.received(receipt, self.sender)
+            if received < res.split.bounty:  # a token that takes a fee: price its next bounties by it
+                share = Fraction(received, res.split.bounty)
+                self._delivery = share if self._delivery is None else min(self._delivery, share)
+                log.warning(
+                    "the token delivered %d of a %d bounty: later bounties are valued at %s of their quote",
+                    received,
+                    res.split.bounty,
+                    self._delivery,
+                )
             self.metrics.liquidations.labels("mined").inc()
             self.metrics.bounty.inc(received)
             self.metrics.gas_cost.inc(paid)
@@ -289,7 +335,10 @@ class Liquidator:
         profit: the guard ``liquidateAtLeast`` checks in the block that mines it."""
         need = d.cost_wei + self.profit.min_profit_wei
         unit: int = 10**self.profit.decimals
-        return min(d.quote.bounty, -(-need * unit // self.profit.token_price_wei))  # rounded up
+        least = -(-need * unit // self.profit.token_price_wei)  # rounded up
+        if self._delivery is not None and self._delivery.numerator:  # what must be quoted to deliver that
+            least = -(-least * self._delivery.denominator // self._delivery.numerator)
+        return min(d.quote.bounty, least)
 
     def _in_flight(self) -> bool:
         """Whether a transaction of the keeper's is in the node's pool, not mined yet."""

@@ -43,6 +43,18 @@ class NotSent(ChainError):
     the contract's error) or the node refused the transaction."""
 
 
+class Reverted(ChainError):
+    """Mined, and reverted: its gas was paid (``gas_used`` at ``paid_wei`` in all). ``error`` is
+    the custom error's name when the node could trace the transaction, else None."""
+
+    def __init__(self, message: str, tx_hash: str, gas_used: int, paid_wei: int, error: str | None) -> None:
+        super().__init__(message)
+        self.tx_hash = tx_hash
+        self.gas_used = gas_used
+        self.paid_wei = paid_wei
+        self.error = error
+
+
 class NodeUnavailable(ChainError):
     """The JSON-RPC node did not answer (down, restarting, or the connection dropped)."""
 

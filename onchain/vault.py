@@ -298,6 +298,7 @@ class LiquidationRecord:
     flag_id: int
     slices: int
     last_slice_at: int
+    last_slice_seq: int  # the oracle's publication count at the last slice
 
 
 @dataclass(frozen=True)
@@ -530,16 +531,22 @@ class Vault:
         return out
 
     def received(self, receipt: Any, to: str) -> int:
-        """Token units the vault's token moved to ``to`` in ``receipt`` (its ``Transfer`` logs): a
-        bounty as it arrived, after any fee the token takes."""
+        """Token units the vault's token moved to ``to`` in ``receipt``: a bounty as it arrived,
+        after any fee the token takes. The smaller of the ``Transfer`` logs to ``to`` and the change
+        of its balance over the receipt's block, so neither a log the token makes up nor another
+        transfer in the same block counts as received."""
         moved = self.token.events.Transfer().process_receipt(receipt, errors=DISCARD)
         want = Web3.to_checksum_address(to)
-        return sum(int(e["args"]["value"]) for e in moved if e["address"] == self.token.address and e["args"]["to"] == want)
+        logged = sum(int(e["args"]["value"]) for e in moved if e["address"] == self.token.address and e["args"]["to"] == want)
+        block = int(receipt["blockNumber"])
+        balance = self.token.functions.balanceOf(want)
+        delta = int(balance.call(block_identifier=block)) - int(balance.call(block_identifier=block - 1))
+        return max(0, min(logged, delta))
 
     def liquidation(self, account: str) -> LiquidationRecord:
         """``liquidationOf(account)``: the account's latest liquidation as stored."""
-        basis, flag_id, slices, last = self.vault.functions.liquidationOf(Web3.to_checksum_address(account)).call()
-        return LiquidationRecord(int(basis), int(flag_id), int(slices), int(last))
+        basis, flag_id, slices, last, seq = self.vault.functions.liquidationOf(Web3.to_checksum_address(account)).call()
+        return LiquidationRecord(int(basis), int(flag_id), int(slices), int(last), int(seq))
 
     # ------------------------------------------------------------ traders
 

@@ -44,8 +44,8 @@ interface IRegistryOracle {
 ///        for the latest epoch clears a stale flag in the registry: before the first slice that
 ///        ends it; once a slice was taken, the liquidation continues until the venue's liquidator
 ///        resolves the flag or the account attests an epoch whose market was published after the
-///        last slice (an attestation of an older market counted collateral the vault has paid out
-///        since). While a liquidation continues the account cannot withdraw or deposit.
+///        last slice, in the oracle's order (an attestation of an older market counted collateral
+///        the vault has paid out since; a market of the slice's own block counts by its order). While a liquidation continues the account cannot withdraw or deposit.
 ///      - `liquidate(account)` takes exactly min(slice, deposit), slice = basis * `sliceBps` / BPS
 ///        (the basis itself if that rounds to 0), except that slice number `sliceCount` =
 ///        ceil(BPS / `sliceBps`) and any after it take the whole deposit: rounding never leaves a
@@ -109,6 +109,7 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
         uint64 flagId;
         uint64 slices;
         uint64 lastSliceAt;
+        uint64 lastSliceSeq; // the oracle's publication count when the last slice was taken
     }
 
     /// @notice The liquidation policy, given to the constructor (each field is an immutable of the
@@ -319,6 +320,9 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
     error MarginVault__NotFlaggedInsolvent(address account, ISolvencyRegistry.Flag flag);
     /// @notice A shortfall is reported once the account is settled: nothing deposited, nothing held.
     error MarginVault__NotSettled(address account, uint256 deposit, uint256 held);
+    /// @notice `reportShortfall`: this vault took no slice of `account` under flag `flagId`, so no
+    ///         loss of that flag came through it.
+    error MarginVault__NotLiquidatedHere(address account, uint64 flagId);
     /// @notice A shortfall was reported for this flag identity already.
     error MarginVault__ShortfallAlreadyReported(address account, uint64 flagId);
 
@@ -488,6 +492,7 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
         uint64 slice = l.slices + 1;
         l.slices = slice;
         l.lastSliceAt = uint64(block.timestamp);
+        l.lastSliceSeq = oracle.publicationCount();
         (seized, bounty, penalty, held) = (p.seized, p.bounty, p.penalty, p.held);
         unchecked {
             balanceOf[account] -= seized; // seized <= the deposit (`_plan`)
@@ -595,8 +600,12 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
     ///         Once per registry flag identity, before the flag is resolved.
     /// @dev Refused unless the registry flags the account `Insolvent` (`NotFlaggedInsolvent`: a
     ///      stale flag is no loss), its deposit and held balance are both zero (`NotSettled`: take
-    ///      every slice and release what is held first), and no shortfall was reported for this
-    ///      `flagId` (`ShortfallAlreadyReported`). The report is recorded before the fund pays
+    ///      every slice and release what is held first), this vault liquidated the account under
+    ///      that flag (`NotLiquidatedHere`: an account that never had a slice taken here brought
+    ///      this vault no loss), and no shortfall was reported for this `flagId`
+    ///      (`ShortfallAlreadyReported`). The amount is the venue's word (the book is private):
+    ///      the fund's admin trusts the vault's `LIQUIDATOR_ROLE` with the fund when it grants the
+    ///      vault `VAULT_ROLE`. The report is recorded before the fund pays
     ///      (through its `VAULT_ROLE`, which this vault must hold when the fund has anything to pay).
     /// @param account The insolvent account.
     /// @param amount The shortfall, in token units (nonzero).
@@ -614,6 +623,8 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
         uint256 deposit_ = balanceOf[account];
         uint256 held = heldOf[account];
         if (deposit_ != 0 || held != 0) revert MarginVault__NotSettled(account, deposit_, held);
+        Liquidation storage l = liquidationOf[account];
+        if (l.flagId != r.flagId || l.slices == 0) revert MarginVault__NotLiquidatedHere(account, r.flagId);
         if (shortfallFlagIdOf[account] == r.flagId) revert MarginVault__ShortfallAlreadyReported(account, r.flagId);
         covered = Math.min(amount, token.balanceOf(address(insuranceFund)));
         socialised = amount - covered;
@@ -687,8 +698,9 @@ contract MarginVault is AccessControl, ReentrancyGuardTransient {
         if (r.flag != ISolvencyRegistry.Flag.None) return true;
         if (r.flagResolved) return false;
         if (!r.attested) return true;
-        (, uint64 publishedAt) = oracle.timeAt(oracle.seqOf(r.attestedEpoch));
-        return publishedAt <= l.lastSliceAt;
+        // by publication order, not time: a market published in the block of a slice, after it,
+        // is a market the slice was taken before
+        return oracle.seqOf(r.attestedEpoch) <= l.lastSliceSeq;
     }
 
     /// @dev Refuse a withdrawal or a deposit while a liquidation of the account continues; one

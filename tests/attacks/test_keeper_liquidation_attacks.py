@@ -34,10 +34,10 @@ from zksolvency.onchain.keeper import Keeper, TickResult
 from zksolvency.onchain.liquidator import Profitability
 from zksolvency.onchain.solc import Compiled, compile_sources
 from zksolvency.onchain.tx import ChainError, FeeCaps, Flag, proof_calldata
-from zksolvency.onchain.vault import Vault, VaultAddresses, vault_contracts
+from zksolvency.onchain.vault import Vault, VaultAddresses, deploy_vault, vault_contracts
 from zksolvency.zkcore.errors import InputError
 
-from tests.helpers.chain import Roles, at
+from tests.helpers.chain import Roles, at, now
 from tests.helpers.keeper import ZKSOLVENCY, Venue, insolvent_vault, liquidations, set_time, start_keeper, stop_keeper, wait_for
 from tests.helpers.registry import ADDR, OTHER, bundle, ready, signal
 from tests.helpers.vault import PARAMS, UNIT, Actors, cache, deploy_test_contract, deploy_token, funded, mint, new_vault
@@ -455,3 +455,219 @@ def test_flagged_accounts_without_a_deposit_cost_the_keeper_no_request(venue: Ve
     c2, n2 = measured()
     print(f"\n{n1} candidates: {c1} RPC requests; after 200 more flagged: {n2} candidates, {c2} RPC requests")
     assert n2 == n1 == 1 and c2 == c1
+
+
+# ------------------------------------------------------------------ a second review: tokens that cheat, gas that counts
+
+TRAP_SOL = """
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+
+/// A token the attacker deployed (or a token admin upgraded to): plain ERC-20 for deposits, but
+/// what the vault pays out to anyone but the insurance fund is trapped by `mode`.
+contract TrapToken is ERC20 {
+    address public vault;
+    address public fund;
+    uint8 public mode; // 1: burn all gas when tx.gasprice != 0; 2: log a fake Transfer
+
+    constructor() ERC20("Trap USD", "TRAP") {}
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    function arm(address vault_, address fund_, uint8 mode_) external {
+        vault = vault_;
+        fund = fund_;
+        mode = mode_;
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        super._update(from, to, value);
+        if (vault != address(0) && from == vault && to != fund) {
+            if (mode == 1 && tx.gasprice != 0) {
+                assembly {
+                    invalid()
+                }
+            }
+            if (mode == 2) emit Transfer(from, to, 10 ** 30);
+        }
+    }
+}
+"""
+
+
+def trap_vault(chain: Chain, roles: Roles, actors: Actors, mode: int) -> tuple[Vault, Contract]:
+    """A genuine vault of a TrapToken armed in ``mode``."""
+    compiled = compile_sources({"tests/attacks/keeper/TrapToken.sol": TRAP_SOL}, cache(chain))
+    t = deploy_test_contract(chain, compiled, "TrapToken")
+    v = deploy_vault(
+        chain,
+        t.address,
+        PARAMS,
+        venue=actors.treasury,
+        admin=roles.admin,
+        liquidator=actors.liquidator,
+        guardian=actors.guardian,
+        sender=roles.admin,
+    )
+    chain.send(t.functions.arm(v.vault.address, v.addresses.fund, mode))
+    return v, t
+
+
+def insolvent_with_deposit(chain: Chain, roles: Roles, venue_proofs: Path, v: Vault, token: Contract, amount: int) -> int:
+    """ADDR deposits ``amount`` and is flagged insolvent by its real proof; returns the flag's time."""
+    b = bundle(venue_proofs, "insolvent")
+    ready(chain, roles, b)
+    funded(chain, v, token, ADDR, amount)
+    chain.submit_proof("flag", b)
+    return int(chain.status(ADDR)["flagged_at"])
+
+
+def sample(k: Keeper, name: str, labels: dict[str, str] | None = None) -> float:
+    """One of the keeper's metrics (0 when never set)."""
+    return float(k.metrics.registry.get_sample_value(name, labels or {}) or 0)
+
+
+def eth(chain: Chain, who: str) -> int:
+    return int(chain.w3.eth.get_balance(Web3.to_checksum_address(who)))
+
+
+def test_a_token_that_fails_only_at_a_real_gas_price_costs_the_keeper_nothing(
+    chain: Chain, roles: Roles, venue_proofs: Path, actors: Actors
+) -> None:
+    """Refused (severity high: the keeper's ETH). A genuine vault of a token whose payout to anyone
+    but the fund executes INVALID when ``tx.gasprice != 0``: an estimate at gas price 0 succeeds, a
+    mined transaction burns its gas and reverts. The keeper estimates at the fees it sends with, so
+    the estimate fails and nothing is broadcast, tick after tick; its ETH is untouched."""
+    v, t = trap_vault(chain, roles, actors, mode=1)
+    flagged_at = insolvent_with_deposit(chain, roles, venue_proofs, v, t, 10_000 * UNIT)
+    at(chain, flagged_at + D)
+    keeper = keeper_for(chain, v, actors.keeper)
+    before = eth(chain, actors.keeper)
+    nonce0 = chain.w3.eth.get_transaction_count(Web3.to_checksum_address(actors.keeper))
+    for _ in range(4):
+        calm_fees(chain)
+        liq = keeper.tick().liquidation
+        assert liq is not None and liq.liquidated == []
+    assert chain.w3.eth.get_transaction_count(Web3.to_checksum_address(actors.keeper)) == nonce0
+    assert eth(chain, actors.keeper) == before and v.liquidation(ADDR).slices == 0
+
+
+def test_a_slice_that_reverts_for_no_reason_of_the_vaults_is_not_sent_again(
+    chain: Chain, roles: Roles, venue_proofs: Path, actors: Actors
+) -> None:
+    """Refused (severity high: the keeper's ETH). The same trap, reached past the estimate: the
+    token is armed after the keeper's estimate, in front of its transaction. The slice reverts on
+    chain with no error of the vault's; the keeper counts the gas it paid and never sends that
+    slice again, however many ticks the chain offers it."""
+    v, t = trap_vault(chain, roles, actors, mode=0)
+    flagged_at = insolvent_with_deposit(chain, roles, venue_proofs, v, t, 10_000 * UNIT)
+    at(chain, flagged_at + D)
+    calm_fees(chain)
+    keeper = keeper_for(chain, v, actors.keeper)
+    before = eth(chain, actors.keeper)
+    arm = t.functions.arm(v.vault.address, v.addresses.fund, 1)
+    res = tick_with_front_run(chain, keeper, lambda: send_raw(chain, arm, roles.others[9], 100))
+    liq = res.liquidation
+    assert liq is not None and liq.liquidated == [] and len(liq.refused) == 1 and "failed" in liq.refused[0]
+    spent = before - eth(chain, actors.keeper)
+    assert spent > 0 and sample(keeper, "zksolvency_keeper_liquidation_gas_cost_wei_total") == spent
+    nonce = chain.w3.eth.get_transaction_count(Web3.to_checksum_address(actors.keeper))
+    chain.send(t.functions.arm(v.vault.address, v.addresses.fund, 0))  # the estimate would pass again
+    for _ in range(3):
+        calm_fees(chain)
+        again = keeper.tick().liquidation
+        assert again is not None and again.liquidated == [] and again.refused == []
+    assert chain.w3.eth.get_transaction_count(Web3.to_checksum_address(actors.keeper)) == nonce
+
+
+def test_a_made_up_transfer_log_is_not_counted_as_earned(chain: Chain, roles: Roles, venue_proofs: Path, actors: Actors) -> None:
+    """Refused (severity low: metrics). A token that logs one more ``Transfer(vault, keeper,
+    10^30)`` beside the real one: the keeper counts what its balance gained, 100 tokens."""
+    v, t = trap_vault(chain, roles, actors, mode=2)
+    flagged_at = insolvent_with_deposit(chain, roles, venue_proofs, v, t, 10_000 * UNIT)
+    at(chain, flagged_at + D)
+    calm_fees(chain)
+    keeper = keeper_for(chain, v, actors.keeper)
+    liq = keeper.tick().liquidation
+    assert liq is not None
+    (got,) = liq.liquidated
+    assert got.split.bounty == 100 * UNIT and v.token_balance(actors.keeper) == 100 * UNIT
+    assert liq.received == [100 * UNIT]
+    assert sample(keeper, "zksolvency_keeper_bounty_earned_total") == float(100 * UNIT)
+
+
+def test_a_token_that_delivered_nothing_is_not_paid_for_again(
+    chain: Chain, roles: Roles, venue_proofs: Path, actors: Actors
+) -> None:
+    """Refused after one slice (severity medium: the keeper's ETH). The token's admin sets a 100%
+    fee before the keeper ever looks. The keeper's first slice delivers nothing; from then on it
+    values the token's bounties at what they deliver (nothing) and sends no more slices."""
+    v, token = new_vault(chain, roles, actors, "FeeToken")
+    flagged_at = insolvent_with_deposit(chain, roles, venue_proofs, v, token, 10_000 * UNIT)
+    chain.send(token.functions.setFee(10_000), roles.others[9])
+    keeper = keeper_for(chain, v, actors.keeper)
+    taken = []
+    t = flagged_at + D
+    for _ in range(3):
+        at(chain, t)
+        calm_fees(chain)
+        liq = keeper.tick().liquidation
+        assert liq is not None
+        taken += liq.liquidated
+        assert all(r == 0 for r in liq.received)
+        t = now(chain) + PARAMS.cooldown + D
+    assert [r.slice for r in taken] == [1]
+    assert v.quote(ADDR).liquidatable and v.liquidation(ADDR).slices == 1
+    assert sample(keeper, "zksolvency_keeper_bounty_earned_total") == 0
+
+
+def test_a_reverted_liquidation_counts_in_the_gas_cost(
+    chain: Chain, roles: Roles, venue_proofs: Path, vault: tuple[Vault, Contract], actors: Actors
+) -> None:
+    """An insolvency override mined in front of the keeper's slice makes it revert at its minimum
+    bounty; what the keeper paid for it is in ``liquidation_gas_cost_wei_total``, to the wei."""
+    v, token = vault
+    b = bundle(venue_proofs, "insolvent")
+    ready(chain, roles, b)
+    funded(chain, v, token, ADDR, 10_000 * UNIT)
+    at(chain, int(chain.status(ADDR)["stale_at"]))
+    chain.flag_stale([ADDR, OTHER])
+    at(chain, int(chain.status(ADDR)["flagged_at"]) + CURE + D)
+    calm_fees(chain)
+    keeper = keeper_for(chain, v, actors.keeper, min_profit_wei=5 * 10**16)
+    a, bb, c, s = proof_calldata(b["proof"], b["public_signals"])
+    override = chain.contract("registry").functions.flagInsolvent(ADDR, 42, a, bb, c, s)
+    before = eth(chain, actors.keeper)
+    res = tick_with_front_run(chain, keeper, lambda: send_raw(chain, override, roles.venue, 100))
+    liq = res.liquidation
+    assert liq is not None and liq.liquidated == [] and len(liq.refused) == 1
+    spent = before - eth(chain, actors.keeper)
+    assert spent > 0 and sample(keeper, "zksolvency_keeper_liquidation_gas_cost_wei_total") == spent
+
+
+def test_a_reverted_flag_stale_counts_in_the_gas_spent(
+    chain: Chain, roles: Roles, venue_proofs: Path, vault: tuple[Vault, Contract], actors: Actors
+) -> None:
+    """The keeper's ``flagStale`` of the one due account waits in the pool when that trader's
+    attestation (its public proof, replayed by anyone with a higher tip) lands in front of it: the
+    keeper's transaction reverts, and the gas it used is in ``gas_spent_total``."""
+    b, other = bundle(venue_proofs, "insolvent"), bundle(venue_proofs, "other")
+    ready(chain, roles, b)
+    chain.submit_proof("flag", b)  # ADDR flagged insolvent: OTHER is the one account due
+    at(chain, int(chain.status(OTHER)["stale_at"]))
+    calm_fees(chain)
+    keeper = Keeper(chain, sender=actors.keeper)
+    a, bb, c, s = proof_calldata(other["proof"], other["public_signals"])
+    attest = chain.contract("registry").functions.attest(OTHER, 42, a, bb, c, s)
+    nonce0 = chain.w3.eth.get_transaction_count(Web3.to_checksum_address(actors.keeper))
+    res = tick_with_front_run(chain, keeper, lambda: send_raw(chain, attest, roles.others[7], 100))
+    assert res.flagged == [] and len(res.refused) == 1 and chain.status(OTHER)["attested"]
+    block = chain.w3.eth.get_block("latest", full_transactions=True)
+    (mine_tx,) = [tx for tx in block["transactions"] if not isinstance(tx, bytes) and tx["from"] == actors.keeper]
+    assert mine_tx["nonce"] == nonce0
+    used = int(chain.w3.eth.get_transaction_receipt(mine_tx["hash"])["gasUsed"])
+    assert used > 0 and sample(keeper, "zksolvency_keeper_gas_spent_total") == used

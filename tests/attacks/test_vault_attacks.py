@@ -36,7 +36,7 @@ from zksolvency.onchain.client import Chain
 from zksolvency.onchain.tx import ChainError, Flag, NotSent, proof_calldata
 from zksolvency.onchain.vault import LiquidationQuote, LiquidationResult, Vault
 
-from tests.helpers.chain import GRACE, LEDGER_GRACE, Roles, at, now, publish_with_ledger, refused
+from tests.helpers.chain import GRACE, LEDGER_GRACE, OneBlock, Roles, at, now, publish_with_ledger, refused
 from tests.helpers.registry import ADDR, OTHER, bundle, claiming, ready, signal
 from tests.helpers.vault import PARAMS, UNIT, Actors, funded, mint
 
@@ -377,3 +377,115 @@ def test_liquidate_at_least_the_quoted_bounty_is_liquidate(
     assert v.balance(ADDR) == 10_000 * UNIT and v.liquidation(ADDR).slices == 0
     with pytest.raises(ValueError, match="min_bounty"):
         v.liquidate(ADDR, actors.keeper, min_bounty=-1)
+
+
+# ------------------------------------------------------------------ a second review: the fund and the continuation rule
+
+
+def test_no_shortfall_for_an_account_this_vault_never_liquidated(
+    chain: Chain, roles: Roles, venue_proofs: Path, vault: tuple[Vault, Contract], actors: Actors
+) -> None:
+    """Refused (severity medium: the insurance fund). The venue flags an insolvent account of its
+    own ledger that never deposited here, and its liquidator reports a shortfall of the fund's whole
+    balance for it: ``MarginVault__NotLiquidatedHere``, the fund keeps what other traders'
+    penalties put in it."""
+    v, token = vault
+    b = bundle(venue_proofs, "insolvent")
+    ready(chain, roles, b)
+    fund = v.addresses.fund
+    mint(chain, token, fund, 5_000 * UNIT)
+    chain.submit_proof("flag", b)  # ADDR: flagged insolvent, never deposited in this vault
+    assert v.balance(ADDR) == 0 and v.held(ADDR) == 0 and v.liquidation(ADDR).slices == 0
+    flag_id = int(chain.status(ADDR)["flag_id"])
+    err = refused("MarginVault__NotLiquidatedHere", v.report_shortfall, ADDR, 10**30, actors.liquidator)
+    assert f"account={ADDR}, flagId={flag_id}" in str(err)
+    assert v.token_balance(fund) == 5_000 * UNIT
+
+
+def test_a_shortfall_is_refused_unsettled_twice_or_for_a_stale_flag(
+    chain: Chain, roles: Roles, venue_proofs: Path, vault: tuple[Vault, Contract], actors: Actors
+) -> None:
+    """Refused (severity high if not): a report for a stale flag (``NotFlaggedInsolvent``), while
+    the deposit is not liquidated (``NotSettled``), and a second one for the same flag
+    (``ShortfallAlreadyReported``); the one report of a settled liquidation is paid."""
+    v, token = vault
+    b = bundle(venue_proofs, "insolvent")
+    ready(chain, roles, b)
+    funded(chain, v, token, ADDR, 100 * UNIT)
+    mint(chain, token, v.addresses.fund, 1_000 * UNIT)
+    at(chain, int(chain.status(ADDR)["stale_at"]))
+    chain.flag_stale([ADDR])
+    refused("MarginVault__NotFlaggedInsolvent", v.report_shortfall, ADDR, UNIT, actors.liquidator)
+    chain.submit_proof("flag", b)
+    refused("MarginVault__NotSettled", v.report_shortfall, ADDR, UNIT, actors.liquidator)
+    t = now(chain) + 1
+    while v.balance(ADDR):
+        at(chain, t)
+        v.liquidate(ADDR, actors.keeper)
+        t = now(chain) + PARAMS.cooldown
+    v.release(ADDR, actors.treasury, v.held(ADDR), actors.liquidator)
+    v.report_shortfall(ADDR, UNIT, actors.liquidator)
+    refused("MarginVault__ShortfallAlreadyReported", v.report_shortfall, ADDR, UNIT, actors.liquidator)
+
+
+def test_an_override_after_a_slice_gives_no_second_slice_inside_the_cooldown(
+    chain: Chain, roles: Roles, venue_proofs: Path, vault: tuple[Vault, Contract], actors: Actors
+) -> None:
+    """Refused (severity high if not: traders' deposits). A stale liquidation takes slice 1; the
+    insolvency override lands next (same flagId) and the attacker liquidates again at once, hoping
+    for a fresh liquidation (new basis, no cooldown). The vault continues the same one:
+    ``NotLiquidatableYet`` until the cooldown, and slice 2 is sliceBps of the original basis, as
+    quoted."""
+    v, token = vault
+    b = bundle(venue_proofs, "insolvent")
+    ready(chain, roles, b)
+    funded(chain, v, token, ADDR, 1_000 * UNIT)
+    at(chain, int(chain.status(ADDR)["stale_at"]))
+    chain.flag_stale([ADDR])
+    at(chain, int(chain.status(ADDR)["flagged_at"]) + PARAMS.cure_window)
+    first = v.liquidate(ADDR, actors.keeper)
+    assert first.seized == 200 * UNIT
+    chain.submit_proof("flag", b)
+    refused("MarginVault__NotLiquidatableYet", v.liquidate, ADDR, actors.keeper)
+    with pytest.raises(ChainError, match="NotLiquidatableYet"):
+        v.liquidate(ADDR, actors.keeper, min_bounty=0)
+    at(chain, now(chain) + PARAMS.cooldown)
+    chain.w3.provider.make_request(RPCEndpoint("evm_mine"), [])
+    q = v.quote(ADDR)
+    second = v.liquidate(ADDR, roles.others[6])
+    assert (second.slice, second.seized, second.basis, second.flag_id) == (2, 200 * UNIT, 1_000 * UNIT, first.flag_id)
+    assert q.seized == second.seized
+
+
+def test_a_market_published_in_the_block_of_a_slice_after_it_ends_the_liquidation(
+    chain: Chain, roles: Roles, venue_proofs: Path, vault: tuple[Vault, Contract], actors: Actors
+) -> None:
+    """Refused (severity medium: a cured trader's deposit). A keeper's first slice of the stale
+    account OTHER and the oracle's publication of epoch 43 share a block, the slice first: 43 was
+    published after the slice. OTHER attests 43 and its stale flag is cleared; the vault compares
+    publication order (its slice recorded the oracle's count), not timestamps, so the liquidation
+    is over: no further slice, and the trader withdraws what is left."""
+    v, token = vault
+    b43 = bundle(venue_proofs, "other43")
+    ready(chain, roles, bundle(venue_proofs, "insolvent"))
+    funded(chain, v, token, OTHER, 1_000 * UNIT)
+    at(chain, int(chain.status(OTHER)["stale_at"]))
+    chain.flag_stale([ADDR, OTHER])
+    at(chain, int(chain.status(OTHER)["flagged_at"]) + PARAMS.cure_window)
+    publisher = chain.deployment["roles"]["publisher"]
+    with OneBlock(chain) as blk:
+        blk.send(v.vault.functions.liquidate(OTHER), actors.keeper)
+        blk.send(chain.contract("oracle").functions.publish(43, signal(b43, 3)), publisher)
+    assert blk.ok(0) and blk.ok(1)
+    assert blk.receipts[0]["transactionIndex"] < blk.receipts[1]["transactionIndex"]  # slice first
+    assert blk.receipts[0]["blockNumber"] == blk.receipts[1]["blockNumber"]
+    chain.publish_ledger(43, signal(b43, 2), roles.venue)
+    chain.submit_proof("attest", b43)
+    assert chain.status(OTHER)["flag"] == "none" and chain.status(OTHER)["attested"]
+    assert not v.status(OTHER).in_progress
+    at(chain, now(chain) + PARAMS.cooldown + 1)
+    refused("MarginVault__NotFlagged", v.liquidate, OTHER, actors.keeper)
+    left = v.balance(OTHER)
+    assert left == 800 * UNIT
+    v.withdraw(OTHER, left)
+    assert v.balance(OTHER) == 0 and v.token_balance(OTHER) == left
