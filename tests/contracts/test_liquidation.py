@@ -469,15 +469,23 @@ def test_the_waterfall_pays_what_the_fund_holds_once_per_flag_for_settled_insolv
     err = refused("MarginVault__NotFlaggedInsolvent", v.report_shortfall, actors.newcomer, 1, liq)
     assert "flag=Stale" in str(err)
     assert "flag=None" in str(refused("MarginVault__NotFlaggedInsolvent", v.report_shortfall, OTHER, 1, liq))
-    # resolved, the flag is gone; a new insolvency flag (a new flagId) may be reported again
+    # resolved, the flag is gone; a new insolvency flag (a new flagId) may be reported again, once
+    # this vault liquidated the account under it: a settled account with no slice of that flag
+    # brought this vault no loss
     chain.resolve_flag(ADDR, roles.liquidator)
     refused("MarginVault__NotFlaggedInsolvent", v.report_shortfall, ADDR, 1, liq)
+    funded(chain, v, token, ADDR, 100 * UNIT)  # cleared: it may deposit again
     b43 = bundle(venue_proofs, "insolvent43")
     publish_with_ledger(chain, 43, signal(b43, 3), signal(b43, 2), now(chain) + 1)
     chain.submit_proof("flag", b43)
     assert chain.status(ADDR)["flag_id"] == 2
+    err = refused("MarginVault__NotSettled", v.report_shortfall, ADDR, 1, liq)
+    flagged_at = int(chain.status(ADDR)["flagged_at"])
+    for n in range(5):  # slices of 20: bounty 10 (the minimum), penalty 0.6, held 9.4
+        slice_at(chain, v, ADDR, actors.keeper, flagged_at + n * COOLDOWN)
+    v.release(ADDR, venue, 47 * UNIT, liq)
     mint(chain, token, v.addresses.fund, 50 * UNIT)  # anyone tops the fund up with a plain transfer
     res = v.report_shortfall(ADDR, 20 * UNIT, liq)
     assert (res.flag_id, res.covered, res.socialised) == (2, 20 * UNIT, 0)
-    assert (v.fund_balance(), v.socialised_loss(), v.shortfall_flag_id(ADDR)) == (30 * UNIT, 70 * UNIT, 2)
+    assert (v.fund_balance(), v.socialised_loss(), v.shortfall_flag_id(ADDR)) == (33 * UNIT, 70 * UNIT, 2)
     refused("MarginVault__ShortfallAlreadyReported", v.report_shortfall, ADDR, 1, liq)

@@ -498,7 +498,13 @@ def test_reentrant_report_shortfall_is_refused(chain: Chain, roles: Roles, venue
     venue's liquidator would) is refused by the guard: one report, one payment."""
     v, token = new_vault(chain, roles, actors, "MaliciousToken")
     ready(chain, roles, bundle(venue_proofs, "insolvent"))
-    flag_insolvent(chain, venue_proofs)  # nothing deposited: settled at once
+    funded(chain, v, token, ADDR, 100)  # 100 units: each slice of 20 goes whole to the keeper
+    t = flag_insolvent(chain, venue_proofs)
+    while v.balance(ADDR):
+        at(chain, t)
+        v.liquidate(ADDR, actors.keeper)
+        t += PARAMS.cooldown
+    assert (v.balance(ADDR), v.held(ADDR), v.liquidation(ADDR).slices) == (0, 0, 5)  # settled
     mint(chain, token, v.addresses.fund, 50)
     chain.send(v.vault.functions.grantRole(v.role_id("liquidator"), token.address), roles.admin)  # the worst case
     arm(chain, token, 1, v.vault.address, v.vault.functions.reportShortfall(ADDR, 30)._encode_transaction_data())
