@@ -34,7 +34,7 @@ from zksolvency.onchain.keeper import Keeper, TickResult
 from zksolvency.onchain.liquidator import Profitability
 from zksolvency.onchain.solc import Compiled, compile_sources
 from zksolvency.onchain.tx import ChainError, FeeCaps, Flag, proof_calldata
-from zksolvency.onchain.vault import Vault, VaultAddresses, deploy_vault, vault_contracts
+from zksolvency.onchain.vault import Vault, VaultAddresses, vault_contracts
 from zksolvency.zkcore.errors import InputError
 
 from tests.helpers.chain import Roles, at, now
@@ -502,17 +502,7 @@ contract TrapToken is ERC20 {
 def trap_vault(chain: Chain, roles: Roles, actors: Actors, mode: int) -> tuple[Vault, Contract]:
     """A genuine vault of a TrapToken armed in ``mode``."""
     compiled = compile_sources({"tests/attacks/keeper/TrapToken.sol": TRAP_SOL}, cache(chain))
-    t = deploy_test_contract(chain, compiled, "TrapToken")
-    v = deploy_vault(
-        chain,
-        t.address,
-        PARAMS,
-        venue=actors.treasury,
-        admin=roles.admin,
-        liquidator=actors.liquidator,
-        guardian=actors.guardian,
-        sender=roles.admin,
-    )
+    v, t = new_vault(chain, roles, actors, deploy_test_contract(chain, compiled, "TrapToken"))
     chain.send(t.functions.arm(v.vault.address, v.addresses.fund, mode))
     return v, t
 

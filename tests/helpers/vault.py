@@ -110,9 +110,10 @@ class Actors:
     treasury: str  # the venue's own account (ADDR, the insolvent trader, is anvil's venue account)
 
 
-def new_vault(chain: Chain, roles: Roles, actors: Actors, token: str = "TestToken") -> tuple[Vault, Contract]:
-    """A vault of the client's default policy on a fresh ``token`` (a contract of tests/helpers/solidity)."""
-    t = deploy_token(chain, token)
+def new_vault(chain: Chain, roles: Roles, actors: Actors, token: str | Contract = "TestToken") -> tuple[Vault, Contract]:
+    """A vault of the client's default policy on ``token``: a deployed token contract, or the name
+    of a contract of tests/helpers/solidity to deploy fresh."""
+    t = deploy_token(chain, token) if isinstance(token, str) else token
     v = deploy_vault(
         chain,
         t.address,
