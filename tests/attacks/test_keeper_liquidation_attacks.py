@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -661,3 +662,55 @@ def test_a_reverted_flag_stale_counts_in_the_gas_spent(
     assert mine_tx["nonce"] == nonce0
     used = int(chain.w3.eth.get_transaction_receipt(mine_tx["hash"])["gasUsed"])
     assert used > 0 and sample(keeper, "zksolvency_keeper_gas_spent_total") == used
+
+
+def test_a_restarted_keeper_sends_nothing_beside_its_own_pending_transaction(
+    chain: Chain, roles: Roles, venue_proofs: Path, vault: tuple[Vault, Contract], actors: Actors
+) -> None:
+    """Refused (severity low: one paid revert per restart). The keeper's slice waits in the node's
+    pool (automine off: a congested block) when the keeper restarts. The new process has no memory
+    of it, but it sends nothing while a transaction of its own is pending (and anvil's pending
+    block shows the slice taken besides): one transaction is mined, one slice taken."""
+    v, token = vault
+    flagged_at = insolvent_with_deposit(chain, roles, venue_proofs, v, token, 10_000 * UNIT)
+    at(chain, flagged_at + D)
+    calm_fees(chain)
+    sender = Web3.to_checksum_address(actors.keeper)
+    nonce0 = chain.w3.eth.get_transaction_count(sender)
+    k1, k2 = keeper_for(chain, v, actors.keeper), keeper_for(chain, v, actors.keeper)
+    out: dict[str, Any] = {}
+
+    def run(name: str, k: Keeper) -> None:
+        try:
+            out[name] = k.tick()
+        except BaseException as e:
+            out[name + "_e"] = e
+
+    automine(chain, False)
+    threads = []
+    try:
+        t1 = threading.Thread(target=run, args=("k1", k1))
+        t1.start()
+        threads.append(t1)
+        deadline = time.monotonic() + 60
+        while pending_count(chain) < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pending_count(chain) == 1
+        t2 = threading.Thread(target=run, args=("k2", k2))  # the same keeper, restarted
+        t2.start()
+        threads.append(t2)
+        deadline = time.monotonic() + 20
+        while pending_count(chain) < 2 and t2.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second_sent = pending_count(chain) >= 2
+        mine(chain)
+        for th in threads:
+            th.join(timeout=60)
+    finally:
+        automine(chain, True)
+    sent = chain.w3.eth.get_transaction_count(sender) - nonce0
+    print(f"\nrestarted keeper sent a second transaction: {second_sent}; keeper transactions mined: {sent}")
+    assert v.liquidation(ADDR).slices == 1
+    assert not second_sent and sent == 1
+    r2 = out["k2"].liquidation
+    assert r2 is not None and r2.liquidated == [] and r2.refused == []
