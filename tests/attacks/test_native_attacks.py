@@ -161,24 +161,6 @@ def test_the_same_path_for_both_outputs_is_bad_usage(tmp_path: Path) -> None:
 # ------------------------------------------------------------ the gateway under a non-UTF-8 temporary directory
 
 
-@pytest.fixture(scope="module")
-def real_wtns(artifacts: Any, test_cfg: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real witness of the test instance, from the C++ generator."""
-    from zksolvency.prover import witness_cpp
-    from zksolvency.prover.witness import LedgerOpening, build_input
-    from zksolvency.zkcore.models import Account, Market
-
-    from tests.helpers import data
-    from tests.helpers.files import write_json
-
-    d = tmp_path_factory.mktemp("wtns")
-    acc = Account(**data.ACCOUNT)
-    sig = build_input(acc, Market(**data.MARKET), test_cfg, opening=LedgerOpening.alone(acc, test_cfg.LD, 3))
-    write_json(d / "input.json", sig)
-    witness_cpp.compute(artifacts.witness_cpp, d / "input.json", d / "w.wtns")
-    return d / "w.wtns"
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("persistent", [False, True])
 def test_the_gateway_proves_natively_under_a_non_utf8_tmpdir(

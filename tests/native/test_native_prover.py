@@ -25,9 +25,7 @@ from zksolvency.prover import backends, witness_cpp
 from zksolvency.prover.config import CircuitConfig
 from zksolvency.prover.prove import prove
 from zksolvency.prover.setup import Artifacts
-from zksolvency.prover.witness import LedgerOpening, build_input
 from zksolvency.zkcore.errors import ToolError
-from zksolvency.zkcore.models import Account, Market
 from zksolvency.zkcore.paths import ROOT
 
 from tests.helpers import data
@@ -44,17 +42,6 @@ def _binary() -> Path:
     return BINARY
 
 
-@pytest.fixture(scope="module")
-def wtns(artifacts: Artifacts, test_cfg: CircuitConfig, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real witness of the test instance (data.ACCOUNT alone in a ledger), from the C++ generator."""
-    d = tmp_path_factory.mktemp("wtns")
-    acc = Account(**data.ACCOUNT)
-    sig = build_input(acc, Market(**data.MARKET), test_cfg, opening=LedgerOpening.alone(acc, test_cfg.LD, 3))
-    write_json(d / "input.json", sig)
-    witness_cpp.compute(artifacts.witness_cpp, d / "input.json", d / "w.wtns")
-    return d / "w.wtns"
-
-
 def _run(*args: str | Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(_binary()), *map(str, args)], capture_output=True, text=True, timeout=timeout, check=False, env=env
@@ -64,11 +51,11 @@ def _run(*args: str | Path, env: dict[str, str] | None = None, timeout: float = 
 # ------------------------------------------------------------ r and s
 
 
-def test_r_and_s_never_repeat_across_proofs_servers_and_processes(artifacts: Artifacts, wtns: Path, tmp_path: Path) -> None:
+def test_r_and_s_never_repeat_across_proofs_servers_and_processes(artifacts: Artifacts, real_wtns: Path, tmp_path: Path) -> None:
     log = tmp_path / "rs.log"
     env = {**os.environ, "ZKSOLVENCY_PROVER_RS_LOG": str(log)}
     for i in range(3):  # one-shot processes
-        r = _run("prove", artifacts.zkey, wtns, tmp_path / f"p{i}.json", tmp_path / f"q{i}.json", env=env)
+        r = _run("prove", artifacts.zkey, real_wtns, tmp_path / f"p{i}.json", tmp_path / f"q{i}.json", env=env)
         assert r.returncode == 0, r.stderr
 
     def serve(tag: str) -> None:  # two servers at once, three proofs each
@@ -78,7 +65,7 @@ def test_r_and_s_never_repeat_across_proofs_servers_and_processes(artifacts: Art
         assert proc.stdin is not None and proc.stdout is not None
         assert json.loads(proc.stdout.readline())["ok"] is True
         for i in range(3):
-            req = {"wtns": str(wtns), "proof": str(tmp_path / f"{tag}{i}.json"), "public": str(tmp_path / f"{tag}{i}p.json")}
+            req = {"wtns": str(real_wtns), "proof": str(tmp_path / f"{tag}{i}.json"), "public": str(tmp_path / f"{tag}{i}p.json")}
             proc.stdin.write(json.dumps(req) + "\n")
             proc.stdin.flush()
             assert json.loads(proc.stdout.readline())["ok"] is True
@@ -164,15 +151,15 @@ def test_a_native_failure_falls_back_to_snarkjs_with_a_warning(
 
 
 def test_the_binary_proves_an_unsatisfying_witness_and_the_gateway_refuses_it(
-    artifacts: Artifacts, wtns: Path, tmp_path: Path
+    artifacts: Artifacts, real_wtns: Path, tmp_path: Path
 ) -> None:
     bad = tmp_path / "bad.wtns"
-    bad.write_bytes(wtns.read_bytes())
+    bad.write_bytes(real_wtns.read_bytes())
     _tamper(bad, 40)
     backend = backends.ProofBackend(artifacts, "native")
     with pytest.raises(backends.NativeFailed, match="does not verify"):
         backend.prove_wtns(bad)
-    assert backend.prove_wtns(wtns).prover == "native"  # the untouched witness proves
+    assert backend.prove_wtns(real_wtns).prover == "native"  # the untouched witness proves
 
 
 # ------------------------------------------------------------ hostile files through the binary
@@ -242,9 +229,9 @@ def test_mutated_zkeys_and_witnesses_exit_2_with_one_line(tmp_path: Path) -> Non
     ],
 )
 def test_named_hostile_inputs_on_the_real_key(
-    artifacts: Artifacts, wtns: Path, tmp_path: Path, what: str, edit: Any, named: str
+    artifacts: Artifacts, real_wtns: Path, tmp_path: Path, what: str, edit: Any, named: str
 ) -> None:
-    z, w = edit(artifacts.zkey.read_bytes(), wtns.read_bytes())
+    z, w = edit(artifacts.zkey.read_bytes(), real_wtns.read_bytes())
     (tmp_path / "k.zkey").write_bytes(z)
     (tmp_path / "w.wtns").write_bytes(w)
     out, pub = tmp_path / "p.json", tmp_path / "q.json"
@@ -254,7 +241,7 @@ def test_named_hostile_inputs_on_the_real_key(
     assert r.stderr.startswith(str(tmp_path / ("k.zkey" if named == "zkey" else "w.wtns"))), r.stderr
 
 
-def test_the_server_answers_bad_requests_and_keeps_serving(artifacts: Artifacts, wtns: Path, tmp_path: Path) -> None:
+def test_the_server_answers_bad_requests_and_keeps_serving(artifacts: Artifacts, real_wtns: Path, tmp_path: Path) -> None:
     server = subprocess.Popen(
         [str(_binary()), "serve", str(artifacts.zkey)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
@@ -263,7 +250,7 @@ def test_the_server_answers_bad_requests_and_keeps_serving(artifacts: Artifacts,
     assert ready["ok"] is True and ready["check_ms"] > 0  # the whole key's subgroup check ran once
     bad_wtns = tmp_path / "bad.wtns"
     bad_wtns.write_bytes(b"wtns\x02\x00\x00\x00")
-    good = {"wtns": str(wtns), "proof": str(tmp_path / "p.json"), "public": str(tmp_path / "q.json")}
+    good = {"wtns": str(real_wtns), "proof": str(tmp_path / "p.json"), "public": str(tmp_path / "q.json")}
     for line, ok in (
         ("not json", False),
         (json.dumps({"wtns": 1}), False),
