@@ -198,6 +198,7 @@ class Liquidator:
         cost = gas * price
         # a continuing liquidation keeps its flag identity; a fresh one starts at slice 1
         number = (st.slices if st.in_progress else 0) + 1
+        expected = self.delivered(quote.bounty)
         return Decision(
             account=account,
             flag_id=st.flag_id,
@@ -205,9 +206,9 @@ class Liquidator:
             quote=quote,
             gas=gas,
             gas_price=price,
-            value_wei=self.profit.value_wei(self.delivered(quote.bounty)),
+            value_wei=self.profit.value_wei(expected),
             cost_wei=cost,
-            send=self.profit.worth_it(self.delivered(quote.bounty), cost),
+            send=self.profit.worth_it(expected, cost),
         )
 
     def delivered(self, bounty: int) -> int:

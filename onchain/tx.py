@@ -77,7 +77,7 @@ class Fees:
 
     max_fee_per_gas: int
     max_priority_fee_per_gas: int
-    suggested_tip: int | None = None  # the node's suggestion, when a cap lowered it
+    suggested_tip: int | None = None  # the node's suggestion, when it was asked (``Chain.fees_within``)
 
     @property
     def tip_capped(self) -> bool:
